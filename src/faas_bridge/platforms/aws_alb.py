@@ -1,0 +1,108 @@
+"""AWS Application Load Balancer events (Lambda targets).
+
+Recognised by ``requestContext.elb``. The target group's multi-value setting
+shows in the event: ``multiValueHeaders`` present means multi-value mode, and
+the reply must use the same field. ALB leaves the path and the query values
+percent-encoded exactly as received, so they are passed through, never
+re-encoded. The client is the last X-Forwarded-For entry: the one the load
+balancer appended, not one the client could forge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..http import Request, Response
+from . import _aws
+from .base import Platform, clean_query, clean_raw_path, decode_body, header_pairs, server_address
+
+
+class ALB(Platform):
+    name = "aws-alb"
+
+    __slots__ = ("_warned",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._warned = False
+
+    def matches(self, event: Any) -> bool:
+        if not isinstance(event, Mapping):
+            return False
+        rc = event.get("requestContext")
+        return isinstance(rc, Mapping) and "elb" in rc
+
+    def decode(self, event: Any, context: Any) -> Request:
+        method = _aws.require_str(event, "httpMethod", "httpMethod")
+        multi = event.get("multiValueHeaders")
+        if multi is not None:
+            headers = header_pairs(multi, "multiValueHeaders")
+        else:
+            headers = header_pairs(event.get("headers"), "headers")
+        scheme, server = server_address(headers, None)
+        root, raw_path = _aws.apply_base_path(clean_raw_path(event.get("path") or "/"), self.options)
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=_query(event),
+            headers=headers,
+            body=decode_body(event.get("body"), event.get("isBase64Encoded")),
+            scheme=scheme,
+            server=server,
+            client=_client(headers),
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def encode(self, response: Response, event: Any) -> dict[str, Any]:
+        multi = isinstance(event, Mapping) and event.get("multiValueHeaders") is not None
+        if not multi and not self._warned:
+            cookies = [v for k, v in response.headers if k.lower() == "set-cookie"]
+            if len(cookies) > 1:
+                self._warned = True
+                _aws.logger.warning(
+                    "ALB single-value mode returns one Set-Cookie per reply: %d were set, "
+                    "only the last is kept. Enable lambda.multi_value_headers.enabled on "
+                    "the target group to keep them all. (Logged once.)",
+                    len(cookies),
+                )
+        reply = _aws.v1_reply(response, self.options, multi_value=multi, description=True)
+        if not multi:
+            extra = reply.pop("multiValueHeaders", None)
+            if extra:
+                for name, values in extra.items():
+                    reply["headers"][name] = values[-1]
+        return reply
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        return _aws.aws_request_id(event, context)
+
+
+def _query(event: Mapping[str, Any]) -> bytes:
+    """The query string from the parameters ALB passes through undecoded."""
+    multi = event.get("multiValueQueryStringParameters")
+    source = multi if multi is not None else event.get("queryStringParameters")
+    if not source:
+        return b""
+    if not isinstance(source, Mapping):
+        raise _aws.MalformedEvent("must be an object", "queryStringParameters")
+    parts: list[str] = []
+    for key, values in source.items():
+        for value in values if isinstance(values, list) else [values]:
+            parts.append(key if value is None else f"{key}={value}")
+    return clean_query("&".join(parts))
+
+
+def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+    """The address ALB appended to X-Forwarded-For (the last entry)."""
+    last = None
+    for name, value in headers:
+        if name == b"x-forwarded-for":
+            last = value
+    if not last:
+        return None
+    address = last.decode("latin-1").rsplit(",", 1)[-1].strip()
+    return (address, 0) if address else None

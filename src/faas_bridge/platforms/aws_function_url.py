@@ -1,0 +1,29 @@
+"""AWS Lambda Function URL events: payload 2.0 from a ``*.lambda-url.*`` host.
+
+The format is API Gateway's payload 2.0, with two differences that matter:
+``rawPath`` stays percent-encoded, and there is no stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import _aws
+from .aws_apigw_v2 import APIGatewayV2
+from .base import clean_raw_path
+
+
+class FunctionURL(APIGatewayV2):
+    name = "aws-function-url"
+
+    __slots__ = ()
+
+    def matches(self, event: Any) -> bool:
+        if not super().matches(event):
+            return False
+        domain = event["requestContext"].get("domainName")
+        return isinstance(domain, str) and ".lambda-url." in domain
+
+    def raw_path(self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None) -> tuple[str, bytes]:
+        return _aws.apply_base_path(clean_raw_path(event.get("rawPath") or "/"), self.options)
