@@ -23,7 +23,9 @@ def load_app(spec: str) -> Any:
     """
     module_name, _, attribute = spec.strip().partition(":")
     if not module_name:
-        raise ConfigurationError(f"no module named in app {spec!r}; expected 'package.module:attribute'")
+        raise ConfigurationError(
+            f"no module named in app {spec!r}; expected 'package.module:attribute'"
+        )
     try:
         module = import_module(module_name)
     except ModuleNotFoundError as exc:

@@ -32,7 +32,7 @@ def make_bridge(app: Any, interface: Interface) -> Bridge:
         if getattr(app, "_asgi_double_callable", False) or _is_class(app):
             from asgiref.compatibility import guarantee_single_callable
 
-            app = guarantee_single_callable(app)
+            app = guarantee_single_callable(app)  # type: ignore[no-untyped-call]
         return ASGIBridge(app)
     from .wsgi import WSGIBridge
 

@@ -51,9 +51,7 @@ class Options:
         extra = tuple(t.strip().lower() for t in self.text_types if t.strip())
         object.__setattr__(self, "_text_prefixes", DEFAULT_TEXT_TYPES + extra)
         if self.interface not in (None, "wsgi", "asgi"):
-            raise ConfigurationError(
-                f"interface must be 'wsgi' or 'asgi', not {self.interface!r}"
-            )
+            raise ConfigurationError(f"interface must be 'wsgi' or 'asgi', not {self.interface!r}")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Options:

@@ -10,12 +10,22 @@ balancer appended, not one the client could forge.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import MalformedEvent
 from ..http import Request, Response
 from . import _aws
-from .base import Platform, clean_query, clean_raw_path, decode_body, header_pairs, server_address
+from .base import (
+    HttpCall,
+    Platform,
+    clean_query,
+    clean_raw_path,
+    decode_body,
+    header_pairs,
+    server_address,
+)
 
 
 class ALB(Platform):
@@ -41,7 +51,9 @@ class ALB(Platform):
         else:
             headers = header_pairs(event.get("headers"), "headers")
         scheme, server = server_address(headers, None)
-        root, raw_path = _aws.apply_base_path(clean_raw_path(event.get("path") or "/"), self.options)
+        root, raw_path = _aws.apply_base_path(
+            clean_raw_path(event.get("path") or "/"), self.options
+        )
         return Request(
             method=method.upper(),
             raw_path=raw_path,
@@ -88,7 +100,7 @@ def _query(event: Mapping[str, Any]) -> bytes:
     if not source:
         return b""
     if not isinstance(source, Mapping):
-        raise _aws.MalformedEvent("must be an object", "queryStringParameters")
+        raise MalformedEvent("must be an object", "queryStringParameters")
     parts: list[str] = []
     for key, values in source.items():
         for value in values if isinstance(values, list) else [values]:
@@ -106,3 +118,68 @@ def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
         return None
     address = last.decode("latin-1").rsplit(",", 1)[-1].strip()
     return (address, 0) if address else None
+
+
+#: What ALB sends as text; every other body (and any with Content-Encoding) is base64.
+_ALB_TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    multi_value: bool = False,
+    host: str = "my-alb-1234567890.us-east-1.elb.amazonaws.com",
+) -> dict[str, Any]:
+    """The event an ALB sends for ``call``, in single- or multi-value mode.
+
+    Path and query values are passed through undecoded. In single-value mode
+    the last value of a repeated header or query key wins.
+    """
+    headers: list[tuple[str, str]] = [("host", host)]
+    headers += [(k.lower(), v) for k, v in call.headers if k.lower() != "host"]
+    forwarded = call.header("x-forwarded-for")
+    headers = [pair for pair in headers if pair[0] != "x-forwarded-for"]
+    headers.append(
+        ("x-forwarded-for", f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip)
+    )
+    headers += [("x-forwarded-port", "443"), ("x-forwarded-proto", "https")]
+    query: list[tuple[str, str]] = []
+    for part in call.query.split("&") if call.query else ():
+        name, _, value = part.partition("=")
+        query.append((name, value))
+    body = None
+    is_base64 = False
+    if call.body:
+        content_type = (call.header("content-type") or "").split(";")[0].strip().lower()
+        if content_type.startswith(_ALB_TEXT_TYPES) and not call.header("content-encoding"):
+            try:
+                body = call.body.decode("utf-8")
+            except UnicodeDecodeError:
+                body = None
+        if body is None:
+            body, is_base64 = base64.b64encode(call.body).decode("ascii"), True
+    event: dict[str, Any] = {
+        "requestContext": {
+            "elb": {
+                "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+                "targetgroup/faas-bridge/0123456789abcdef"
+            }
+        },
+        "httpMethod": call.method,
+        "path": call.path,
+    }
+    if multi_value:
+        multi_query: dict[str, list[str]] = {}
+        for name, value in query:
+            multi_query.setdefault(name, []).append(value)
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in headers:
+            multi_headers.setdefault(name, []).append(value)
+        event["multiValueQueryStringParameters"] = multi_query
+        event["multiValueHeaders"] = multi_headers
+    else:
+        event["queryStringParameters"] = dict(query)
+        event["headers"] = dict(headers)
+    event["body"] = body or ""
+    event["isBase64Encoded"] = is_base64
+    return event

@@ -11,12 +11,24 @@ is rebuilt from the decoded multi-value parameters.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from ..http import Request, Response
 from . import _aws
-from .base import Platform, clean_raw_path, decode_body, encode_path, header_pairs, server_address
+from .base import (
+    HttpCall,
+    Platform,
+    clean_raw_path,
+    decode_body,
+    encode_path,
+    event_body,
+    header_pairs,
+    request_id,
+    server_address,
+)
 
 
 class APIGatewayV1(Platform):
@@ -74,3 +86,74 @@ class APIGatewayV1(Platform):
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return _aws.aws_request_id(event, context)
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    stage: str | None = None,
+    host: str = "abcdef1234.execute-api.us-east-1.amazonaws.com",
+    http_api: bool = False,
+) -> dict[str, Any]:
+    """The event API Gateway sends for ``call``: REST, or HTTP API payload 1.0.
+
+    The client's URL carries the stage on the ``execute-api`` host; a REST API
+    removes it from ``path`` and leaves the path percent-encoded, an HTTP API
+    decodes the path and keeps the stage. Query values arrive decoded.
+    """
+    stage = stage or ("$default" if http_api else "prod")
+    full_path = call.path
+    path = full_path
+    if not http_api and _aws.is_execute_api(host):
+        prefix = "/" + stage
+        if not (full_path == prefix or full_path.startswith(prefix + "/")):
+            raise ValueError(f"a REST API URL on {host} starts with the stage {prefix!r}")
+        path = full_path[len(prefix) :] or "/"
+    if http_api:
+        path = unquote(full_path)
+    headers = [(k, v) for k, v in call.headers if k.lower() != "host"]
+    headers.insert(0, ("Host", host))
+    headers += [
+        ("X-Forwarded-For", call.client_ip),
+        ("X-Forwarded-Port", "443"),
+        ("X-Forwarded-Proto", "https"),
+    ]
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name, []).append(value)
+    query = parse_qsl(call.query, keep_blank_values=True)
+    multi_query: dict[str, list[str]] = {}
+    for name, value in query:
+        multi_query.setdefault(name, []).append(value)
+    body, is_base64 = event_body(call)
+    event: dict[str, Any] = {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": call.method,
+        "headers": {k: v[-1] for k, v in multi_headers.items()},
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": {"proxy": path.lstrip("/")} if path != "/" else None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": host.split(".", 1)[0],
+            "domainName": host,
+            "domainPrefix": host.split(".", 1)[0],
+            "httpMethod": call.method,
+            "identity": {"sourceIp": call.client_ip, "userAgent": call.header("user-agent")},
+            "path": full_path,
+            "protocol": "HTTP/1.1",
+            "requestId": request_id(),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "resourceId": "abc123",
+            "resourcePath": "/{proxy+}",
+            "stage": stage,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+    if http_api:
+        event = {"version": "1.0", **event}
+    return event

@@ -9,19 +9,24 @@ never falls back to guessing the reply format.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from ..http import Request, Response
 from . import _aws
 from .base import (
+    HttpCall,
     Platform,
     clean_query,
     decode_body,
     encode_body,
     encode_path,
+    event_body,
     group_headers,
     header_pairs,
+    request_id,
     server_address,
 )
 
@@ -39,7 +44,9 @@ class APIGatewayV2(Platform):
             and isinstance(event.get("requestContext"), Mapping)
         )
 
-    def raw_path(self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None) -> tuple[str, bytes]:
+    def raw_path(
+        self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
+    ) -> tuple[str, bytes]:
         """(root_path, raw_path): the stage or base path moved into the root."""
         raw = encode_path(event.get("rawPath") or "/")
         return _aws.mount(raw, self.options, host, rc.get("stage"), stage_in_path=True)
@@ -94,3 +101,76 @@ class APIGatewayV2(Platform):
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return _aws.aws_request_id(event, context)
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    stage: str = "$default",
+    host: str = "abcdef1234.execute-api.us-east-1.amazonaws.com",
+) -> dict[str, Any]:
+    """The payload 2.0 event an HTTP API sends for ``call``.
+
+    ``rawPath`` is the percent-decoded path, a named stage kept at its front;
+    ``rawQueryString`` is verbatim; Cookie headers become ``cookies``; other
+    repeated headers are joined with commas.
+    """
+    return _v2_event(call, unquote(call.path), stage, host, cookie_header=False)
+
+
+def _v2_event(
+    call: HttpCall, raw_path: str, stage: str, host: str, *, cookie_header: bool
+) -> dict[str, Any]:
+    headers: dict[str, str] = {"host": host}
+    cookies: list[str] = []
+    for name, value in call.headers:
+        key = name.lower()
+        if key == "host":
+            continue
+        if key == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            if not cookie_header:
+                continue
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    forwarded = headers.get("x-forwarded-for")
+    headers["x-forwarded-for"] = f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip
+    headers.setdefault("x-forwarded-port", "443")
+    headers.setdefault("x-forwarded-proto", "https")
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(call.query, keep_blank_values=True):
+        params[name] = f"{params[name]},{value}" if name in params else value
+    body, is_base64 = event_body(call)
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw_path,
+        "rawQueryString": call.query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    if params:
+        event["queryStringParameters"] = params
+    event["requestContext"] = {
+        "accountId": "123456789012",
+        "apiId": host.split(".", 1)[0],
+        "domainName": host,
+        "domainPrefix": host.split(".", 1)[0],
+        "http": {
+            "method": call.method,
+            "path": raw_path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": call.client_ip,
+            "userAgent": headers.get("user-agent", ""),
+        },
+        "requestId": request_id(),
+        "routeKey": "$default",
+        "stage": stage,
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "timeEpoch": int(now * 1000),
+    }
+    if body is not None:
+        event["body"] = body
+    event["isBase64Encoded"] = is_base64
+    return event

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _aws
-from .aws_apigw_v2 import APIGatewayV2
-from .base import clean_raw_path
+from .aws_apigw_v2 import APIGatewayV2, _v2_event
+from .base import HttpCall, clean_raw_path
 
 
 class FunctionURL(APIGatewayV2):
@@ -25,5 +25,20 @@ class FunctionURL(APIGatewayV2):
         domain = event["requestContext"].get("domainName")
         return isinstance(domain, str) and ".lambda-url." in domain
 
-    def raw_path(self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None) -> tuple[str, bytes]:
+    def raw_path(
+        self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
+    ) -> tuple[str, bytes]:
         return _aws.apply_base_path(clean_raw_path(event.get("rawPath") or "/"), self.options)
+
+
+def build_event(
+    call: HttpCall, *, host: str = "abcdefghij1234567890.lambda-url.us-east-1.on.aws"
+) -> dict[str, Any]:
+    """The event a Function URL sends for ``call``.
+
+    As an HTTP API's payload 2.0, but ``rawPath`` stays percent-encoded and the
+    Cookie header is kept beside ``cookies`` (as real captures show).
+    """
+    event = _v2_event(call, call.path, "$default", host, cookie_header=True)
+    event["requestContext"]["accountId"] = "anonymous"
+    return event

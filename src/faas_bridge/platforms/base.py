@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -95,7 +97,9 @@ def decode_body(body: Any, is_base64: Any, where: str = "body") -> bytes:
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise MalformedEvent(f"the body is flagged base64 but is not valid base64: {exc}", where) from None
+            raise MalformedEvent(
+                f"the body is flagged base64 but is not valid base64: {exc}", where
+            ) from None
     return body.encode("utf-8")
 
 
@@ -104,9 +108,7 @@ def encode_body(response: Response, options: Options) -> tuple[str, bool]:
     body = response.body
     if not body:
         return "", False
-    if options.is_text(response.header("content-type")) and not response.header(
-        "content-encoding"
-    ):
+    if options.is_text(response.header("content-type")) and not response.header("content-encoding"):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
@@ -142,33 +144,31 @@ def split_host(host: str) -> tuple[str, int | None]:
 
 
 def server_address(
-    headers: Mapping[bytes, bytes] | list[tuple[bytes, bytes]],
-    fallback_host: str | None,
+    headers: list[tuple[bytes, bytes]], fallback_host: str | None
 ) -> tuple[str, tuple[str, int] | None]:
     """(scheme, server) from Host and X-Forwarded-Proto/-Port headers.
 
     An event with no Host (API Gateway console tests) falls back to the domain
     name the vendor recorded.
     """
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    host = proto = fport = None
-    for name, value in items:
+    host = proto = port_text = None
+    for name, value in headers:
         if name == b"host":
             host = value.decode("latin-1")
         elif name == b"x-forwarded-proto":
             proto = value.decode("latin-1").split(",")[-1].strip().lower()
         elif name == b"x-forwarded-port":
-            fport = value.decode("latin-1").split(",")[-1].strip()
+            port_text = value.decode("latin-1").split(",")[-1].strip()
     scheme = proto if proto in ("http", "https") else "https"
     host = host or fallback_host
     if not host:
         return scheme, None
-    name, port = split_host(host.strip())
-    if fport and fport.isdigit():
-        port = int(fport)
+    server_name, port = split_host(host.strip())
+    if port_text and port_text.isdigit():
+        port = int(port_text)
     if port is None:
         port = 443 if scheme == "https" else 80
-    return scheme, (name, port)
+    return scheme, (server_name, port)
 
 
 def header_pairs(headers: Any, where: str) -> list[tuple[bytes, bytes]]:
@@ -187,3 +187,60 @@ def header_pairs(headers: Any, where: str) -> list[tuple[bytes, bytes]]:
         elif value is not None:
             pairs.append((key, str(value).encode("utf-8")))
     return pairs
+
+
+# -- Building events: what the vendor would send for a real HTTP request --------
+#
+# Used by `faas-bridge events`, the local gateway and the tests. Each adapter
+# module has a ``build_event(call, ...)`` that mirrors how its vendor turns an
+# HTTP request into an event, quirks included.
+
+
+@dataclass(slots=True)
+class HttpCall:
+    """An HTTP request as a client sends it, before any vendor touches it."""
+
+    method: str = "GET"
+    #: The request target as on the request line: percent-encoded path and query.
+    target: str = "/"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    client_ip: str = "198.51.100.7"
+
+    @property
+    def path(self) -> str:
+        return self.target.partition("?")[0] or "/"
+
+    @property
+    def query(self) -> str:
+        return self.target.partition("?")[2]
+
+    def header(self, name: str) -> str | None:
+        """The last value of header ``name`` (any case)."""
+        found = None
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                found = value
+        return found
+
+
+def event_body(call: HttpCall, text_types: tuple[str, ...] = ()) -> tuple[str | None, bool]:
+    """(body, isBase64Encoded) as AWS services encode a request body.
+
+    Text-like content types without Content-Encoding travel as text; anything
+    else (and text that is not UTF-8) as base64.
+    """
+    if not call.body:
+        return None, False
+    options = Options(text_types=text_types)
+    if options.is_text(call.header("content-type")) and not call.header("content-encoding"):
+        try:
+            return call.body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(call.body).decode("ascii"), True
+
+
+def request_id() -> str:
+    """A fresh id in the vendors' UUID form."""
+    return str(uuid.uuid4())
