@@ -1,0 +1,124 @@
+"""Settings for the example project, tuned for AWS Lambda behind faas_bridge.
+
+Everything deployment-specific comes from environment variables (set them in
+the function's configuration); the fallbacks make the demo run as is.
+
+Lambda's file system is read-only except ``/tmp``, so the SQLite database lives
+there by default. It is per instance and lost on cold start: fine for a demo,
+use RDS/Aurora (or DynamoDB) for real data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "django-insecure-demo-only-set-DJANGO_SECRET_KEY-in-production"
+)
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# Permissive for the demo (API Gateway hosts are generated); narrow it with
+# DJANGO_ALLOWED_HOSTS=abc123.execute-api.eu-west-1.amazonaws.com,example.com
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "*")
+# The Host header is the one the client used (API Gateway/ALB pass it on);
+# never trust X-Forwarded-Host, which a client can set freely.
+USE_X_FORWARDED_HOST = False
+# Origins allowed to POST forms besides the request's own host, e.g.
+# DJANGO_CSRF_TRUSTED_ORIGINS=https://example.com
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "notes",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mysite.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "mysite.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_SQLITE_PATH", "/tmp/faas_bridge_example_django.sqlite3"),
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Relative: Django puts the script prefix (the API Gateway stage) in front.
+# On Lambda, serve the collected files from S3/CloudFront instead.
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# API Gateway and Function URLs are HTTPS only; keep cookies off plain HTTP
+# unless debugging locally with runserver.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+
+# Lambda's /tmp database starts empty on every cold start: migrate it then
+# (see mysite/startup.py). Turn off when using a real database server.
+MIGRATE_ON_STARTUP = env_bool("DJANGO_MIGRATE_ON_STARTUP", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}

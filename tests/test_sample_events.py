@@ -1,0 +1,289 @@
+"""Every AWS sample event from ../shared/events through a Flask and an ASGI echo app.
+
+The expected values are read off each event by hand (path, mount point, query
+arguments, client) following the vendor's rules, not computed by the adapter.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from echo_apps import asgi_app, flask_app
+from events import event_names, load_event, reply_headers, reply_json
+
+from faas_bridge import wrap
+
+B = '{\r\n\t"a": 1\r\n}'
+P3 = [("parameter1", "value1"), ("parameter1", "value2"), ("parameter2", "value")]
+
+#: file -> (method, path below the mount, root path, sorted query args, body, client host)
+EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {
+    "aws-alb/doc-health-check.json": ("GET", "/", "", [], "", None),
+    "aws-alb/go-multi-value.json": ("GET", "/", "", [("key", "hello")], "", "72.21.198.67"),
+    "aws-alb/go-single-value.json": ("GET", "/", "", [("key", "hello")], "", "25.12.198.67"),
+    "aws-alb/powertools-multi-value-headers.json": ("GET", "/todos", "", [], "", "123.123.123.123"),
+    "aws-alb/powertools-multi-value-query.json": ("GET", "/todos", "", P3, "", "123.123.123.123"),
+    "aws-alb/powertools-single-value-get.json": (
+        "GET",
+        "/lambda",
+        "",
+        [("query", "1234ABCD")],
+        "Test",
+        "72.12.164.125",
+    ),
+    "aws-alb/rust-health-check.json": ("GET", "/", "", [], "", None),
+    # ALB passes query values undecoded: the app decodes %3F and %3D itself.
+    "aws-alb/rust-multi-value-percent-encoded-query.json": (
+        "GET",
+        "/",
+        "",
+        [("myKey", "?showAll=false"), ("myKey", "?showAll=true")],
+        "request_body",
+        "72.21.198.66",
+    ),
+    "aws-alb/rust-percent-encoded-query.json": (
+        "GET",
+        "/",
+        "",
+        [("myKey", "?showAll=true")],
+        "request_body",
+        "72.21.198.66",
+    ),
+    "aws-alb/sam-post-base64-body.json": (
+        "POST",
+        "/path/to/resource",
+        "",
+        [("query", "1234ABCD")],
+        '{"test":"body"}',
+        "72.12.164.125",
+    ),
+    # REST on the execute-api host: the stage is the mount point.
+    "aws-apigw-v1/go-post-json-with-query.json": (
+        "POST",
+        "/hello/world",
+        "/testStage",
+        [("name", "me")],
+        B,
+        "192.168.196.186",
+    ),
+    "aws-apigw-v1/go-post-openapi-operationname.json": (
+        "POST",
+        "/hello/world",
+        "/testStage",
+        [("name", "me")],
+        B,
+        "192.168.196.186",
+    ),
+    # HTTP API payload 1.0 on the $default stage: no mount point.
+    "aws-apigw-v1/httpapi-payload-1.0-get.json": (
+        "GET",
+        "/my/path",
+        "",
+        P3,
+        "Hello from Lambda!",
+        "192.168.0.1/32",
+    ),
+    # Console test: no Host, not the execute-api host, no stage mount.
+    "aws-apigw-v1/rust-console-test-invoke.json": (
+        "POST",
+        "/myPath",
+        "",
+        [],
+        B,
+        "test-invoke-source-ip",
+    ),
+    "aws-apigw-v1/rust-get-no-multivalue-no-body.json": (
+        "GET",
+        "/hello",
+        "/test",
+        [("name", "me")],
+        "",
+        "192.168.100.1",
+    ),
+    "aws-apigw-v1/rust-post-multi-value-query.json": (
+        "POST",
+        "/hello/world",
+        "/testStage",
+        [("multiValueName", "me"), ("multiValueName", "you"), ("name", "me")],
+        B,
+        "192.168.196.186",
+    ),
+    # sam local start-api serves without the stage in the URL.
+    "aws-apigw-v1/rust-sam-local-start-api-get.json": ("GET", "/test", "", [], "", "127.0.0.1"),
+    "aws-apigw-v1/sam-post-base64-body.json": (
+        "POST",
+        "/path/to/resource",
+        "/prod",
+        [("foo", "bar")],
+        '{"test":"body"}',
+        "127.0.0.1",
+    ),
+    "aws-apigw-v2/go-get-root-no-authorizer.json": ("GET", "/", "", [], "", "1.2.3.4"),
+    "aws-apigw-v2/go-post-iam-authorizer.json": ("GET", "/my/path", "", P3, B, "IP"),
+    "aws-apigw-v2/go-post-jwt-authorizer.json": ("GET", "/my/path", "", P3, B, "IP"),
+    "aws-apigw-v2/go-post-lambda-authorizer.json": ("GET", "/my/path", "", P3, B, "IP"),
+    "aws-apigw-v2/powertools-get.json": ("GET", "/my/path", "", P3, "", "192.168.0.1/32"),
+    "aws-apigw-v2/rust-rawpath-with-space.json": (
+        "POST",
+        "/my/path-with space",
+        "",
+        P3,
+        "Hello from Lambda",
+        "IP",
+    ),
+    "aws-apigw-v2/rust-sam-local-start-api.json": ("GET", "/hello", "", [], "", "127.0.0.1"),
+    # A named HTTP API stage leads rawPath: it becomes the mount point.
+    "aws-apigw-v2/rust-stage-in-rawpath.json": (
+        "POST",
+        "/my/path",
+        "/Prod",
+        P3,
+        "Hello from Lambda",
+        "IP",
+    ),
+    "aws-apigw-v2/sam-post-base64-body.json": (
+        "POST",
+        "/path/to/resource",
+        "",
+        P3,
+        '{"test":"body"}',
+        "192.168.0.1/32",
+    ),
+    "aws-function-url/go-post-iam.json": (
+        "POST",
+        "/my/path",
+        "",
+        P3,
+        "Hello from client!",
+        "123.123.123.123",
+    ),
+    "aws-function-url/powertools-browser-get-noauth.json": (
+        "GET",
+        "/",
+        "",
+        [],
+        "",
+        "123.123.123.123",
+    ),
+    "aws-function-url/powertools-get-with-headers.json": (
+        "GET",
+        "/",
+        "",
+        [],
+        "",
+        "123.123.123.123",
+    ),
+    "aws-function-url/powertools-post-iam.json": (
+        "POST",
+        "/my/path",
+        "",
+        P3,
+        "Hello from client!",
+        "123.123.123.123",
+    ),
+    "aws-function-url/rust-get-cookie-header-and-cookies.json": (
+        "GET",
+        "/my/path",
+        "",
+        P3,
+        "",
+        "65.78.31.245",
+    ),
+}
+
+FOLDERS = ("aws-apigw-v1", "aws-apigw-v2", "aws-function-url", "aws-alb")
+
+
+def test_every_sample_event_has_an_expectation() -> None:
+    assert set(event_names(*FOLDERS)) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_flask_sees_the_request(name: str) -> None:
+    method, path, root, args, body, client = EXPECTED[name]
+    event = load_event(name)
+    reply = wrap(flask_app)(event, None)
+    assert reply["statusCode"] == 200
+    seen = reply_json(reply)
+    assert seen["method"] == method
+    assert seen["path"] == path
+    assert seen["script_root"] == root
+    assert sorted(map(tuple, seen["args"])) == args
+    assert base64.b64decode(seen["body"]).decode() == body
+    assert seen["remote_addr"] == client
+    _check_set_cookies(name, reply)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_asgi_sees_the_request(name: str) -> None:
+    method, path, root, args, body, client = EXPECTED[name]
+    event = load_event(name)
+    reply = wrap(asgi_app)(event, None)
+    assert reply["statusCode"] == 200
+    seen = reply_json(reply)
+    assert seen["method"] == method
+    assert seen["root_path"] == root
+    assert seen["path"] == root + path  # ASGI: path includes root_path, as uvicorn does
+    from urllib.parse import parse_qsl
+
+    assert sorted(parse_qsl(seen["query_string"], keep_blank_values=True)) == args
+    assert base64.b64decode(seen["body"]).decode() == body
+    assert seen["client_host"] == client
+    _check_set_cookies(name, reply)
+
+
+def _check_set_cookies(name: str, reply: dict[str, Any]) -> None:
+    cookies = sorted(v for k, v in reply_headers(reply) if k == "set-cookie")
+    single_value_alb = name.startswith("aws-alb/") and "multiValueHeaders" not in load_event(name)
+    if single_value_alb:
+        assert len(cookies) == 1  # the format carries one Set-Cookie; the last is kept
+        assert cookies[0].startswith("b=2")
+    else:
+        assert [c.split(";")[0] for c in cookies] == ["a=1", "b=2"]
+    if name.startswith(("aws-apigw-v2/", "aws-function-url/")):
+        headers = {k.lower(): v for k, v in reply["headers"].items()}
+        assert "set-cookie" not in headers
+        assert headers["x-repeat"] == "one, two"
+
+
+def test_v2_cookies_become_one_cookie_header() -> None:
+    seen = reply_json(wrap(flask_app)(load_event("aws-apigw-v2/rust-stage-in-rawpath.json"), None))
+    assert sorted(seen["cookies"]) == [["cookie1", "value1"], ["cookie2", "value2"]]
+    cookie_headers = [v for k, v in seen["headers"] if k == "cookie"]
+    assert cookie_headers == ["cookie1=value1; cookie2=value2"]
+
+
+def test_function_url_cookie_is_not_counted_twice() -> None:
+    event = load_event("aws-function-url/rust-get-cookie-header-and-cookies.json")
+    seen = reply_json(wrap(asgi_app)(event, None))
+    assert [v for k, v in seen["headers"] if k == "cookie"] == ["test=hi"]
+
+
+def test_event_without_host_uses_the_domain_name() -> None:
+    seen = reply_json(wrap(flask_app)(load_event("aws-apigw-v2/rust-stage-in-rawpath.json"), None))
+    assert seen["host"] == "id.execute-api.us-east-1.amazonaws.com"
+    assert seen["url"].startswith("https://id.execute-api.us-east-1.amazonaws.com/Prod/my/path?")
+
+
+def test_alb_scheme_and_host_come_from_forwarded_headers() -> None:
+    seen = reply_json(wrap(flask_app)(load_event("aws-alb/go-multi-value.json"), None))
+    assert seen["scheme"] == "http"  # x-forwarded-proto: http
+    assert seen["url"] == "http://lambda-test-alb-1234567.us-east-1.elb.amazonaws.com/?key=hello"
+
+
+def test_event_and_context_reach_the_app() -> None:
+    seen: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.update(environ)
+        start_response("200 OK", [])
+        return []
+
+    event = load_event("aws-alb/go-single-value.json")
+    context = object()
+    wrap(app)(event, context)
+    assert seen["faas_bridge.event"] is event
+    assert seen["faas_bridge.context"] is context
+    assert seen["faas_bridge.platform"] == "aws-alb"
