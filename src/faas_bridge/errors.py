@@ -38,5 +38,5 @@ class MalformedEvent(FaasBridgeError):
     """A recognised event that cannot be decoded into a request (a 400 reply)."""
 
     def __init__(self, message: str, where: str = "") -> None:
-        super().__init__(f"{message} (at {where})" if where else message)
+        super().__init__(f"{where}: {message}" if where else message)
         self.where = where

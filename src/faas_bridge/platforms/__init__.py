@@ -10,8 +10,8 @@ adapter                recognised by
 ``aws-alb``            ``requestContext.elb``
 ``aws-function-url``   ``version == "2.0"``, ``rawPath``, domain ``*.lambda-url.*``
 ``aws-apigw-v2``       ``version == "2.0"``, ``rawPath``
-``aws-apigw-v1``       ``httpMethod``, ``requestContext`` (no ``elb`` or
-                       ``connectionId``) and ``resource`` or ``version == "1.0"``
+``aws-apigw-v1``       ``requestContext`` (no ``elb`` or ``connectionId``) and
+                       ``resource`` or ``version == "1.0"``
 =====================  ==================================================
 
 Adding a vendor means one module here and one row in :data:`REGISTRY`; the

@@ -19,7 +19,7 @@ def require_str(mapping: Mapping[str, Any], key: str, where: str) -> str:
     """``mapping[key]`` when it is a non-empty string, else MalformedEvent."""
     value = mapping.get(key)
     if not isinstance(value, str) or not value:
-        raise MalformedEvent(f"{key!r} must be a non-empty string, got {value!r}", where)
+        raise MalformedEvent(f"expected a non-empty string, got {value!r}", where)
     return value
 
 
@@ -29,7 +29,7 @@ def mapping_at(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise MalformedEvent(f"{key!r} must be an object, not {type(value).__name__}", key)
+        raise MalformedEvent(f"expected an object, got {type(value).__name__}", key)
     return value
 
 
@@ -86,7 +86,7 @@ def rebuild_query(multi: Any, single: Any) -> bytes:
     pairs: list[tuple[str, str]] = []
     if multi:
         if not isinstance(multi, Mapping):
-            raise MalformedEvent("must be an object", "multiValueQueryStringParameters")
+            raise MalformedEvent("expected an object", "multiValueQueryStringParameters")
         for key, values in multi.items():
             if isinstance(values, list):
                 pairs.extend((key, v) for v in values if v is not None)
@@ -94,7 +94,7 @@ def rebuild_query(multi: Any, single: Any) -> bytes:
                 pairs.append((key, str(values)))
     elif single:
         if not isinstance(single, Mapping):
-            raise MalformedEvent("must be an object", "queryStringParameters")
+            raise MalformedEvent("expected an object", "queryStringParameters")
         pairs.extend((k, v) for k, v in single.items() if v is not None)
     return urlencode(pairs, quote_via=quote_plus).encode("ascii") if pairs else b""
 

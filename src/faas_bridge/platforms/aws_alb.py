@@ -100,7 +100,7 @@ def _query(event: Mapping[str, Any]) -> bytes:
     if not source:
         return b""
     if not isinstance(source, Mapping):
-        raise MalformedEvent("must be an object", "queryStringParameters")
+        raise MalformedEvent("expected an object", "queryStringParameters")
     parts: list[str] = []
     for key, values in source.items():
         for value in values if isinstance(values, list) else [values]:

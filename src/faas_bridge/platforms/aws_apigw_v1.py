@@ -1,7 +1,7 @@
 """AWS API Gateway REST API proxy events, and HTTP API events in payload 1.0.
 
-Recognised by ``httpMethod`` + ``requestContext`` and either ``resource`` (REST)
-or ``version: "1.0"`` (HTTP API); WebSocket events (``connectionId``) and ALB
+Recognised by ``requestContext`` and either ``resource`` (REST) or
+``version: "1.0"`` (HTTP API); WebSocket events (``connectionId``) and ALB
 events (``requestContext.elb``) are not these.
 
 REST leaves ``path`` percent-encoded and without the stage; HTTP APIs decode it
@@ -37,7 +37,7 @@ class APIGatewayV1(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        if not isinstance(event, Mapping) or "httpMethod" not in event:
+        if not isinstance(event, Mapping):
             return False
         rc = event.get("requestContext")
         if not isinstance(rc, Mapping) or "elb" in rc or "connectionId" in rc:

@@ -92,13 +92,13 @@ def decode_body(body: Any, is_base64: Any, where: str = "body") -> bytes:
     if body is None or body == "":
         return b""
     if not isinstance(body, str):
-        raise MalformedEvent(f"the body must be a string, not {type(body).__name__}", where)
+        raise MalformedEvent(f"expected a string, got {type(body).__name__}", where)
     if is_base64:
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise MalformedEvent(
-                f"the body is flagged base64 but is not valid base64: {exc}", where
+                f"flagged base64 but not valid base64 ({exc})", where
             ) from None
     return body.encode("utf-8")
 
@@ -176,7 +176,7 @@ def header_pairs(headers: Any, where: str) -> list[tuple[bytes, bytes]]:
     if headers is None:
         return []
     if not isinstance(headers, Mapping):
-        raise MalformedEvent(f"headers must be an object, not {type(headers).__name__}", where)
+        raise MalformedEvent(f"expected an object, got {type(headers).__name__}", where)
     pairs: list[tuple[bytes, bytes]] = []
     for name, value in headers.items():
         key = str(name).lower().encode("latin-1", "replace")

@@ -1,0 +1,142 @@
+"""The ASGI bridge: scope shape, receive/send protocol, one persistent loop."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from faas_bridge import wrap
+from faas_bridge.asgi import AppReturnedEarly, ASGIBridge, build_scope
+from faas_bridge.http import Request
+
+
+def make_request(**fields: Any) -> Request:
+    fields.setdefault("method", "GET")
+    fields.setdefault("raw_path", b"/")
+    return Request(**fields)
+
+
+def test_scope_matches_uvicorn_conventions() -> None:
+    scope = build_scope(
+        make_request(
+            raw_path=b"/caf%C3%A9/a%2Fb",
+            root_path="/prod",
+            query_string=b"x=1",
+            headers=[(b"x-multi", b"1"), (b"x-multi", b"2")],
+            client=("203.0.113.9", 0),
+            server=("example.com", 443),
+        )
+    )
+    assert scope["type"] == "http"
+    assert scope["asgi"]["version"] == "3.0"
+    assert scope["path"] == "/prod/caf\u00e9/a/b"  # decoded, root_path included
+    assert scope["raw_path"] == b"/prod/caf%C3%A9/a%2Fb"  # %2F distinguishable
+    assert scope["root_path"] == "/prod"
+    assert scope["query_string"] == b"x=1"
+    assert scope["headers"] == [(b"x-multi", b"1"), (b"x-multi", b"2")]
+    assert scope["client"] == ("203.0.113.9", 0)
+    assert scope["server"] == ("example.com", 443)
+
+
+def test_receive_gives_body_then_disconnect_after_the_reply() -> None:
+    messages: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        messages.append(await receive())
+        waiter = asyncio.ensure_future(receive())
+        await asyncio.sleep(0)
+        assert not waiter.done()  # no disconnect while the reply is still owed
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        messages.append(await waiter)
+
+    response = ASGIBridge(app)(make_request(method="POST", body=b"payload"))
+    assert response.body == b"ok"
+    assert messages == [
+        {"type": "http.request", "body": b"payload", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+
+
+def test_streamed_chunks_are_joined() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 206, "headers": [(b"x-a", b"1")]})
+        for part in (b"a", b"b", b"c"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    response = ASGIBridge(app)(make_request())
+    assert (response.status, response.headers, response.body) == (206, [("x-a", "1")], b"abc")
+
+
+def test_app_returning_without_a_response_is_an_error() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    with pytest.raises(AppReturnedEarly):
+        ASGIBridge(app)(make_request())
+
+
+def test_one_event_loop_serves_every_call() -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
+    futures: list[asyncio.Future[None]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        loop = asyncio.get_running_loop()
+        loops.append(loop)
+        if not futures:
+            futures.append(loop.create_future())  # a loop-bound resource, kept
+        assert futures[0].get_loop() is loop
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    bridge = ASGIBridge(app)
+    for _ in range(3):
+        bridge(make_request())
+    assert len(loops) == 3 and loops[0] is loops[1] is loops[2]
+    assert not loops[0].is_closed()
+
+
+class ASGI2App:
+    """An old-style double-callable ASGI app."""
+
+    def __init__(self, scope: dict[str, Any]) -> None:
+        self.scope = scope
+
+    async def __call__(self, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": self.scope["path"].encode()})
+
+
+def test_asgi2_apps_are_accepted() -> None:
+    from events import load_event, reply_body
+
+    handler = wrap(ASGI2App)
+    assert handler.interface == "asgi"
+    assert reply_body(handler(load_event("aws-apigw-v2/powertools-get.json"), None)) == b"/my/path"
+
+
+def test_starlette_and_fastapi_apps_run() -> None:
+    from fastapi import FastAPI
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from events import load_event, reply_body
+
+    async def hello(request: Any) -> PlainTextResponse:
+        return PlainTextResponse(f"hi {request.url.path} {request.scope['root_path']}")
+
+    star = Starlette(routes=[Route("/my/path", hello)])
+    api = FastAPI()
+
+    @api.get("/my/path")
+    async def read(q: str | None = None) -> dict[str, Any]:
+        return {"ok": True}
+
+    event = load_event("aws-apigw-v2/rust-stage-in-rawpath.json")
+    event["requestContext"]["http"]["method"] = "GET"
+    assert reply_body(wrap(star)(event, None)) == b"hi /Prod/my/path /Prod"
+    assert reply_body(wrap(api)(event, None)) == b'{"ok":true}'

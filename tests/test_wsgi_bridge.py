@@ -1,0 +1,173 @@
+"""The WSGI bridge against PEP 3333: environ shape, start_response, write, close."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from faas_bridge.http import Request
+from faas_bridge.wsgi import WSGIBridge, build_environ
+
+
+def make_request(**fields: Any) -> Request:
+    fields.setdefault("method", "GET")
+    fields.setdefault("raw_path", b"/")
+    return Request(**fields)
+
+
+def test_non_ascii_path_is_latin1_of_the_utf8_bytes() -> None:
+    environ = build_environ(make_request(raw_path=b"/caf%C3%A9/a%2Fb", root_path="/st\u00e4ge"))
+    # PEP 3333 native strings: one character per byte, as gunicorn gives them.
+    assert environ["PATH_INFO"] == "/caf\u00c3\u00a9/a/b"
+    assert environ["PATH_INFO"].encode("latin-1").decode("utf-8") == "/caf\u00e9/a/b"
+    assert environ["SCRIPT_NAME"].encode("latin-1").decode("utf-8") == "/st\u00e4ge"
+    # %2F stays distinguishable from "/" in the raw URI.
+    assert environ["RAW_URI"].endswith("/caf%C3%A9/a%2Fb")
+
+
+def test_content_headers_are_not_duplicated_as_http_keys() -> None:
+    environ = build_environ(
+        make_request(
+            method="POST",
+            headers=[(b"content-type", b"text/plain"), (b"content-length", b"999")],
+            body=b"hello",
+        )
+    )
+    assert environ["CONTENT_TYPE"] == "text/plain"
+    assert environ["CONTENT_LENGTH"] == "5"  # the decoded body's real length
+    assert "HTTP_CONTENT_TYPE" not in environ
+    assert "HTTP_CONTENT_LENGTH" not in environ
+    assert environ["wsgi.input"].read() == b"hello"
+
+
+def test_no_content_length_without_a_body() -> None:
+    environ = build_environ(make_request())
+    assert "CONTENT_LENGTH" not in environ
+
+
+def test_repeated_headers_join_with_comma_and_cookies_with_semicolon() -> None:
+    environ = build_environ(
+        make_request(
+            headers=[
+                (b"x-multi", b"1"),
+                (b"cookie", b"a=1"),
+                (b"x-multi", b"2"),
+                (b"cookie", b"b=2"),
+            ]
+        )
+    )
+    assert environ["HTTP_X_MULTI"] == "1,2"
+    assert environ["HTTP_COOKIE"] == "a=1; b=2"
+
+
+def test_query_server_client_and_scheme() -> None:
+    environ = build_environ(
+        make_request(
+            query_string=b"a=1&a=2&q=caf%C3%A9",
+            scheme="https",
+            server=("example.com", 8443),
+            client=("203.0.113.9", 0),
+            http_version="2.0",
+        )
+    )
+    assert environ["QUERY_STRING"] == "a=1&a=2&q=caf%C3%A9"
+    assert (environ["SERVER_NAME"], environ["SERVER_PORT"]) == ("example.com", "8443")
+    assert environ["REMOTE_ADDR"] == "203.0.113.9"
+    assert "REMOTE_PORT" not in environ  # unknown, so not invented
+    assert environ["wsgi.url_scheme"] == "https"
+    assert environ["SERVER_PROTOCOL"] == "HTTP/2.0"
+    assert environ["wsgi.errors"] is sys.stderr
+
+
+def test_write_callable_and_iterable_are_both_collected() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        write = start_response("201 Created", [("X-A", "1")])
+        write(b"from write, ")
+        return [b"from ", b"", b"iterable"]
+
+    response = WSGIBridge(app)(make_request())
+    assert response.status == 201
+    assert response.headers == [("X-A", "1")]
+    assert response.body == b"from write, from iterable"
+
+
+class ClosingBody:
+    def __init__(self, chunks: list[bytes], fail: bool = False) -> None:
+        self.chunks = chunks
+        self.fail = fail
+        self.closed = 0
+
+    def __iter__(self) -> Any:
+        yield from self.chunks
+        if self.fail:
+            raise RuntimeError("broken generator")
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_close_is_called_once_on_success_and_on_failure() -> None:
+    ok = ClosingBody([b"x"])
+    broken = ClosingBody([b"x"], fail=True)
+
+    def make_app(body: ClosingBody) -> Any:
+        def app(environ: dict[str, Any], start_response: Any) -> ClosingBody:
+            start_response("200 OK", [])
+            return body
+
+        return app
+
+    assert WSGIBridge(make_app(ok))(make_request()).body == b"x"
+    assert ok.closed == 1
+    with pytest.raises(RuntimeError, match="broken generator"):
+        WSGIBridge(make_app(broken))(make_request())
+    assert broken.closed == 1
+
+
+def test_exc_info_replaces_headers_before_any_body() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("X-Before", "1")])
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            start_response("500 Internal Server Error", [("X-After", "1")], sys.exc_info())
+        return [b"error page"]
+
+    response = WSGIBridge(app)(make_request())
+    assert response.status == 500
+    assert response.headers == [("X-After", "1")]
+    assert response.body == b"error page"
+
+
+def test_exc_info_after_body_reraises() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [])
+        yield b"partial"
+        try:
+            raise ValueError("late failure")
+        except ValueError:
+            start_response("500 Internal Server Error", [], sys.exc_info())
+        yield b"never"
+
+    with pytest.raises(ValueError, match="late failure"):
+        WSGIBridge(app)(make_request())
+
+
+def test_second_start_response_without_exc_info_is_an_error() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        start_response("200 OK", [])
+        return []
+
+    with pytest.raises(AssertionError):
+        WSGIBridge(app)(make_request())
+
+
+def test_app_that_never_starts_a_response_is_an_error() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        return []
+
+    with pytest.raises(AssertionError, match="start_response"):
+        WSGIBridge(app)(make_request())
