@@ -10,10 +10,11 @@ on first use.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .dispatch import ConfiguredHandler, Handler, wrap
+    from .dispatch import Handler, wrap
     from .errors import (
         ConfigurationError,
         FaasBridgeError,
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigurationError",
+    "ConfiguredHandler",
     "FaasBridgeError",
     "Handler",
     "MalformedEvent",
@@ -57,27 +59,42 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-class _LazyHandler:
-    """Stands in for ``faas_bridge.handler`` until the first call builds it."""
+class ConfiguredHandler:
+    """``faas_bridge.handler``: the Handler for the app named in configuration.
 
-    __slots__ = ("_target",)
+    Built on first call from ``FAAS_BRIDGE_APP`` (or ``DJANGO_SETTINGS_MODULE``)
+    and the ``FAAS_BRIDGE_*`` options, then reused: the app is imported once
+    per process, and importing faas_bridge stays cheap.
+    """
+
+    __slots__ = ("_handler", "_lock")
 
     def __init__(self) -> None:
-        self._target: ConfiguredHandler | None = None
+        self._handler: Handler | None = None
+        self._lock = threading.Lock()
 
-    def _configured(self) -> ConfiguredHandler:
-        if self._target is None:
-            from .dispatch import ConfiguredHandler
+    def get(self) -> Handler:
+        """The Handler, built the first time it is needed."""
+        handler = self._handler
+        if handler is None:
+            with self._lock:
+                handler = self._handler
+                if handler is None:
+                    from .apps import configured_app
+                    from .dispatch import Handler
+                    from .options import Options
 
-            self._target = ConfiguredHandler()
-        return self._target
+                    handler = Handler(configured_app(), Options.from_environ())
+                    self._handler = handler
+        return handler
 
     def __call__(self, event: Any, context: Any = None) -> Any:
-        return self._configured()(event, context)
+        return self.get()(event, context)
 
     def __repr__(self) -> str:
-        return repr(self._configured())
+        state = "not built yet" if self._handler is None else repr(self._handler)
+        return f"<faas_bridge.handler ({state})>"
 
 
-#: Set your function's handler to ``faas_bridge.handler`` and the app to FAAS_BRIDGE_APP.
-handler = _LazyHandler()
+#: Set your function's handler to ``faas_bridge.handler`` and the app in FAAS_BRIDGE_APP.
+handler = ConfiguredHandler()

@@ -8,11 +8,10 @@ format: 400 for an event that cannot be decoded, 500 for an app failure.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from .apps import configured_app, interface_of
+from .apps import interface_of
 from .errors import MalformedEvent, UnrecognisedEvent
 from .http import Request, Response, plain_response
 from .options import Interface, Options
@@ -127,36 +126,3 @@ def wrap(
         base_path=base_path, text_types=tuple(text_types), platform=platform, interface=interface
     )
     return Handler(app, options)
-
-
-class ConfiguredHandler:
-    """``faas_bridge.handler``: the Handler for the app named in configuration.
-
-    Built on first call from ``FAAS_BRIDGE_APP`` (or ``DJANGO_SETTINGS_MODULE``)
-    and ``FAAS_BRIDGE_*`` options, then reused: the app is imported once per
-    process.
-    """
-
-    __slots__ = ("_handler", "_lock")
-
-    def __init__(self) -> None:
-        self._handler: Handler | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Handler:
-        """The Handler, built the first time it is needed."""
-        handler = self._handler
-        if handler is None:
-            with self._lock:
-                handler = self._handler
-                if handler is None:
-                    handler = Handler(configured_app(), Options.from_environ())
-                    self._handler = handler
-        return handler
-
-    def __call__(self, event: Any, context: Any = None) -> Any:
-        return self.get()(event, context)
-
-    def __repr__(self) -> str:
-        state = "not built yet" if self._handler is None else repr(self._handler)
-        return f"<faas_bridge.handler ({state})>"
