@@ -1,0 +1,63 @@
+"""The README's Python examples run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+
+from events import load_event, reply_json
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+
+
+def block_defining(marker: str) -> str:
+    matches = [block for block in python_blocks() if marker in block]
+    assert len(matches) == 1, f"expected one README block with {marker!r}"
+    return matches[0]
+
+
+def run_block(source: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "readme_example"}
+    exec(compile(source, str(README), "exec"), namespace)
+    return namespace
+
+
+def get(handler: Any, path: str, query: str = "") -> Any:
+    event = load_event("aws-apigw-v2/go-get-root-no-authorizer.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = query
+    reply = handler(event, None)
+    assert reply["statusCode"] == 200
+    return reply_json(reply)
+
+
+def test_flask_example() -> None:
+    namespace = run_block(block_defining('@app.get("/hello/<name>")'))
+    assert get(namespace["handler"], "/hello/ada") == {"hello": "ada"}
+
+
+def test_fastapi_example() -> None:
+    namespace = run_block(block_defining("FastAPI()"))
+    assert get(namespace["handler"], "/items/7", "q=x") == {"item_id": 7, "q": "x"}
+
+
+def test_event_access_example() -> None:
+    namespace = run_block(block_defining('@app.get("/hello/<name>")'))
+    app = namespace["app"]
+    exec(compile(block_defining("/whoami"), str(README), "exec"), {"app": app})
+    assert get(namespace["handler"], "/whoami") == {"account": "123456789012"}
+
+
+def test_every_documented_variable_is_read() -> None:
+    source = (Path(__file__).resolve().parents[1] / "src" / "faas_bridge").rglob("*.py")
+    text = "".join(path.read_text() for path in source)
+    documented = set(re.findall(r"`(FAAS_BRIDGE_[A-Z_]+)`", README.read_text()))
+    assert "FAAS_BRIDGE_APP" in documented
+    missing = {name for name in documented if name not in text and name != "FAAS_BRIDGE_EVENTS"}
+    assert missing == set()
