@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-
 from events import load_event, reply_json
 
 README = Path(__file__).resolve().parents[1] / "README.md"
