@@ -36,14 +36,6 @@ class Request:
     context: Any = None
     platform: str = ""
 
-    def header(self, name: bytes) -> bytes | None:
-        """The last value of header ``name`` (lower-case), or None."""
-        found = None
-        for key, value in self.headers:
-            if key == name:
-                found = value
-        return found
-
 
 @dataclass(slots=True)
 class Response:

@@ -23,13 +23,13 @@ def require_str(mapping: Mapping[str, Any], key: str, where: str) -> str:
     return value
 
 
-def mapping_at(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+def mapping_at(event: Mapping[str, Any], key: str, where: str = "") -> Mapping[str, Any]:
     """``event[key]`` as a mapping; a missing or null one is empty."""
     value = event.get(key)
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise MalformedEvent(f"expected an object, got {type(value).__name__}", key)
+        raise MalformedEvent(f"expected an object, got {type(value).__name__}", where or key)
     return value
 
 

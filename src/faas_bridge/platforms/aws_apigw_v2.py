@@ -44,7 +44,7 @@ class APIGatewayV2(Platform):
             and isinstance(event.get("requestContext"), Mapping)
         )
 
-    def raw_path(
+    def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
     ) -> tuple[str, bytes]:
         """(root_path, raw_path): the stage or base path moved into the root."""
@@ -53,7 +53,7 @@ class APIGatewayV2(Platform):
 
     def decode(self, event: Any, context: Any) -> Request:
         rc = _aws.mapping_at(event, "requestContext")
-        http = _aws.mapping_at(rc, "http")
+        http = _aws.mapping_at(rc, "http", "requestContext.http")
         method = _aws.require_str(http, "method", "requestContext.http.method")
         headers = header_pairs(event.get("headers"), "headers")
         cookies = event.get("cookies")
@@ -64,7 +64,7 @@ class APIGatewayV2(Platform):
             joined = "; ".join(str(c) for c in cookies if c is not None)
             headers.append((b"cookie", joined.encode("utf-8")))
         host = _aws.host_of(headers, rc)
-        root, raw_path = self.raw_path(event, rc, host)
+        root, raw_path = self.mount(event, rc, host)
         scheme, server = server_address(headers, host)
         query = event.get("rawQueryString")
         return Request(

@@ -25,7 +25,7 @@ class FunctionURL(APIGatewayV2):
         domain = event["requestContext"].get("domainName")
         return isinstance(domain, str) and ".lambda-url." in domain
 
-    def raw_path(
+    def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
     ) -> tuple[str, bytes]:
         return _aws.apply_base_path(clean_raw_path(event.get("rawPath") or "/"), self.options)
