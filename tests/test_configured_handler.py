@@ -122,7 +122,7 @@ def test_django_settings_alone_name_the_wsgi_app() -> None:
     env = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "mysite.settings",
-        "DJANGO_DB_PATH": ":memory:",
+        "DJANGO_SQLITE_PATH": ":memory:",
     }
     import os
 

@@ -190,3 +190,21 @@ def test_default_stage_never_appears() -> None:
     for name in (V2, "aws-apigw-v1/httpapi-payload-1.0-get.json", URL):
         script, _ = path_seen(wrap(wsgi_app), load_event(name))
         assert script == ""
+
+
+def test_header_values_are_trimmed_as_a_server_would() -> None:
+    app = fixed_app(200, [("Set-Cookie", " a=1; Path=/"), ("X-A", " padded \t")], b"")
+    reply = wrap(app)(load_event(V2), None)
+    assert reply["cookies"] == ["a=1; Path=/"]
+    assert reply["headers"] == {"X-A": "padded"}
+
+
+def test_rest_query_is_rebuilt_with_minimal_escaping() -> None:
+    import json
+
+    from echo_apps import wsgi_app
+
+    event = load_event(V1)
+    event["multiValueQueryStringParameters"] = {"next": ["/prod/admin/"], "q": ["a b&c=d+e"]}
+    seen = json.loads(reply_body(wrap(wsgi_app)(event, None)))
+    assert seen["query_string"] == "next=/prod/admin/&q=a+b%26c%3Dd%2Be"

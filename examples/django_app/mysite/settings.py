@@ -116,9 +116,5 @@ CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 # (see mysite/startup.py). Turn off when using a real database server.
 MIGRATE_ON_STARTUP = env_bool("DJANGO_MIGRATE_ON_STARTUP", True)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Logging: Django's defaults. Its loggers propagate to the root logger, which the
+# Lambda runtime sends to CloudWatch, so errors and CSRF refusals show up there.

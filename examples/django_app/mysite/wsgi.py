@@ -4,10 +4,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from mysite.startup import prepare
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 
 application = get_wsgi_application()
-
-from mysite.startup import prepare  # noqa: E402  (needs the apps loaded)
-
-prepare()
+prepare()  # once per process: during Lambda's init phase

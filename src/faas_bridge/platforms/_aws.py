@@ -14,6 +14,9 @@ from .base import encode_body, group_headers, split_prefix, status_line
 
 logger = logging.getLogger("faas_bridge")
 
+# Characters a query value may hold literally (RFC 3986 query minus the delimiters).
+_QUERY_SAFE = "/?:@!$'()*,;~"
+
 
 def require_str(mapping: Mapping[str, Any], key: str, where: str) -> str:
     """``mapping[key]`` when it is a non-empty string, else MalformedEvent."""
@@ -96,7 +99,10 @@ def rebuild_query(multi: Any, single: Any) -> bytes:
         if not isinstance(single, Mapping):
             raise MalformedEvent("expected an object", "queryStringParameters")
         pairs.extend((k, v) for k, v in single.items() if v is not None)
-    return urlencode(pairs, quote_via=quote_plus).encode("ascii") if pairs else b""
+    if not pairs:
+        return b""
+    # Encode only what a browser would: "/", ":", "@"... stay as typed.
+    return urlencode(pairs, safe=_QUERY_SAFE, quote_via=quote_plus).encode("ascii")
 
 
 def source_ip(value: Any) -> tuple[str, int] | None:

@@ -97,9 +97,7 @@ def decode_body(body: Any, is_base64: Any, where: str = "body") -> bytes:
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise MalformedEvent(
-                f"flagged base64 but not valid base64 ({exc})", where
-            ) from None
+            raise MalformedEvent(f"flagged base64 but not valid base64 ({exc})", where) from None
     return body.encode("utf-8")
 
 
@@ -117,13 +115,17 @@ def encode_body(response: Response, options: Options) -> tuple[str, bool]:
 
 
 def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Header values by name, names compared without case, first spelling kept."""
+    """Header values by name, names compared without case, first spelling kept.
+
+    Values are trimmed as a server trims them on the wire (Django's WSGI
+    handler, for one, starts every Set-Cookie value with a space).
+    """
     grouped: dict[str, list[str]] = {}
     spelling: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
         first = spelling.setdefault(key, name)
-        grouped.setdefault(first, []).append(value)
+        grouped.setdefault(first, []).append(value.strip(" \t"))
     return grouped
 
 
