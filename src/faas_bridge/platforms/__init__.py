@@ -9,10 +9,14 @@ adapter                recognised by
 =====================  ==================================================
 ``aws-alb``            ``requestContext.elb``
 ``aws-function-url``   ``version == "2.0"``, ``rawPath``, domain ``*.lambda-url.*``
-``aws-apigw-v2``       ``version == "2.0"``, ``rawPath``
+``aws-apigw-v2``       ``version == "2.0"``, ``rawPath``, any other domain
 ``aws-apigw-v1``       ``requestContext`` (no ``elb`` or ``connectionId``) and
                        ``resource`` or ``version == "1.0"``
 =====================  ==================================================
+
+The tests require that at most one adapter matches any event: the handler
+asks the adapter it used last before going down this list, so two adapters
+matching one event would make the result depend on what came before.
 
 Adding a vendor means one module here and one row in :data:`REGISTRY`; the
 bridges never change.

@@ -31,18 +31,29 @@ from .base import (
 )
 
 
+def is_payload_v2(event: Any) -> bool:
+    """Payload format 2.0, as HTTP APIs and Function URLs both send it."""
+    return (
+        isinstance(event, Mapping)
+        and event.get("version") == "2.0"
+        and "rawPath" in event
+        and isinstance(event.get("requestContext"), Mapping)
+    )
+
+
+def is_function_url(event: Mapping[str, Any]) -> bool:
+    """Whether a payload 2.0 event came from a ``*.lambda-url.*`` domain."""
+    domain = event["requestContext"].get("domainName")
+    return isinstance(domain, str) and ".lambda-url." in domain
+
+
 class APIGatewayV2(Platform):
     name = "aws-apigw-v2"
 
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        return (
-            isinstance(event, Mapping)
-            and event.get("version") == "2.0"
-            and "rawPath" in event
-            and isinstance(event.get("requestContext"), Mapping)
-        )
+        return is_payload_v2(event) and not is_function_url(event)
 
     def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _aws
-from .aws_apigw_v2 import APIGatewayV2, _v2_event
+from .aws_apigw_v2 import APIGatewayV2, _v2_event, is_function_url, is_payload_v2
 from .base import HttpCall, clean_raw_path
 
 
@@ -20,10 +20,7 @@ class FunctionURL(APIGatewayV2):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        if not super().matches(event):
-            return False
-        domain = event["requestContext"].get("domainName")
-        return isinstance(domain, str) and ".lambda-url." in domain
+        return is_payload_v2(event) and is_function_url(event)
 
     def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None

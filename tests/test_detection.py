@@ -1,0 +1,62 @@
+"""Platform detection: every sample event belongs to exactly one adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from events import event_names, load_event
+from faas_bridge import UnrecognisedEvent, wrap
+from faas_bridge.options import Options
+from faas_bridge.platforms import load_platforms
+
+FOLDER_PLATFORM = {
+    "aws-apigw-v1": "aws-apigw-v1",
+    "aws-apigw-v2": "aws-apigw-v2",
+    "aws-function-url": "aws-function-url",
+    "aws-alb": "aws-alb",
+}
+PLATFORMS = load_platforms(Options())
+
+
+@pytest.mark.parametrize("name", event_names(*FOLDER_PLATFORM))
+def test_exactly_one_adapter_matches(name: str) -> None:
+    event = load_event(name)
+    matching = [p.name for p in PLATFORMS if p.matches(event)]
+    assert matching == [FOLDER_PLATFORM[name.split("/")[0]]]
+
+
+@pytest.mark.parametrize(
+    "name",
+    event_names("aws-edge", "aws-lattice", "non-http", "openwhisk-web", "scaleway", "yandex"),
+)
+def test_no_aws_http_adapter_claims_other_events(name: str) -> None:
+    """Events of platforms not supported yet must not be misread as AWS HTTP events."""
+    event = load_event(name)
+    assert [p.name for p in PLATFORMS if p.matches(event)] == []
+
+
+def test_result_does_not_depend_on_the_previous_event() -> None:
+    from echo_apps import wsgi_app
+
+    handler = wrap(wsgi_app)
+    names = event_names(*FOLDER_PLATFORM)
+    first = {name: wrap(wsgi_app)(load_event(name), None) for name in names}
+    one_per_platform = {name.split("/")[0]: name for name in names}.values()
+    for previous in one_per_platform:
+        for name in names:
+            handler(load_event(previous), None)
+            assert handler(load_event(name), None) == first[name], (previous, name)
+
+
+def test_unknown_platform_name_is_a_configuration_error() -> None:
+    from faas_bridge import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="choose one of: aws-alb"):
+        wrap(lambda e, s: [], platform="aws-nope")
+
+
+def test_non_http_sample_is_unrecognised() -> None:
+    from echo_apps import wsgi_app
+
+    with pytest.raises(UnrecognisedEvent):
+        wrap(wsgi_app)(load_event("non-http/aws-sqs-sam.json"), None)
