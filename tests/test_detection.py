@@ -60,3 +60,18 @@ def test_non_http_sample_is_unrecognised() -> None:
 
     with pytest.raises(UnrecognisedEvent):
         wrap(wsgi_app)(load_event("non-http/aws-sqs-sam.json"), None)
+
+
+def test_events_delivered_as_json_bytes_or_text_are_parsed() -> None:
+    import json
+
+    from echo_apps import wsgi_app
+    from events import reply_json
+
+    event = load_event("aws-apigw-v2/powertools-get.json")
+    handler = wrap(wsgi_app)
+    expected = reply_json(handler(event, None))
+    assert reply_json(handler(json.dumps(event).encode(), None)) == expected
+    assert reply_json(handler(json.dumps(event), None)) == expected
+    with pytest.raises(UnrecognisedEvent, match="type bytes"):
+        handler(b"\x00 not json", None)

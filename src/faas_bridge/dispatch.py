@@ -7,6 +7,7 @@ format: 400 for an event that cannot be decoded, 500 for an app failure.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -74,6 +75,8 @@ class Handler:
         raise UnrecognisedEvent(event, (p.name for p in self.platforms))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
+        if isinstance(event, (bytes, bytearray, str)):
+            event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
         platform = self.detect(event)
         try:
             request = platform.decode(event, context)
@@ -93,7 +96,7 @@ class Handler:
             response = plain_response(500, "Internal Server Error")
         if response.body and (request.method == "HEAD" or response.status in _NO_BODY_STATUSES):
             response.body = b""  # a server sends no body here whatever the app wrote
-        return platform.encode(response, event)
+        return platform.encode(response, event, context)
 
     def _reject(self, platform: Platform, event: Any, context: Any, reason: str) -> Any:
         logger.warning(
@@ -102,7 +105,15 @@ class Handler:
             platform.request_id(event, context),
             reason,
         )
-        return platform.encode(plain_response(400, f"Bad Request: {reason}"), event)
+        return platform.encode(plain_response(400, f"Bad Request: {reason}"), event, context)
+
+
+def _parse_json(event: bytes | bytearray | str) -> Any:
+    """The JSON document an event delivered as text or bytes holds, else the event."""
+    try:
+        return json.loads(event)
+    except ValueError:
+        return event  # not JSON: detection reports it as unrecognised
 
 
 def wrap(

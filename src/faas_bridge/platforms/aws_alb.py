@@ -69,7 +69,7 @@ class ALB(Platform):
             platform=self.name,
         )
 
-    def encode(self, response: Response, event: Any) -> dict[str, Any]:
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         multi = isinstance(event, Mapping) and event.get("multiValueHeaders") is not None
         if not multi and not self._warned:
             cookies = [v for k, v in response.headers if k.lower() == "set-cookie"]

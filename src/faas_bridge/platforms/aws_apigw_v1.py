@@ -80,7 +80,7 @@ class APIGatewayV1(Platform):
             platform=self.name,
         )
 
-    def encode(self, response: Response, event: Any) -> dict[str, Any]:
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         multi = isinstance(event, Mapping) and "multiValueHeaders" in event
         return _aws.v1_reply(response, self.options, multi_value=multi)
 

@@ -94,7 +94,7 @@ class APIGatewayV2(Platform):
             platform=self.name,
         )
 
-    def encode(self, response: Response, event: Any) -> dict[str, Any]:
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         body, is_base64 = encode_body(response, self.options)
         headers: dict[str, str] = {}
         cookies: list[str] = []

@@ -46,8 +46,12 @@ class Platform:
         """The HTTP request the event carries; MalformedEvent when it cannot."""
         raise NotImplementedError
 
-    def encode(self, response: Response, event: Any) -> Any:
-        """The vendor's reply for ``response`` to ``event``."""
+    def encode(self, response: Response, event: Any, context: Any) -> Any:
+        """The vendor's reply for ``response`` to ``event``.
+
+        ``context`` is what the vendor passed beside the event (a WSGI-style
+        vendor passes ``start_response`` there).
+        """
         raise NotImplementedError
 
     def request_id(self, event: Any, context: Any) -> str | None:
