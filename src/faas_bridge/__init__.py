@@ -11,6 +11,7 @@ on first use.
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,7 +85,10 @@ class ConfiguredHandler:
                     from .dispatch import Handler
                     from .options import Options
 
-                    handler = Handler(configured_app(), Options.from_environ())
+                    began = time.perf_counter()
+                    app = configured_app()
+                    imported = time.perf_counter() - began
+                    handler = Handler(app, Options.from_environ(), import_seconds=imported)
                     self._handler = handler
         return handler
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from ._loop import event_loop
+from ._loop import loop_runner
 from .http import Request, Response
 from .wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 
@@ -24,6 +24,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
+_timeout = getattr(asyncio, "timeout", None)  # Python 3.11+
 
 
 def build_scope(request: Request) -> dict[str, Any]:
@@ -105,20 +106,37 @@ class _Exchange:
 
 
 class ASGIBridge:
-    """Drives an ASGI 3 app on the process's persistent event loop."""
+    """Drives an ASGI 3 app on the process's persistent event loop.
 
-    __slots__ = ("app",)
+    ``state`` is the lifespan state (None when lifespan did not run); each
+    request gets a shallow copy in ``scope["state"]``, as the ASGI spec says.
+    """
+
+    __slots__ = ("app", "runner", "state")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.runner = loop_runner()
+        self.state: dict[str, Any] | None = None
 
-    def __call__(self, request: Request) -> Response:
-        return event_loop().run_until_complete(self.run(request))
+    def __call__(self, request: Request, timeout: float | None = None) -> Response:
+        return self.runner.run(self.run(request, timeout))
 
-    async def run(self, request: Request) -> Response:
+    async def run(self, request: Request, timeout: float | None = None) -> Response:
+        """The app's reply; TimeoutError when it is not complete within ``timeout``."""
         exchange = _Exchange(request.body)
+        scope = build_scope(request)
+        if self.state is not None:
+            scope["state"] = self.state.copy()
+        call = self.app(scope, exchange.receive, exchange.send)
         try:
-            await self.app(build_scope(request), exchange.receive, exchange.send)
+            if timeout is None:
+                await call
+            elif _timeout is not None:
+                async with _timeout(timeout):  # no extra task, unlike wait_for
+                    await call
+            else:
+                await asyncio.wait_for(call, timeout)
         finally:
             if exchange.done is not None:
                 exchange.done.set()  # release any receive() still waiting

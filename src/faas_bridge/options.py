@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import ConfigurationError
 
 Interface = Literal["wsgi", "asgi"]
+LifespanMode = Literal["auto", "on", "off"]
 
 #: Content types sent as plain text in replies; everything else is base64.
 DEFAULT_TEXT_TYPES: tuple[str, ...] = (
@@ -27,6 +28,10 @@ DEFAULT_TEXT_TYPES: tuple[str, ...] = (
 )
 
 
+#: serverless-plugin-warmup's default payload.
+DEFAULT_WARMUP: tuple[str, ...] = ("source=serverless-plugin-warmup",)
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     """Settings fixed when the handler is built, never re-read per call.
@@ -37,12 +42,22 @@ class Options:
     text, on top of :data:`DEFAULT_TEXT_TYPES`; other bodies are base64.
     ``platform``: force one platform adapter instead of detecting it.
     ``interface``: force ``"wsgi"`` or ``"asgi"`` instead of detecting it.
+    ``lifespan``: ``"auto"``, ``"on"`` or ``"off"``, as uvicorn's option.
+    ``deadline_margin``: seconds kept in hand before the platform's deadline:
+    an ASGI request still running then is cancelled and answered 504.
+    ``shutdown_timeout``: the most seconds shutdown may take.
+    ``warmup``: ``"key=value"`` markers of warm-up pings (dotted keys allowed),
+    answered without touching the app.
     """
 
     base_path: str = ""
     text_types: tuple[str, ...] = ()
     platform: str | None = None
     interface: Interface | None = None
+    lifespan: LifespanMode = "auto"
+    deadline_margin: float = 0.5
+    shutdown_timeout: float = 2.0
+    warmup: tuple[str, ...] = DEFAULT_WARMUP
     _text_prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -50,24 +65,37 @@ class Options:
         object.__setattr__(self, "base_path", "/" + base if base else "")
         extra = tuple(t.strip().lower() for t in self.text_types if t.strip())
         object.__setattr__(self, "_text_prefixes", DEFAULT_TEXT_TYPES + extra)
-        if self.interface not in (None, "wsgi", "asgi"):
-            raise ConfigurationError(f"interface must be 'wsgi' or 'asgi', not {self.interface!r}")
+        _check_choice("interface", self.interface, (None, "wsgi", "asgi"))
+        _check_choice("lifespan", self.lifespan, ("auto", "on", "off"))
+        for name in ("deadline_margin", "shutdown_timeout"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise ConfigurationError(f"{name} must be a number of seconds >= 0, not {value!r}")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Options:
         """Options named by ``FAAS_BRIDGE_*`` environment variables."""
         env = os.environ if environ is None else environ
-        interface = env.get("FAAS_BRIDGE_INTERFACE") or None
-        if interface not in (None, "wsgi", "asgi"):
-            raise ConfigurationError(
-                f"FAAS_BRIDGE_INTERFACE must be 'wsgi' or 'asgi', not {interface!r}"
-            )
-        return cls(
-            base_path=env.get("FAAS_BRIDGE_BASE_PATH", ""),
-            text_types=tuple(env.get("FAAS_BRIDGE_TEXT_TYPES", "").split(",")),
-            platform=env.get("FAAS_BRIDGE_PLATFORM") or None,
-            interface=interface,  # type: ignore[arg-type]
-        )
+        settings: dict[str, Any] = {
+            "base_path": env.get("FAAS_BRIDGE_BASE_PATH", ""),
+            "text_types": tuple(env.get("FAAS_BRIDGE_TEXT_TYPES", "").split(",")),
+            "platform": env.get("FAAS_BRIDGE_PLATFORM") or None,
+            "interface": env.get("FAAS_BRIDGE_INTERFACE") or None,
+            "lifespan": env.get("FAAS_BRIDGE_LIFESPAN") or "auto",
+        }
+        for name in ("deadline_margin", "shutdown_timeout"):
+            text = env.get("FAAS_BRIDGE_" + name.upper())
+            if text:
+                try:
+                    settings[name] = float(text)
+                except ValueError:
+                    raise ConfigurationError(
+                        f"FAAS_BRIDGE_{name.upper()} must be a number of seconds, not {text!r}"
+                    ) from None
+        warmup = env.get("FAAS_BRIDGE_WARMUP")
+        if warmup is not None:
+            settings["warmup"] = DEFAULT_WARMUP + tuple(m for m in warmup.split(",") if m.strip())
+        return cls(**settings)
 
     def is_text(self, content_type: str | None) -> bool:
         """Whether a reply of this content type may be sent as plain text."""
@@ -75,3 +103,9 @@ class Options:
             return False
         media = content_type.split(";", 1)[0].strip().lower()
         return media.endswith(("+json", "+xml")) or media.startswith(self._text_prefixes)
+
+
+def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices if c is not None)
+        raise ConfigurationError(f"{name} must be one of {allowed}, not {value!r}")

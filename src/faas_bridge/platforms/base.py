@@ -54,6 +54,16 @@ class Platform:
         """
         raise NotImplementedError
 
+    def remaining_time(self, context: Any) -> float | None:
+        """Seconds left before the platform's deadline, when the context says."""
+        get = getattr(context, "get_remaining_time_in_millis", None)
+        if get is None:
+            return None
+        try:
+            return float(get()) / 1000.0
+        except (TypeError, ValueError):
+            return None
+
     def request_id(self, event: Any, context: Any) -> str | None:
         """The id the vendor's logs know this invocation by."""
         return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
