@@ -83,14 +83,18 @@ class Options:
             "interface": env.get("FAAS_BRIDGE_INTERFACE") or None,
             "lifespan": env.get("FAAS_BRIDGE_LIFESPAN") or "auto",
         }
-        for name in ("deadline_margin", "shutdown_timeout"):
-            text = env.get("FAAS_BRIDGE_" + name.upper())
+        seconds = (
+            ("deadline_margin", "FAAS_BRIDGE_DEADLINE_MARGIN"),
+            ("shutdown_timeout", "FAAS_BRIDGE_SHUTDOWN_TIMEOUT"),
+        )
+        for name, variable in seconds:
+            text = env.get(variable)
             if text:
                 try:
                     settings[name] = float(text)
                 except ValueError:
                     raise ConfigurationError(
-                        f"FAAS_BRIDGE_{name.upper()} must be a number of seconds, not {text!r}"
+                        f"{variable} must be a number of seconds, not {text!r}"
                     ) from None
         warmup = env.get("FAAS_BRIDGE_WARMUP")
         if warmup is not None:
