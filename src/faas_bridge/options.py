@@ -78,7 +78,9 @@ class Options:
         env = os.environ if environ is None else environ
         settings: dict[str, Any] = {
             "base_path": env.get("FAAS_BRIDGE_BASE_PATH", ""),
-            "text_types": tuple(env.get("FAAS_BRIDGE_TEXT_TYPES", "").split(",")),
+            "text_types": tuple(
+                t.strip() for t in env.get("FAAS_BRIDGE_TEXT_TYPES", "").split(",") if t.strip()
+            ),
             "platform": env.get("FAAS_BRIDGE_PLATFORM") or None,
             "interface": env.get("FAAS_BRIDGE_INTERFACE") or None,
             "lifespan": env.get("FAAS_BRIDGE_LIFESPAN") or "auto",
