@@ -21,6 +21,7 @@ from .errors import MalformedEvent, UnrecognisedEvent
 from .http import Request, Response, plain_response
 from .options import DEFAULT_WARMUP, Interface, LifespanMode, Options
 from .platforms import Platform, load_platforms
+from .platforms.base import status_line
 
 logger = logging.getLogger("faas_bridge")
 
@@ -140,7 +141,7 @@ class Handler:
         try:
             request = platform.decode(event, context)
         except MalformedEvent as exc:
-            return self._reject(platform, event, context, str(exc))
+            return self._reject(platform, event, context, str(exc), exc.status)
         except (KeyError, TypeError, ValueError, AttributeError, UnicodeError) as exc:
             return self._reject(platform, event, context, f"{type(exc).__name__}: {exc}")
         try:
@@ -191,14 +192,17 @@ class Handler:
             )
             return plain_response(500, "Internal Server Error")
 
-    def _reject(self, platform: Platform, event: Any, context: Any, reason: str) -> Any:
+    def _reject(
+        self, platform: Platform, event: Any, context: Any, reason: str, status: int = 400
+    ) -> Any:
         logger.warning(
             "faas_bridge: malformed %s event (request id %s): %s",
             platform.name,
             platform.request_id(event, context),
             reason,
         )
-        return platform.encode(plain_response(400, f"Bad Request: {reason}"), event, context)
+        phrase = status_line(status).split(" ", 1)[1]
+        return platform.encode(plain_response(status, f"{phrase}: {reason}"), event, context)
 
     def _report_cold_start(self, platform: Platform) -> None:
         self.cold = False

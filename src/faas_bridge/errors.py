@@ -35,7 +35,13 @@ class UnrecognisedEvent(FaasBridgeError):
 
 
 class MalformedEvent(FaasBridgeError):
-    """A recognised event that cannot be decoded into a request (a 400 reply)."""
+    """A recognised event that cannot be decoded into a request.
+
+    The client is answered ``status`` (400 unless a subclass says otherwise,
+    such as 413 for a body the vendor cut short) in the vendor's format.
+    """
+
+    status = 400
 
     def __init__(self, message: str, where: str = "") -> None:
         super().__init__(f"{where}: {message}" if where else message)

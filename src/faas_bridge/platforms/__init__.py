@@ -8,11 +8,38 @@ share keys (``version: "2.0"`` is used by HTTP APIs and Function URLs alike;
 adapter                recognised by
 =====================  ==================================================
 ``aws-alb``            ``requestContext.elb``
+``aws-edge``           ``Records[0].cf`` (CloudFront; response triggers are claimed too,
+                       so that serving one fails with a clear error)
+``aws-lattice``        V2: ``version == "2.0"``, ``requestContext.serviceNetworkArn``,
+                       no ``rawPath``; V1: ``raw_path``, no ``version`` or ``requestContext``
 ``aws-function-url``   ``version == "2.0"``, ``rawPath``, domain ``*.lambda-url.*``
 ``aws-apigw-v2``       ``version == "2.0"``, ``rawPath``, any other domain
+``yandex``             ``httpMethod``, ``requestContext.identity`` + ``.requestTimeEpoch`` and
+                       ``url`` / ``params`` / ``pathParams`` (direct call, API Gateway 0.1),
+                       or ``parameters`` / ``multiValueParameters`` / ``operationId``
+                       (API Gateway 1.0), or no ``path``, ``resource``, ``version``
 ``aws-apigw-v1``       ``requestContext`` (no ``elb`` or ``connectionId``) and
                        ``resource`` or ``version == "1.0"``
+``aliyun-fc3``         ``version == "v1"``, ``rawPath``, ``requestContext``
+``tencent-scf-apigw``  ``requestContext.serviceId``
+``tencent-cloudbase``  ``requestContext.envId`` (no ``serviceId``)
+``huawei-fg-apig``     ``requestContext.apiId`` + ``.stage``, ``path``, ``httpMethod``;
+                       no ``multiValueHeaders``, ``stageVariable``,
+                       ``requestContext.identity``, ``serviceId`` or ``envId``
+``aliyun-apigw``       ``queryParameters`` + ``httpMethod``, no ``rawPath``
+``openwhisk``          ``__ow_method``, or DigitalOcean's ``http.method`` + ``http.headers``
+``scaleway``           ``stageVariable`` (singular) + ``httpMethod``
+``openfaas``           an object (not a dict) with ``body`` bytes, ``method``, ``path``,
+                       ``headers``, ``query`` (the ``python3-http`` template's event)
+``kubeless``           ``event-type``, ``data``, ``extensions.request`` with an ``environ``
 =====================  ==================================================
+
+The non-AWS adapters never match an event with ``resource``, ``version``
+1.0 / 2.0 or ``requestContext.elb``: those keys belong to the AWS rows.
+The exception is ``yandex``: Yandex API Gateway payload 1.0 copies AWS payload
+1.0 (``version``, ``resource``) and adds ``parameters``, ``multiValueParameters``
+and ``operationId``, which AWS never sends; ``aws-apigw-v1`` must not match
+events carrying them.
 
 The tests require that at most one adapter matches any event: the handler
 asks the adapter it used last before going down this list, so two adapters
@@ -33,9 +60,21 @@ from .base import Platform
 #: (name, "module:Class"), in detection order.
 REGISTRY: tuple[tuple[str, str], ...] = (
     ("aws-alb", "aws_alb:ALB"),
+    ("aws-edge", "aws_edge:Edge"),
+    ("aws-lattice", "aws_lattice:Lattice"),
     ("aws-function-url", "aws_function_url:FunctionURL"),
     ("aws-apigw-v2", "aws_apigw_v2:APIGatewayV2"),
+    ("yandex", "yandex:Yandex"),
     ("aws-apigw-v1", "aws_apigw_v1:APIGatewayV1"),
+    ("aliyun-fc3", "aliyun:FC3HttpTrigger"),
+    ("tencent-scf-apigw", "tencent:SCFAPIGateway"),
+    ("tencent-cloudbase", "tencent:CloudBase"),
+    ("huawei-fg-apig", "huawei:FunctionGraphAPIG"),
+    ("aliyun-apigw", "aliyun:APIGateway"),
+    ("openwhisk", "openwhisk:OpenWhisk"),
+    ("scaleway", "scaleway:Scaleway"),
+    ("openfaas", "openfaas:OpenFaaS"),
+    ("kubeless", "openfaas:Kubeless"),
 )
 
 NAMES: tuple[str, ...] = tuple(name for name, _ in REGISTRY)

@@ -5,35 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote_plus, urlencode
 
-from ..errors import MalformedEvent
 from ..http import Response
 from ..options import Options
-from .base import encode_body, group_headers, split_prefix, status_line
+from .base import apply_base_path, encode_body, group_headers, split_prefix, status_line
 
 logger = logging.getLogger("faas_bridge")
-
-# Characters a query value may hold literally (RFC 3986 query minus the delimiters).
-_QUERY_SAFE = "/?:@!$'()*,;~"
-
-
-def require_str(mapping: Mapping[str, Any], key: str, where: str) -> str:
-    """``mapping[key]`` when it is a non-empty string, else MalformedEvent."""
-    value = mapping.get(key)
-    if not isinstance(value, str) or not value:
-        raise MalformedEvent(f"expected a non-empty string, got {value!r}", where)
-    return value
-
-
-def mapping_at(event: Mapping[str, Any], key: str, where: str = "") -> Mapping[str, Any]:
-    """``event[key]`` as a mapping; a missing or null one is empty."""
-    value = event.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise MalformedEvent(f"expected an object, got {type(value).__name__}", where or key)
-    return value
 
 
 def is_execute_api(host: str | None) -> bool:
@@ -68,53 +45,6 @@ def mount(
         rest = split_prefix(raw_path, prefix)
         return ("", raw_path) if rest is None else (prefix, rest)
     return apply_base_path(raw_path, options)
-
-
-def apply_base_path(raw_path: bytes, options: Options) -> tuple[str, bytes]:
-    """(root_path, raw_path) with the configured base path moved into the root.
-
-    The root is the base path even when the path does not carry it: HTTP APIs
-    leave the custom-domain mapping out of ``rawPath``, yet URLs the app builds
-    must include it.
-    """
-    base = options.base_path
-    if not base:
-        return "", raw_path
-    rest = split_prefix(raw_path, base)
-    return base, raw_path if rest is None else rest
-
-
-def rebuild_query(multi: Any, single: Any) -> bytes:
-    """A query string from decoded parameters (payload 1.0 keeps no raw one)."""
-    pairs: list[tuple[str, str]] = []
-    if multi:
-        if not isinstance(multi, Mapping):
-            raise MalformedEvent("expected an object", "multiValueQueryStringParameters")
-        for key, values in multi.items():
-            if isinstance(values, list):
-                pairs.extend((key, v) for v in values if v is not None)
-            elif values is not None:
-                pairs.append((key, str(values)))
-    elif single:
-        if not isinstance(single, Mapping):
-            raise MalformedEvent("expected an object", "queryStringParameters")
-        pairs.extend((k, v) for k, v in single.items() if v is not None)
-    if not pairs:
-        return b""
-    # Encode only what a browser would: "/", ":", "@"... stay as typed.
-    return urlencode(pairs, safe=_QUERY_SAFE, quote_via=quote_plus).encode("ascii")
-
-
-def source_ip(value: Any) -> tuple[str, int] | None:
-    """An ASGI-style client address from the vendor's source IP field."""
-    return (value, 0) if isinstance(value, str) and value else None
-
-
-def http_version(protocol: Any) -> str:
-    """``"1.1"`` from ``"HTTP/1.1"``; HTTP/1.1 when the vendor does not say."""
-    if isinstance(protocol, str) and protocol.upper().startswith("HTTP/"):
-        return protocol[5:]
-    return "1.1"
 
 
 def aws_request_id(event: Any, context: Any) -> str | None:

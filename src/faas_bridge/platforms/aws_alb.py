@@ -20,10 +20,12 @@ from . import _aws
 from .base import (
     HttpCall,
     Platform,
+    apply_base_path,
     clean_query,
     clean_raw_path,
     decode_body,
     header_pairs,
+    require_str,
     server_address,
 )
 
@@ -44,16 +46,14 @@ class ALB(Platform):
         return isinstance(rc, Mapping) and "elb" in rc
 
     def decode(self, event: Any, context: Any) -> Request:
-        method = _aws.require_str(event, "httpMethod", "httpMethod")
+        method = require_str(event, "httpMethod", "httpMethod")
         multi = event.get("multiValueHeaders")
         if multi is not None:
             headers = header_pairs(multi, "multiValueHeaders")
         else:
             headers = header_pairs(event.get("headers"), "headers")
         scheme, server = server_address(headers, None)
-        root, raw_path = _aws.apply_base_path(
-            clean_raw_path(event.get("path") or "/"), self.options
-        )
+        root, raw_path = apply_base_path(clean_raw_path(event.get("path") or "/"), self.options)
         return Request(
             method=method.upper(),
             raw_path=raw_path,

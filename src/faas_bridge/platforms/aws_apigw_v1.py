@@ -26,8 +26,13 @@ from .base import (
     encode_path,
     event_body,
     header_pairs,
+    http_version,
+    mapping_at,
+    rebuild_query,
     request_id,
+    require_str,
     server_address,
+    source_ip,
 )
 
 
@@ -42,11 +47,13 @@ class APIGatewayV1(Platform):
         rc = event.get("requestContext")
         if not isinstance(rc, Mapping) or "elb" in rc or "connectionId" in rc:
             return False
+        if "parameters" in event or "multiValueParameters" in event or "operationId" in event:
+            return False  # Yandex API Gateway's payload 1.0, which mimics this one
         return "resource" in event or event.get("version") == "1.0"
 
     def decode(self, event: Any, context: Any) -> Request:
-        rc = _aws.mapping_at(event, "requestContext")
-        method = _aws.require_str(event, "httpMethod", "httpMethod")
+        rc = mapping_at(event, "requestContext")
+        method = require_str(event, "httpMethod", "httpMethod")
         path = event.get("path") or "/"
         http_api = event.get("version") == "1.0"
         multi = event.get("multiValueHeaders")
@@ -61,12 +68,12 @@ class APIGatewayV1(Platform):
         )
         scheme, server = server_address(headers, host)
         identity = rc.get("identity")
-        client = _aws.source_ip(identity.get("sourceIp")) if isinstance(identity, Mapping) else None
+        client = source_ip(identity.get("sourceIp")) if isinstance(identity, Mapping) else None
         return Request(
             method=method.upper(),
             raw_path=raw_path,
             root_path=root,
-            query_string=_aws.rebuild_query(
+            query_string=rebuild_query(
                 event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
             ),
             headers=headers,
@@ -74,7 +81,7 @@ class APIGatewayV1(Platform):
             scheme=scheme,
             server=server,
             client=client,
-            http_version=_aws.http_version(rc.get("protocol")),
+            http_version=http_version(rc.get("protocol")),
             event=event,
             context=context,
             platform=self.name,

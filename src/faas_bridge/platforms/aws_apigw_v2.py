@@ -26,8 +26,12 @@ from .base import (
     event_body,
     group_headers,
     header_pairs,
+    http_version,
+    mapping_at,
     request_id,
+    require_str,
     server_address,
+    source_ip,
 )
 
 
@@ -63,9 +67,9 @@ class APIGatewayV2(Platform):
         return _aws.mount(raw, self.options, host, rc.get("stage"), stage_in_path=True)
 
     def decode(self, event: Any, context: Any) -> Request:
-        rc = _aws.mapping_at(event, "requestContext")
-        http = _aws.mapping_at(rc, "http", "requestContext.http")
-        method = _aws.require_str(http, "method", "requestContext.http.method")
+        rc = mapping_at(event, "requestContext")
+        http = mapping_at(rc, "http", "requestContext.http")
+        method = require_str(http, "method", "requestContext.http.method")
         headers = header_pairs(event.get("headers"), "headers")
         cookies = event.get("cookies")
         if cookies:
@@ -87,8 +91,8 @@ class APIGatewayV2(Platform):
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,
             server=server,
-            client=_aws.source_ip(http.get("sourceIp")),
-            http_version=_aws.http_version(http.get("protocol")),
+            client=source_ip(http.get("sourceIp")),
+            http_version=http_version(http.get("protocol")),
             event=event,
             context=context,
             platform=self.name,

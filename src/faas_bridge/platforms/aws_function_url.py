@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import _aws
 from .aws_apigw_v2 import APIGatewayV2, _v2_event, is_function_url, is_payload_v2
-from .base import HttpCall, clean_raw_path
+from .base import HttpCall, apply_base_path, clean_raw_path
 
 
 class FunctionURL(APIGatewayV2):
@@ -25,7 +24,7 @@ class FunctionURL(APIGatewayV2):
     def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
     ) -> tuple[str, bytes]:
-        return _aws.apply_base_path(clean_raw_path(event.get("rawPath") or "/"), self.options)
+        return apply_base_path(clean_raw_path(event.get("rawPath") or "/"), self.options)
 
 
 def build_event(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus, urlencode
 
 from ..errors import MalformedEvent
 from ..http import Request, Response
@@ -203,6 +203,82 @@ def header_pairs(headers: Any, where: str) -> list[tuple[bytes, bytes]]:
         elif value is not None:
             pairs.append((key, str(value).encode("utf-8")))
     return pairs
+
+
+# -- Reading events: shared by every adapter -------------------------------------
+
+# What a browser leaves unescaped in a query value (RFC 3986 query minus delimiters).
+_QUERY_VALUE_SAFE = "/?:@!$'()*,;~"
+
+
+def require_str(mapping: Mapping[str, Any], key: str, where: str) -> str:
+    """``mapping[key]`` when it is a non-empty string, else MalformedEvent."""
+    value = mapping.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedEvent(f"expected a non-empty string, got {value!r}", where)
+    return value
+
+
+def mapping_at(mapping: Mapping[str, Any], key: str, where: str = "") -> Mapping[str, Any]:
+    """``mapping[key]`` as a mapping; a missing or null one is empty."""
+    value = mapping.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise MalformedEvent(f"expected an object, got {type(value).__name__}", where or key)
+    return value
+
+
+def source_ip(value: Any) -> tuple[str, int] | None:
+    """An ASGI-style client address from the vendor's own source IP field."""
+    return (value, 0) if isinstance(value, str) and value else None
+
+
+def http_version(protocol: Any) -> str:
+    """``"1.1"`` from ``"HTTP/1.1"``; HTTP/1.1 when the vendor does not say."""
+    if isinstance(protocol, str) and protocol.upper().startswith("HTTP/"):
+        return protocol[5:]
+    return "1.1"
+
+
+def query_from_params(params: Any, where: str) -> bytes:
+    """A query string rebuilt from decoded ``{name: value or [values]}`` parameters.
+
+    For vendors that keep no raw query string. Escaping is what a browser
+    would do, so ``/``, ``:`` and ``,`` stay as typed.
+    """
+    if not params:
+        return b""
+    if not isinstance(params, Mapping):
+        raise MalformedEvent(f"expected an object, got {type(params).__name__}", where)
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        values = value if isinstance(value, list) else [value]
+        pairs.extend((str(name), str(v)) for v in values if v is not None)
+    if not pairs:
+        return b""
+    return urlencode(pairs, safe=_QUERY_VALUE_SAFE, quote_via=quote_plus).encode("ascii")
+
+
+def rebuild_query(multi: Any, single: Any) -> bytes:
+    """The query from payload-1.0-style multi-value parameters, else single-value ones."""
+    if multi:
+        return query_from_params(multi, "multiValueQueryStringParameters")
+    return query_from_params(single, "queryStringParameters")
+
+
+def apply_base_path(raw_path: bytes, options: Options) -> tuple[str, bytes]:
+    """(root_path, raw_path) with the configured base path moved into the root.
+
+    The root is the base path even when the path does not carry it (HTTP APIs
+    leave the custom-domain mapping out of ``rawPath``), so URLs the app builds
+    include the prefix the client used.
+    """
+    base = options.base_path
+    if not base:
+        return "", raw_path
+    rest = split_prefix(raw_path, base)
+    return base, raw_path if rest is None else rest
 
 
 # -- Building events: what the vendor would send for a real HTTP request --------

@@ -1,0 +1,122 @@
+"""Pieces shared by the Alibaba, Tencent and Huawei adapters.
+
+Their gateways hand over decoded parameter maps instead of a raw query string,
+and most of their replies carry one value per header name; these helpers keep
+those rules in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import MalformedEvent
+from ..http import Response
+from ..options import Options
+from .base import encode_body, group_headers
+
+logger = logging.getLogger("faas_bridge")
+
+
+def claimed_by_aws(event: Mapping[str, Any]) -> bool:
+    """Whether an AWS adapter recognises this event's shape.
+
+    The AWS adapters claim ``resource``, ``version`` 1.0 / 2.0 and
+    ``requestContext.elb``; the other vendors' adapters step aside for those
+    keys, so no event ever has two adapters.
+    """
+    if "resource" in event or event.get("version") in ("1.0", "2.0"):
+        return True
+    rc = event.get("requestContext")
+    return isinstance(rc, Mapping) and "elb" in rc
+
+
+def path_at(event: Mapping[str, Any], key: str) -> str:
+    """The request path string at ``key``; an empty one is ``/``."""
+    value = event.get(key)
+    if value is None or value == "":
+        return "/"
+    if not isinstance(value, str):
+        raise MalformedEvent(f"expected a string, got {type(value).__name__}", key)
+    return value
+
+
+def flag(value: Any, where: str) -> bool:
+    """A JSON boolean; the strings ``"true"`` / ``"false"`` count too.
+
+    Vendor docs print the flag as ``"true|false"``; reading a string ``"false"``
+    as truthy would base64-decode a plain body, so anything else is an error.
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise MalformedEvent(f"expected true or false, got {value!r}", where)
+
+
+def header_value(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The last value of a (lower-case) request header, or None."""
+    found = None
+    for key, value in headers:
+        if key == name:
+            found = value
+    return found.decode("latin-1") if found is not None else None
+
+
+def context_request_id(context: Any) -> str | None:
+    """The invocation id from a context object or a context dict (Tencent's)."""
+    if isinstance(context, Mapping):
+        value = context.get("request_id")
+    else:
+        value = getattr(context, "request_id", None)
+    return str(value) if value else None
+
+
+class SingleValueReply:
+    """Replies whose ``headers`` hold one string per name.
+
+    Repeated headers are joined with ``", "``; Set-Cookie cannot be joined (its
+    dates contain commas), so only the last one is kept and the loss is logged
+    once per handler, naming the vendor.
+    """
+
+    __slots__ = ("_warned", "vendor")
+
+    def __init__(self, vendor: str) -> None:
+        self.vendor = vendor
+        self._warned = False
+
+    def headers(self, response: Response) -> dict[str, str]:
+        single: dict[str, str] = {}
+        for name, values in group_headers(response.headers).items():
+            if name.lower() == "set-cookie":
+                if len(values) > 1:
+                    self._warn(len(values))
+                single[name] = values[-1]
+            else:
+                single[name] = ", ".join(values)
+        return single
+
+    def _warn(self, count: int) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        logger.warning(
+            "%s replies carry one Set-Cookie header: %d were set, only the last is kept. "
+            "Set one cookie per response (or combine their values) to keep them all. "
+            "(Logged once.)",
+            self.vendor,
+            count,
+        )
+
+
+def reply(response: Response, options: Options, headers: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``{isBase64Encoded, statusCode, headers, body}`` reply these vendors share."""
+    body, is_base64 = encode_body(response, options)
+    return {
+        "isBase64Encoded": is_base64,
+        "statusCode": response.status,
+        "headers": dict(headers),
+        "body": body,
+    }

@@ -1,0 +1,294 @@
+"""AWS VPC Lattice: Lambda targets, event structures V1 and V2.
+
+Recognised by shape, exclusive of every other AWS format. V2 has
+``version: "2.0"`` and ``requestContext.serviceNetworkArn`` but no ``rawPath``,
+which API Gateway's payload 2.0 and Function URLs always carry. V1 has the
+snake_case ``raw_path`` and neither ``version`` nor ``requestContext``.
+
+The vendor's quirks, as followed here:
+
+* Path and query. AWS's own Go event library, whose fixtures were checked
+  against a running function, shows V2 ``path`` as the whole request target,
+  query included (``"/?query1=value1&query1=value2"``), beside the parsed
+  ``queryStringParameters``. So a query after ``?`` in the path (V2 ``path`` or
+  V1 ``raw_path``) is used verbatim: order, repeats and encoding as the client
+  sent them. Only when the path carries none is the query rebuilt from the
+  parameters (V2: lists of values; V1: one value per key, the last one sent),
+  passed through without re-encoding as ALB does. The path is taken as the
+  percent-encoded target as received (V1 calls it ``raw_path``); stray
+  characters are encoded. Neither point is stated in the Lattice docs.
+* Headers: V2 sends a list of values per name (some published samples use
+  plain strings; both are read), V1 one string with repeats comma-joined.
+* Client: Lattice appends the caller's address to X-Forwarded-For, so the last
+  entry is the client, never a first one the caller could forge.
+  ``requestContext.identity`` holds the caller's identity, not an address.
+* Scheme and port: X-Forwarded-Proto / -Port (Lattice's docs spell them
+  ``x-forwarded-for-proto`` / ``-port``; both are read), https when absent.
+* Bodies arrive base64-encoded or as text, as ``is_base64_encoded`` (V1) or
+  ``isBase64Encoded`` (V2) says.
+* Reply: ALB-like ``{statusCode, statusDescription, isBase64Encoded, headers,
+  body}``, one string per header name (the documented format has no
+  multi-value field). Repeated headers are comma-joined (RFC 9110); Set-Cookie
+  lines cannot be, so only the last is kept and a warning is logged once.
+* Limits: the response JSON may hold at most 6 MB; a larger reply becomes a
+  502 that says why (and is logged), not Lattice's opaque failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import MalformedEvent
+from ..http import Request, Response, plain_response
+from .base import (
+    HttpCall,
+    Platform,
+    apply_base_path,
+    clean_query,
+    clean_raw_path,
+    decode_body,
+    encode_body,
+    group_headers,
+    header_pairs,
+    require_str,
+    server_address,
+    status_line,
+)
+
+logger = logging.getLogger("faas_bridge")
+
+#: The most a Lambda function may answer VPC Lattice with, as response JSON.
+RESPONSE_LIMIT = 6 * 1024 * 1024
+#: (Lattice's documented header name, the usual one).
+_SPELLINGS = (
+    (b"x-forwarded-for-proto", b"x-forwarded-proto"),
+    (b"x-forwarded-for-port", b"x-forwarded-port"),
+)
+
+
+def is_lattice_v2(event: Any) -> bool:
+    """Event structure V2: versioned, with a service network, and no ``rawPath``."""
+    if not isinstance(event, Mapping) or event.get("version") != "2.0" or "rawPath" in event:
+        return False
+    rc = event.get("requestContext")
+    return isinstance(rc, Mapping) and "serviceNetworkArn" in rc
+
+
+def is_lattice_v1(event: Any) -> bool:
+    """Event structure V1: snake_case ``raw_path``, no version, no request context."""
+    return (
+        isinstance(event, Mapping)
+        and "raw_path" in event
+        and "version" not in event
+        and "requestContext" not in event
+    )
+
+
+class Lattice(Platform):
+    name = "aws-lattice"
+
+    __slots__ = ("_warned",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._warned = False
+
+    def matches(self, event: Any) -> bool:
+        return is_lattice_v2(event) or is_lattice_v1(event)
+
+    def decode(self, event: Any, context: Any) -> Request:
+        v2 = event.get("version") == "2.0"
+        method = require_str(event, "method", "method")
+        path_key = "path" if v2 else "raw_path"
+        target = event.get(path_key)
+        if target is None:
+            target = "/"
+        elif not isinstance(target, str):
+            raise MalformedEvent(f"expected a string, got {type(target).__name__}", path_key)
+        path, has_query, query = target.partition("?")
+        if not has_query:
+            query = _rebuilt_query(event, v2)
+        headers = header_pairs(event.get("headers"), "headers")
+        scheme, server = server_address(_with_lattice_spellings(headers), None)
+        root, raw_path = apply_base_path(clean_raw_path(path or "/"), self.options)
+        flag = "isBase64Encoded" if v2 else "is_base64_encoded"
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=clean_query(query),
+            headers=headers,
+            body=decode_body(event.get("body"), event.get(flag)),
+            scheme=scheme,
+            server=server,
+            client=_client(headers),
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        reply = self._reply(response)
+        size = _json_size(reply)
+        if size > RESPONSE_LIMIT:
+            logger.error(
+                "faas_bridge: the app's reply is %d bytes of response JSON; VPC Lattice accepts "
+                "at most %d (6 MB) from a Lambda function: answered 502 instead (request id %s)",
+                size,
+                RESPONSE_LIMIT,
+                self.request_id(event, context),
+            )
+            reply = self._reply(
+                plain_response(
+                    502,
+                    f"Bad Gateway: the app's reply is {size} bytes as Lambda response JSON; "
+                    f"VPC Lattice accepts at most 6 MB ({RESPONSE_LIMIT} bytes).",
+                )
+            )
+        return reply
+
+    def _reply(self, response: Response) -> dict[str, Any]:
+        body, is_base64 = encode_body(response, self.options)
+        headers: dict[str, str] = {}
+        for name, values in group_headers(response.headers).items():
+            if len(values) > 1 and name.lower() == "set-cookie":
+                self._warn_cookies(len(values))
+                headers[name] = values[-1]
+            else:
+                headers[name] = ", ".join(values)
+        return {
+            "statusCode": response.status,
+            "statusDescription": status_line(response.status),
+            "isBase64Encoded": is_base64,
+            "headers": headers,
+            "body": body,
+        }
+
+    def _warn_cookies(self, count: int) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        logger.warning(
+            "faas_bridge: a VPC Lattice reply carries one value per header: %d Set-Cookie "
+            "headers were set, only the last is kept. Set one cookie per response (or "
+            "combine them) for Lattice clients. (Logged once.)",
+            count,
+        )
+
+
+def _rebuilt_query(event: Mapping[str, Any], v2: bool) -> str:
+    """The query from the parsed parameters, when the path carries none."""
+    key = "queryStringParameters" if v2 else "query_string_parameters"
+    params = event.get(key)
+    if params is None and v2:
+        key = "query_string_parameters"  # seen in published V2 samples
+        params = event.get(key)
+    if not params:
+        return ""
+    if not isinstance(params, Mapping):
+        raise MalformedEvent(f"expected an object, got {type(params).__name__}", key)
+    parts: list[str] = []
+    for name, values in params.items():
+        for value in values if isinstance(values, list) else [values]:
+            parts.append(str(name) if value is None else f"{name}={value}")
+    return "&".join(parts)
+
+
+def _with_lattice_spellings(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Headers as server_address reads them, Lattice's documented spellings included."""
+    names = {name for name, _ in headers}
+    extra: list[tuple[bytes, bytes]] = []
+    for lattice, standard in _SPELLINGS:
+        if standard not in names:
+            extra += [(standard, value) for name, value in headers if name == lattice]
+    return headers + extra if extra else headers
+
+
+def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+    """The address Lattice appended to X-Forwarded-For: the last entry."""
+    last = None
+    for name, value in headers:
+        if name == b"x-forwarded-for":
+            last = value
+    if not last:
+        return None
+    address = last.decode("latin-1").rsplit(",", 1)[-1].strip()
+    return (address, 0) if address else None
+
+
+def _json_size(reply: dict[str, Any]) -> int:
+    """The reply's size as JSON, exact only when it could be near the limit."""
+    chars = len(reply["body"]) + sum(len(k) + len(v) for k, v in reply["headers"].items())
+    if 6 * chars + 1024 <= RESPONSE_LIMIT:  # no character takes more than 6 bytes in JSON
+        return chars
+    return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    version: int = 2,
+    host: str = "lattice-svc-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
+) -> dict[str, Any]:
+    """The event VPC Lattice sends a Lambda target for ``call``, structure V1 or V2.
+
+    The path field carries the request target, query included, as received
+    (see the module docstring); the parameters are split from it without
+    decoding. X-Forwarded-For gets the caller's address appended. Bodies are
+    base64-encoded, as in the captured samples (JSON bodies included).
+    """
+    if version not in (1, 2):
+        raise ValueError(f"version must be 1 or 2, not {version!r}")
+    headers: list[tuple[str, str]] = [("host", host)]
+    headers += [(k.lower(), v) for k, v in call.headers if k.lower() != "host"]
+    forwarded = call.header("x-forwarded-for")
+    headers = [pair for pair in headers if pair[0] != "x-forwarded-for"]
+    headers.append(
+        ("x-forwarded-for", f"{forwarded},{call.client_ip}" if forwarded else call.client_ip)
+    )
+    headers += [("x-forwarded-port", "443"), ("x-forwarded-proto", "https")]
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name, []).append(value)
+    params: dict[str, list[str]] = {}
+    for part in call.query.split("&") if call.query else ():
+        name, _, value = part.partition("=")
+        params.setdefault(name, []).append(value)
+    body = base64.b64encode(call.body).decode("ascii") if call.body else None
+    if version == 1:
+        return {
+            "raw_path": call.target,
+            "method": call.method,
+            "headers": {name: ", ".join(values) for name, values in multi_headers.items()},
+            "query_string_parameters": {name: values[-1] for name, values in params.items()},
+            "body": body,
+            "is_base64_encoded": body is not None,
+        }
+    arn = "arn:aws:vpc-lattice:us-east-1:123456789012"
+    return {
+        "version": "2.0",
+        "path": call.target,
+        "method": call.method,
+        "headers": multi_headers,
+        "queryStringParameters": params,
+        "body": body,
+        "isBase64Encoded": body is not None,
+        "requestContext": {
+            "serviceNetworkArn": f"{arn}:servicenetwork/sn-0123456789abcdef0",
+            "serviceArn": f"{arn}:service/svc-0123456789abcdef0",
+            "targetGroupArn": f"{arn}:targetgroup/tg-0123456789abcdef0",
+            "identity": {
+                "sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0123456789abcdef0",
+                "type": "AWS_IAM",
+                "principal": "arn:aws:sts::123456789012:assumed-role/caller/session",
+                "sessionName": "session",
+            },
+            "region": "us-east-1",
+            "timeEpoch": str(int(time.time() * 1_000_000)),
+        },
+    }

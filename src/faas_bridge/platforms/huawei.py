@@ -1,0 +1,156 @@
+"""Huawei Cloud FunctionGraph behind APIG (API Gateway), and Open Telekom Cloud's.
+
+Recognised by ``requestContext.apiId`` with ``requestContext.stage``, ``path``
+and ``httpMethod``, and none of ``resource`` (AWS REST), ``multiValueHeaders``
+(AWS, Yandex, Scaleway), ``stageVariable`` (Scaleway), ``requestContext.identity``
+(AWS REST, Yandex) or Tencent's ``serviceId`` / ``envId``: the format has no
+marker of its own, so it is told apart by what it lacks.
+
+``path`` is the complete request path (the stage selects an environment and is
+not part of the URL). Whether it is percent-encoded is not documented: it is
+treated as encoded, which is right either way except for ``%2F`` and a literal
+``%``. ``queryStringParameters`` holds decoded values, one per key (a list is
+accepted too), so a repeated key loses values. The body arrives base64-encoded
+by default (``isBase64Encoded: true``). The client is
+``requestContext.sourceIp`` when the event has it (Huawei's Go runtime models
+the field), else the ``x-real-ip`` header APIG sets (seen in every sample).
+The reply is ``{body, headers, statusCode, isBase64Encoded}`` with one string
+per header, so only the last Set-Cookie survives (logged once). APIG accepts
+request bodies up to 4 MB.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..http import Request, Response
+from . import _gateways as gw
+from .base import (
+    HttpCall,
+    Platform,
+    apply_base_path,
+    clean_raw_path,
+    decode_body,
+    header_pairs,
+    mapping_at,
+    query_from_params,
+    request_id,
+    require_str,
+    server_address,
+    source_ip,
+)
+
+
+class FunctionGraphAPIG(Platform):
+    name = "huawei-fg-apig"
+
+    __slots__ = ("_reply",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._reply = gw.SingleValueReply("Huawei FunctionGraph APIG")
+
+    def matches(self, event: Any) -> bool:
+        if not isinstance(event, Mapping):
+            return False
+        rc = event.get("requestContext")
+        return (
+            isinstance(rc, Mapping)
+            and "apiId" in rc
+            and "stage" in rc
+            and "path" in event
+            and "httpMethod" in event
+            and "multiValueHeaders" not in event
+            and "stageVariable" not in event
+            and not any(key in rc for key in ("identity", "serviceId", "envId"))
+            and not gw.claimed_by_aws(event)
+        )
+
+    def decode(self, event: Any, context: Any) -> Request:
+        rc = mapping_at(event, "requestContext", "requestContext")
+        method = require_str(event, "httpMethod", "httpMethod")
+        headers = header_pairs(event.get("headers"), "headers")
+        root, raw_path = apply_base_path(clean_raw_path(gw.path_at(event, "path")), self.options)
+        scheme, server = server_address(headers, None)
+        client = source_ip(rc.get("sourceIp")) or source_ip(gw.header_value(headers, b"x-real-ip"))
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=query_from_params(
+                event.get("queryStringParameters"), "queryStringParameters"
+            ),
+            headers=headers,
+            body=decode_body(
+                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
+            ),
+            scheme=scheme,
+            server=server,
+            client=client,
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        return gw.reply(response, self.options, self._reply.headers(response))
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        getter = getattr(context, "getRequestID", None)
+        if callable(getter):
+            return str(getter())
+        rid = gw.context_request_id(context)
+        if rid:
+            return rid
+        rc = event.get("requestContext") if isinstance(event, Mapping) else None
+        if isinstance(rc, Mapping) and rc.get("requestId"):
+            return str(rc["requestId"])
+        return None
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    host: str = "0123456789abcdef0123456789abcdef.apig.cn-north-4.huaweicloudapis.com",
+    stage: str = "RELEASE",
+) -> dict[str, Any]:
+    """The event APIG sends FunctionGraph for ``call``.
+
+    The body is always base64-encoded (APIG's default); header names are
+    lower-case with repeats comma-joined; query values are decoded, one per key
+    (the last; which one APIG keeps is not documented); APIG sets
+    ``x-forwarded-*`` and ``x-real-ip``.
+    """
+    headers: dict[str, str] = {}
+    for name, value in call.headers:
+        key = name.lower()
+        if key in ("host", "x-real-ip", "x-forwarded-port", "x-forwarded-proto"):
+            continue
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    forwarded = headers.get("x-forwarded-for")
+    headers["x-forwarded-for"] = f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip
+    headers.update(
+        {
+            "host": host,
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+            "x-real-ip": call.client_ip,
+        }
+    )
+    return {
+        "body": base64.b64encode(call.body).decode("ascii"),
+        "requestContext": {
+            "apiId": "bc1dcffd-aa35-474d-897c-d53425a4c08e",
+            "requestId": request_id().replace("-", ""),
+            "stage": stage,
+        },
+        "queryStringParameters": dict(parse_qsl(call.query, keep_blank_values=True)),
+        "httpMethod": call.method,
+        "pathParameters": {},
+        "headers": headers,
+        "path": call.path,
+        "isBase64Encoded": True,
+    }

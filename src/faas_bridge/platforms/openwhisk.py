@@ -1,0 +1,580 @@
+"""Apache OpenWhisk web actions: also IBM Cloud Functions and DigitalOcean Functions.
+
+Recognised by ``__ow_method`` (the parameters the OpenWhisk controller adds to
+a web action's input) or by DigitalOcean's ``http`` object (``http.method``
+with ``http.headers``). The controller's quirks, read from its source
+(``WebActions.scala``) and docs (``docs/webactions.md``):
+
+* ``__ow_method`` is lower-case; ``__ow_headers`` is one string per name, so a
+  repeated request header keeps only its last value; ``__ow_path`` is the path
+  after the action name, re-rendered percent-encoded (``%2F`` survives), empty
+  for the action's own URL.
+* Raw actions (``--web raw``, DigitalOcean ``web: raw``) get the query as
+  ``__ow_query`` (parsed and re-rendered: ``%20`` arrives as ``+``) and the body
+  as ``__ow_body``, base64 when Pekko/Akka HTTP calls the content type binary,
+  or it is ``application/json``, plain text otherwise: there is no flag, so the
+  rule is applied again here (DigitalOcean's ``__ow_isBase64Encoded`` /
+  ``http.isBase64Encoded`` win when present).
+* Default web actions merge query and JSON/form body parameters into the input
+  together with the action's bound parameters; the original query and body are
+  gone. They are rebuilt from the merged parameters (a JSON or form body for
+  POST/PUT/PATCH with such a content type, else a query string), bound
+  parameters included, and a warning says to use raw mode.
+* The controller replaces Host with its own address and records no client
+  address: the client is the last ``x-forwarded-for`` entry, which DigitalOcean
+  documents as the client's address, and None without one.
+* The web URL is ``/api/v1/web/<namespace>/<package>/<action>``: that prefix,
+  from ``__OW_ACTION_NAME``, is the root path unless ``base_path`` is set.
+
+Replies are ``{statusCode, headers, body}``. A repeated header is a JSON array
+(the controller sends one line per element: every Set-Cookie survives). The
+controller base64-decodes the body when the reply's content type is binary,
+or JSON (whose text is decoded when it merely looks like base64), so those go
+as base64 and other text as text. Text is always re-sent as UTF-8 and labelled
+so; a body with no content type is served as ``text/html``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import json
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, unquote, urlencode
+
+from ..errors import MalformedEvent
+from ..http import Request, Response
+from .base import (
+    HttpCall,
+    Platform,
+    clean_query,
+    clean_raw_path,
+    group_headers,
+    header_pairs,
+    server_address,
+    split_prefix,
+)
+
+logger = logging.getLogger("faas_bridge")
+
+#: Media types Akka/Pekko HTTP registers with a charset (text to OpenWhisk).
+_TEXT_TYPES = frozenset(
+    {
+        "application/atom+xml",
+        "application/base64",
+        "application/javascript",
+        "application/json",
+        "application/json-patch+json",
+        "application/merge-patch+json",
+        "application/problem+json",
+        "application/problem+xml",
+        "application/rss+xml",
+        "application/soap+xml",
+        "application/vnd.api+json",
+        "application/vnd.google-earth.kml+xml",
+        "application/x-latex",
+        "application/x-vrml",
+        "application/x-www-form-urlencoded",
+        "application/x-javascript",
+        "application/xhtml+xml",
+        "application/xml",
+        "application/xml-dtd",
+        "text/asp",
+        "text/cache-manifest",
+        "text/calendar",
+        "text/css",
+        "text/csv",
+        "text/event-stream",
+        "text/html",
+        "text/markdown",
+        "text/mcf",
+        "text/plain",
+        "text/richtext",
+        "text/tab-separated-values",
+        "text/uri-list",
+        "text/vnd.wap.wml",
+        "text/vnd.wap.wmlscript",
+        "text/x-asm",
+        "text/x-c",
+        "text/x-component",
+        "text/x-h",
+        "text/x-java-source",
+        "text/x-pascal",
+        "text/x-script",
+        "text/x-scriptcsh",
+        "text/x-scriptelisp",
+        "text/x-scriptksh",
+        "text/x-scriptlisp",
+        "text/x-scriptperl",
+        "text/x-scriptperl-module",
+        "text/x-scriptphyton",
+        "text/x-scriptrexx",
+        "text/x-scriptscheme",
+        "text/x-scriptsh",
+        "text/x-scripttcl",
+        "text/x-scripttcsh",
+        "text/x-scriptzsh",
+        "text/x-server-parsed-html",
+        "text/x-setext",
+        "text/x-sgml",
+        "text/x-speech",
+        "text/x-uuencode",
+        "text/x-vcalendar",
+        "text/x-vcard",
+        "text/xml",
+    }
+)
+#: Registered binary main types, and common registered binary ``application/*``
+#: types: binary even with a charset parameter.
+_BINARY_MAIN = ("audio/", "font/", "image/", "message/", "multipart/", "video/")
+_BINARY_APPLICATION = frozenset(
+    {
+        "application/cbor",
+        "application/grpc+proto",
+        "application/gnutar",
+        "application/java-archive",
+        "application/msword",
+        "application/octet-stream",
+        "application/pdf",
+        "application/postscript",
+        "application/x-7z-compressed",
+        "application/x-bzip2",
+        "application/x-gzip",
+        "application/x-rar-compressed",
+        "application/x-tar",
+        "application/zip",
+    }
+)
+#: Hop-by-hop or entity headers the controller rebuilds itself from the body.
+_DROPPED_REPLY_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# What Akka renders literally in a path segment (RFC 3986 pchar) and in a query value.
+_SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
+_QUERY_SAFE = "!$'()*,:@/?-._~"
+
+
+def media_type(content_type: str | None) -> str:
+    """``"text/plain"`` from ``"Text/Plain; charset=utf-8"``; empty when absent."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_binary(content_type: str | None) -> bool:
+    """Whether Akka/Pekko HTTP (so OpenWhisk) treats this content type as binary.
+
+    Registered text types are text; an unregistered type is text only with a
+    ``charset`` parameter. A request without a content type is
+    ``application/octet-stream`` to Akka: binary.
+    """
+    media = media_type(content_type)
+    if not media:
+        return True
+    if media in _TEXT_TYPES:
+        return False
+    if media.startswith(_BINARY_MAIN) or media in _BINARY_APPLICATION:
+        return True
+    return "charset=" not in (content_type or "").lower()
+
+
+def is_json_family(content_type: str | None) -> bool:
+    media = media_type(content_type)
+    return media == "application/json" or media.endswith("+json")
+
+
+def _request_is_base64(content_type: str | None) -> bool:
+    """The controller's rule: binary types, and ``application/json`` for legacy."""
+    return is_binary(content_type) or media_type(content_type) == "application/json"
+
+
+class OpenWhisk(Platform):
+    name = "openwhisk"
+
+    __slots__ = ("_warned", "_warned_encoding")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._warned = False
+        self._warned_encoding = False
+
+    def matches(self, event: Any) -> bool:
+        if not isinstance(event, Mapping):
+            return False
+        if "__ow_method" in event:
+            return True
+        http = event.get("http")
+        return (
+            isinstance(http, Mapping)
+            and isinstance(http.get("method"), str)
+            and isinstance(http.get("headers"), Mapping)
+        )
+
+    def decode(self, event: Any, context: Any) -> Request:
+        fields: _Fields = _OwFields(event) if "__ow_method" in event else _HttpFields(event)
+        method = fields.method()
+        headers = header_pairs(fields.headers, fields.where("headers"))
+        content_type = _last(headers, b"content-type")
+        raw = fields.raw_query()
+        if raw is not None:
+            query = clean_query(raw)
+            body = fields.body(content_type)
+        else:
+            query, body, headers = self._merged(event, fields, method, headers, content_type)
+        scheme, server = server_address(headers, None)
+        root, raw_path = self._mount(fields.path())
+        return Request(
+            method=method,
+            raw_path=raw_path,
+            root_path=root,
+            query_string=query,
+            headers=headers,
+            body=body,
+            scheme=scheme,
+            server=server,
+            client=_client(headers),
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def _merged(
+        self,
+        event: Mapping[str, Any],
+        fields: _Fields,
+        method: str,
+        headers: list[tuple[bytes, bytes]],
+        content_type: str | None,
+    ) -> tuple[bytes, bytes, list[tuple[bytes, bytes]]]:
+        """(query, body, headers) rebuilt from a default web action's merged parameters."""
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "faas_bridge: this OpenWhisk web action is not raw: the controller merged the "
+                "query and body into the parameters, so they are rebuilt from them (bound "
+                "parameters included). Create it with --web raw (DigitalOcean: web: raw) to "
+                "receive the request as sent. (Logged once.)"
+            )
+        params = {k: v for k, v in event.items() if not str(k).startswith("__ow_") and k != "http"}
+        body = fields.body(content_type) if fields.has_body() else b""
+        media = media_type(content_type)
+        form_like = is_json_family(content_type) or media == "application/x-www-form-urlencoded"
+        if not fields.has_body() and params and method in _BODY_METHODS and form_like:
+            if media == "application/x-www-form-urlencoded":
+                body = urlencode([(k, _text(v)) for k, v in params.items()]).encode("ascii")
+            else:
+                body = json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode()
+            length = str(len(body)).encode("ascii")
+            headers = [(k, length if k == b"content-length" else v) for k, v in headers]
+            return b"", body, headers
+        query = urlencode([(k, _text(v)) for k, v in params.items()]).encode("ascii")
+        return query, body, headers
+
+    def _mount(self, path: str) -> tuple[str, bytes]:
+        """(root_path, raw_path): the web action URL, or ``base_path``, is the root."""
+        raw_path = clean_raw_path(path or "/")
+        if not raw_path.startswith(b"/"):
+            raw_path = b"/" + raw_path
+        root = self.options.base_path or action_root()
+        if root:
+            rest = split_prefix(raw_path, root)
+            return root, raw_path if rest is None else rest
+        return "", raw_path
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        headers: dict[str, Any] = {}
+        for name, values in group_headers(response.headers).items():
+            if name.lower() in _DROPPED_REPLY_HEADERS:
+                continue
+            headers[name] = values[0] if len(values) == 1 else values
+        content_type = response.header("content-type")
+        body = response.body
+        if not body:
+            text = ""
+        elif content_type is None:
+            try:
+                text = body.decode("utf-8")  # served as text/html by the controller
+            except UnicodeDecodeError:
+                headers["Content-Type"] = "application/octet-stream"
+                text = base64.b64encode(body).decode("ascii")
+        elif is_binary(content_type) or is_json_family(content_type):
+            text = base64.b64encode(body).decode("ascii")
+        else:
+            if response.header("content-encoding"):
+                self._warn_encoded(content_type)
+            text = _as_text(body, content_type)
+        return {"statusCode": response.status, "headers": headers, "body": text}
+
+    def _warn_encoded(self, content_type: str) -> None:
+        """Compressed text cannot pass: the controller re-encodes text as UTF-8."""
+        if not self._warned_encoding:
+            self._warned_encoding = True
+            logger.warning(
+                "faas_bridge: OpenWhisk sends a %s reply as UTF-8 text, so its Content-Encoding "
+                "cannot survive: turn compression off for text replies. (Logged once.)",
+                content_type,
+            )
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        for attr in ("activation_id", "request_id"):
+            value = getattr(context, attr, None)
+            if value:
+                return str(value)
+        return os.environ.get("__OW_ACTIVATION_ID") or None
+
+
+def action_root() -> str:
+    """``/api/v1/web/<namespace>/<package>/<action>`` for the running action, or empty.
+
+    ``__OW_ACTION_NAME`` is ``/namespace/package/action``, or ``/namespace/action``
+    for the default package, whose URL says ``default``.
+    """
+    name = os.environ.get("__OW_ACTION_NAME", "")
+    parts = [p for p in name.split("/") if p]
+    if len(parts) == 2:
+        parts.insert(1, "default")
+    if len(parts) != 3:
+        return ""
+    return "/api/v1/web/" + "/".join(parts)
+
+
+def _as_text(body: bytes, content_type: str) -> str:
+    """A text body as the string the controller will send as UTF-8.
+
+    Text in another charset keeps its characters (the controller relabels it
+    ``charset=UTF-8``); an unknown charset falls back to latin-1.
+    """
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "charset":
+            try:
+                return body.decode(codecs.lookup(value.strip().strip('"')).name)
+            except (LookupError, UnicodeDecodeError):
+                break
+    return body.decode("latin-1")
+
+
+def _text(value: Any) -> str:
+    """A merged parameter as a query or form value: strings as they are, else JSON."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def _last(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    found = None
+    for key, value in headers:
+        if key == name:
+            found = value.decode("latin-1")
+    return found
+
+
+def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+    """The last ``x-forwarded-for`` entry: the one the platform's proxy added."""
+    last = _last(headers, b"x-forwarded-for")
+    if not last:
+        return None
+    address = last.rsplit(",", 1)[-1].strip()
+    return (address, 0) if address else None
+
+
+def _decode_body(body: Any, is_base64: bool, where: str) -> bytes:
+    if body is None or body == "":
+        return b""
+    if not isinstance(body, str):
+        # A default web action passes a JSON body that is not an object as the value.
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    if is_base64:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedEvent(f"expected base64 for this content type ({exc})", where) from None
+    return body.encode("utf-8")
+
+
+class _Fields:
+    """Where one event form keeps the request's parts."""
+
+    prefix = ""
+
+    def __init__(self, source: Mapping[str, Any]) -> None:
+        self.source = source
+
+    def where(self, key: str) -> str:
+        return self.prefix + key
+
+    def _str(self, key: str) -> str | None:
+        value = self.source.get(self.key(key))
+        if value is not None and not isinstance(value, str):
+            raise MalformedEvent(f"expected a string, got {type(value).__name__}", self.where(key))
+        return value
+
+    def key(self, name: str) -> str:
+        return name
+
+    def method(self) -> str:
+        value = self._str("method")
+        if not value:
+            raise MalformedEvent(
+                f"expected a non-empty string, got {value!r}", self.where("method")
+            )
+        return value.upper()
+
+    @property
+    def headers(self) -> Any:
+        return self.source.get(self.key("headers"))
+
+    def path(self) -> str:
+        return self._str("path") or ""
+
+    def raw_query(self) -> str | None:
+        if self.key("query") not in self.source:
+            return None
+        return self._str("query") or ""
+
+    def has_body(self) -> bool:
+        return self.key("body") in self.source
+
+    def body(self, content_type: str | None) -> bytes:
+        flag = self.source.get(self.key("isBase64Encoded"))
+        is_base64 = _request_is_base64(content_type) if flag is None else bool(flag)
+        return _decode_body(self.source.get(self.key("body")), is_base64, self.where("body"))
+
+
+class _OwFields(_Fields):
+    """OpenWhisk's ``__ow_*`` parameters."""
+
+    def key(self, name: str) -> str:
+        return "__ow_" + name
+
+    def where(self, key: str) -> str:
+        return self.key(key)
+
+
+class _HttpFields(_Fields):
+    """DigitalOcean's ``http`` object (``queryString`` and ``body`` in raw mode)."""
+
+    prefix = "http."
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        super().__init__(event["http"])
+
+    def key(self, name: str) -> str:
+        return "queryString" if name == "query" else name
+
+    def where(self, key: str) -> str:
+        return self.prefix + self.key(key)
+
+
+# -- Building events -------------------------------------------------------------
+
+
+def akka_path(path: str) -> str:
+    """A path as the controller re-renders it: each segment decoded, then re-encoded."""
+    return "/".join(quote(unquote(segment), safe=_SEGMENT_SAFE) for segment in path.split("/"))
+
+
+def akka_query(query: str) -> str:
+    """A query string as the controller re-renders it (``+`` and ``%20`` both as ``+``)."""
+    if not query:
+        return ""
+    parts = []
+    for part in query.split("&"):
+        key, eq, value = part.partition("=")
+        rendered = quote(unquote(key.replace("+", " ")), safe=_QUERY_SAFE + " ").replace(" ", "+")
+        if eq:
+            text = unquote(value.replace("+", " "))
+            rendered += "=" + quote(text, safe=_QUERY_SAFE + " ").replace(" ", "+")
+        parts.append(rendered)
+    return "&".join(parts)
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    raw: bool = True,
+    digitalocean: bool = False,
+    host: str = "172.17.0.1",
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The input a web action receives for ``call``, whose target is below the action URL.
+
+    ``raw`` selects a raw web action; ``digitalocean`` puts the request in
+    DigitalOcean's ``http`` object instead of ``__ow_*`` (its field names beyond
+    ``headers`` are not documented by DigitalOcean: see the module notes) and
+    adds the ``x-forwarded-*`` headers DigitalOcean documents. ``params`` are
+    bound action parameters, merged first as the controller does. Headers are
+    one value per name, the last one wins; Host is the controller's address.
+    """
+    headers: dict[str, str] = {}
+    for name, value in call.headers:
+        headers[name.lower()] = value
+    headers["host"] = host
+    if call.body and "content-type" not in headers:
+        headers["content-type"] = "application/octet-stream"  # Akka's default entity type
+    if digitalocean:
+        forwarded = headers.get("x-forwarded-for")
+        headers["x-forwarded-for"] = (
+            f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip
+        )
+        headers["x-forwarded-proto"] = "https"
+    path = "" if call.path == "/" else akka_path(call.path)
+    content_type = headers.get("content-type")
+    event: dict[str, Any] = dict(params or {})
+    request: dict[str, Any] = {"method": call.method.lower(), "headers": headers, "path": path}
+    if raw:
+        request["query"] = akka_query(call.query)
+        request["body"] = _event_body(call.body, content_type)
+    else:
+        for key, value in _query_pairs(call.query):
+            event[key] = value  # the last value of a repeated key wins
+        _merge_body(event, request, call.body, content_type)
+    if digitalocean:
+        http: dict[str, Any] = {"headers": headers, "method": call.method.upper(), "path": path}
+        if raw:
+            body = request["body"]
+            http["body"] = body
+            http["isBase64Encoded"] = bool(body) and _request_is_base64(content_type)
+            http["queryString"] = request["query"]
+        event["http"] = http
+        return event
+    for key, value in request.items():
+        event["__ow_" + key] = value
+    return event
+
+
+def _event_body(body: bytes, content_type: str | None) -> str:
+    if not body:
+        return ""
+    if _request_is_base64(content_type):
+        return base64.b64encode(body).decode("ascii")
+    return body.decode("utf-8", "replace")
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in query.split("&") if query else ():
+        key, _, value = part.partition("=")
+        pairs.append((unquote(key.replace("+", " ")), unquote(value.replace("+", " "))))
+    return pairs
+
+
+def _merge_body(
+    event: dict[str, Any], request: dict[str, Any], body: bytes, content_type: str | None
+) -> None:
+    """A default web action: JSON objects and forms merge, anything else is ``__ow_body``."""
+    if not body:
+        return
+    if is_json_family(content_type):
+        value = json.loads(body)
+        if isinstance(value, dict):
+            event.update(value)
+        else:
+            request["body"] = value
+    elif media_type(content_type) == "application/x-www-form-urlencoded":
+        event.update(_query_pairs(body.decode("utf-8")))
+    else:
+        request["body"] = _event_body(body, content_type)

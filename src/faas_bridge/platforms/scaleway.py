@@ -1,0 +1,183 @@
+"""Scaleway Serverless Functions HTTP events.
+
+Recognised by ``stageVariable`` (singular) beside ``httpMethod``: AWS events
+spell it ``stageVariables``. Scaleway publishes no event reference; the shape
+is that of its own emulator (``scaleway_functions_python.local``, which
+"emulates the provider-side processing") and of an event captured from a
+deployed function:
+
+* ``path`` is the path Scaleway's ingress decoded (the emulator passes Flask's
+  ``request.path``), so it is percent-encoded again here and ``%2F`` cannot be
+  told from ``/``; a function has its own domain, so there is no mount prefix.
+* ``headers`` holds one value per name; ``multiValueHeaders`` and
+  ``multiValueQueryStringParameters`` are null, and ``queryStringParameters``
+  keeps one value per key (the first, in the emulator): the query string is
+  rebuilt from it, repeated keys lost.
+* ``isBase64Encoded`` appears when the body is base64 (the emulator also sets
+  it for an empty body); it is honoured as given.
+* ``X-Forwarded-For`` lists the client first and Scaleway's internal proxies
+  after it, so neither end is the platform's own record: the client is
+  ``X-Envoy-External-Address``, which Scaleway's Envoy sets to the address it
+  accepted the connection from. A console test may carry no Host.
+
+Replies are ``{statusCode, headers, body, isBase64Encoded}``; Scaleway's docs
+show header values as lists, so a repeated header (every Set-Cookie) is one
+list-valued entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from ..errors import MalformedEvent
+from ..http import Request, Response
+from .base import (
+    HttpCall,
+    Platform,
+    decode_body,
+    encode_body,
+    encode_path,
+    event_body,
+    group_headers,
+    header_pairs,
+    rebuild_query,
+    require_str,
+    server_address,
+    split_prefix,
+)
+
+
+class Scaleway(Platform):
+    name = "scaleway"
+
+    __slots__ = ()
+
+    def matches(self, event: Any) -> bool:
+        return isinstance(event, Mapping) and "stageVariable" in event and "httpMethod" in event
+
+    def decode(self, event: Any, context: Any) -> Request:
+        method = require_str(event, "httpMethod", "httpMethod")
+        multi = event.get("multiValueHeaders")
+        if multi is not None:
+            headers = header_pairs(multi, "multiValueHeaders")
+        else:
+            headers = header_pairs(event.get("headers"), "headers")
+        path = event.get("path") or "/"
+        if not isinstance(path, str):
+            raise MalformedEvent(f"expected a string, got {type(path).__name__}", "path")
+        raw_path = encode_path(path)
+        root = self.options.base_path
+        if root:
+            rest = split_prefix(raw_path, root)
+            raw_path = raw_path if rest is None else rest
+        scheme, server = server_address(headers, None)
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=rebuild_query(
+                event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
+            ),
+            headers=headers,
+            body=decode_body(event.get("body"), event.get("isBase64Encoded")),
+            scheme=scheme,
+            server=server,
+            client=_client(headers),
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        body, is_base64 = encode_body(response, self.options)
+        headers: dict[str, str | list[str]] = {}
+        for name, values in group_headers(response.headers).items():
+            headers[name] = values[0] if len(values) == 1 else values
+        return {
+            "statusCode": response.status,
+            "headers": headers,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        headers = event.get("headers") if isinstance(event, Mapping) else None
+        if isinstance(headers, Mapping):
+            for name, value in headers.items():
+                if str(name).lower() == "x-request-id" and value:
+                    return str(value)
+        return super().request_id(event, context)
+
+
+def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+    """The address Scaleway's Envoy accepted the connection from."""
+    for name, value in headers:
+        if name == b"x-envoy-external-address" and value.strip():
+            return (value.decode("latin-1").strip(), 0)
+    return None
+
+
+#: The internal proxy hop Scaleway appends to X-Forwarded-For (a 100.64.0.0/10 address).
+_INTERNAL_HOP = "100.64.0.57"
+
+
+def build_event(call: HttpCall, *, host: str | None = None) -> dict[str, Any]:
+    """The event Scaleway sends for ``call``, as its emulator and a capture show it.
+
+    The path is decoded; the query keeps the first value of each key; header
+    names are title-cased with repeats comma-joined (a WSGI server's view);
+    ingress headers are added; the body is base64 unless it is UTF-8 text.
+    ``host`` None leaves Host out, as in a console test.
+    """
+    headers: dict[str, str] = {}
+    for name, value in call.headers:
+        key = "-".join(part.capitalize() for part in name.split("-"))
+        if key == "Host":
+            continue
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    if host is not None:
+        headers = {"Host": host, **headers}
+    forwarded = headers.get("X-Forwarded-For")
+    chain = f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip
+    headers.update(
+        {
+            "Forwarded": f"for={call.client_ip};proto=https",
+            "K-Proxy-Request": "activator",
+            "X-Envoy-External-Address": call.client_ip,
+            "X-Forwarded-For": f"{chain}, {_INTERNAL_HOP}",
+            "X-Forwarded-Proto": "https",
+            "X-Request-Id": str(uuid.uuid4()),
+        }
+    )
+    query: dict[str, str] = {}
+    for part in call.query.split("&") if call.query else ():
+        key, _, value = part.partition("=")
+        query.setdefault(unquote(key.replace("+", " ")), unquote(value.replace("+", " ")))
+    body, is_base64 = event_body(call)
+    event: dict[str, Any] = {
+        "path": unquote(call.path),
+        "httpMethod": call.method,
+        "headers": headers,
+        "multiValueHeaders": None,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariable": {},
+        "requestContext": {
+            "accountId": "",
+            "resourceId": "",
+            "stage": "",
+            "requestId": "",
+            "resourcePath": "",
+            "authorizer": None,
+            "httpMethod": call.method,
+            "apiId": "",
+        },
+        "body": body or "",
+    }
+    if is_base64 or not body:
+        event["isBase64Encoded"] = True  # the emulator also flags the empty body
+    return event

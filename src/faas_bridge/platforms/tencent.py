@@ -1,0 +1,279 @@
+"""Tencent Cloud: SCF behind API Gateway, and CloudBase's HTTP access service.
+
+**SCF API Gateway trigger, integration request** (``tencent-scf-apigw``):
+recognised by ``requestContext.serviceId``. ``path`` is the request path
+without the stage; on the gateway's default domains
+(``*.apigw.tencentcs.com``, ``*.apigateway.myqcloud.com``) the client's URL
+starts with ``/<stage>``, so ``requestContext.stage`` becomes the root path
+there (what Tencent's own Flask/Django shims do); on a custom domain the
+configured ``base_path`` is the mount point. ``queryString`` holds the complete
+decoded query (``queryStringParameters`` only the parameters declared on the
+API); a repeated key is accepted as a list (its representation is not
+documented). Whether ``path`` is percent-encoded is not documented either: it
+is treated as encoded, which is right either way except for ``%2F`` and a
+literal ``%``. The client is ``requestContext.sourceIp``. ``isBase64Encoded``
+is honoured when present (the docs ask clients to base64-encode files).
+The integration reply is ``{isBase64Encoded, statusCode, headers, body}`` with
+a repeated header given as a list of strings, so every Set-Cookie is kept. The
+docs say a ``Location`` reply header is "not supported currently".
+
+**CloudBase HTTP access service** (``tencent-cloudbase``, 云开发 HTTP 访问服务):
+a different gateway with a different event, recognised by
+``requestContext.envId``: ``path`` (the full path, trigger path included),
+``httpMethod``, ``headers``, ``queryStringParameters`` (decoded, one value per
+key), ``body``, ``isBase64Encoded``. No stage, and no client address field:
+which X-Forwarded-For entries the gateway adds is not documented, so the client
+stays unknown rather than client-forgeable. The integrated reply has the SCF
+shape, but only one value per header is documented, so only the last
+Set-Cookie survives (logged once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..http import Request, Response
+from . import _gateways as gw
+from .base import (
+    HttpCall,
+    Platform,
+    apply_base_path,
+    clean_raw_path,
+    decode_body,
+    event_body,
+    group_headers,
+    header_pairs,
+    mapping_at,
+    query_from_params,
+    request_id,
+    require_str,
+    server_address,
+    source_ip,
+)
+
+#: Hosts whose URLs carry the stage as their first path segment.
+DEFAULT_DOMAINS = (".apigw.tencentcs.com", ".apigateway.myqcloud.com")
+
+
+def _request_context(event: Any) -> Mapping[str, Any] | None:
+    if not isinstance(event, Mapping):
+        return None
+    rc = event.get("requestContext")
+    return rc if isinstance(rc, Mapping) else None
+
+
+class SCFAPIGateway(Platform):
+    name = "tencent-scf-apigw"
+
+    __slots__ = ()
+
+    def matches(self, event: Any) -> bool:
+        rc = _request_context(event)
+        return rc is not None and "serviceId" in rc and not gw.claimed_by_aws(event)
+
+    def decode(self, event: Any, context: Any) -> Request:
+        rc = mapping_at(event, "requestContext", "requestContext")
+        method = require_str(event, "httpMethod", "httpMethod")
+        headers = header_pairs(event.get("headers"), "headers")
+        host = gw.header_value(headers, b"host")
+        raw_path = clean_raw_path(gw.path_at(event, "path"))
+        stage = rc.get("stage")
+        if is_default_domain(host) and isinstance(stage, str) and stage:
+            root = "/" + stage
+        else:
+            root, raw_path = apply_base_path(raw_path, self.options)
+        scheme, server = server_address(headers, None)
+        if "queryString" in event:
+            query = query_from_params(event.get("queryString"), "queryString")
+        else:
+            query = query_from_params(event.get("queryStringParameters"), "queryStringParameters")
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=query,
+            headers=headers,
+            body=decode_body(
+                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
+            ),
+            scheme=scheme,
+            server=server,
+            client=source_ip(rc.get("sourceIp")),
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        headers: dict[str, str | list[str]] = {}
+        for name, values in group_headers(response.headers).items():
+            headers[name] = values[0] if len(values) == 1 else values
+        return gw.reply(response, self.options, headers)
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        return gw.context_request_id(context) or _event_request_id(event)
+
+
+class CloudBase(Platform):
+    name = "tencent-cloudbase"
+
+    __slots__ = ("_reply",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._reply = gw.SingleValueReply("Tencent CloudBase HTTP access")
+
+    def matches(self, event: Any) -> bool:
+        rc = _request_context(event)
+        return (
+            rc is not None
+            and "envId" in rc
+            and "serviceId" not in rc
+            and not gw.claimed_by_aws(event)
+        )
+
+    def decode(self, event: Any, context: Any) -> Request:
+        method = require_str(event, "httpMethod", "httpMethod")
+        headers = header_pairs(event.get("headers"), "headers")
+        root, raw_path = apply_base_path(clean_raw_path(gw.path_at(event, "path")), self.options)
+        scheme, server = server_address(headers, None)
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=query_from_params(
+                event.get("queryStringParameters"), "queryStringParameters"
+            ),
+            headers=headers,
+            body=decode_body(
+                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
+            ),
+            scheme=scheme,
+            server=server,
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        return gw.reply(response, self.options, self._reply.headers(response))
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        return gw.context_request_id(context) or _event_request_id(event)
+
+
+def is_default_domain(host: str | None) -> bool:
+    """Whether the request reached one of API Gateway's own (stage-prefixed) domains."""
+    if not host:
+        return False
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name.lower().endswith(DEFAULT_DOMAINS)
+
+
+def _event_request_id(event: Any) -> str | None:
+    rc = _request_context(event)
+    if rc is not None and rc.get("requestId"):
+        return str(rc["requestId"])
+    return None
+
+
+def _query_lists(query: str) -> dict[str, str | list[str]]:
+    """Decoded query parameters, a repeated key's values as a list."""
+    params: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        seen = params.get(name)
+        if seen is None:
+            params[name] = value
+        elif isinstance(seen, list):
+            seen.append(value)
+        else:
+            params[name] = [seen, value]
+    return params
+
+
+def _joined_headers(call: HttpCall, host: str) -> dict[str, str]:
+    headers: dict[str, str] = {"Host": host}
+    for name, value in call.headers:
+        if name.lower() == "host":
+            continue
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    stage: str = "release",
+    host: str = "service-abcd1234-1250000000.gz.apigw.tencentcs.com",
+    api_path: str = "/",
+) -> dict[str, Any]:
+    """The integration-request event Tencent API Gateway sends SCF for ``call``.
+
+    On a default domain the client's URL starts with ``/<stage>``, which is
+    removed from ``path``. ``queryString`` has every decoded parameter (a
+    repeated one as a list) and repeated headers are comma-joined, both
+    guesses where the docs are silent; a body that is not UTF-8 text is
+    base64-encoded with ``isBase64Encoded`` set (the key is left out
+    otherwise, as in the documented sample).
+    """
+    path = call.path
+    if is_default_domain(host):
+        prefix = "/" + stage
+        if not (path == prefix or path.startswith(prefix + "/")):
+            raise ValueError(f"a URL on {host} starts with the stage {prefix!r}")
+        path = path[len(prefix) :] or "/"
+    body, is_base64 = event_body(call)
+    service = "-".join(host.split(".", 1)[0].split("-")[:2])
+    event: dict[str, Any] = {
+        "requestContext": {
+            "serviceId": service,
+            "path": api_path,
+            "httpMethod": call.method,
+            "requestId": request_id(),
+            "identity": {},
+            "sourceIp": call.client_ip,
+            "stage": stage,
+        },
+        "headers": _joined_headers(call, host),
+        "body": body or "",
+        "pathParameters": {},
+        "queryStringParameters": {},
+        "headerParameters": {},
+        "stageVariables": {"stage": stage},
+        "path": path,
+        "queryString": _query_lists(call.query),
+        "httpMethod": call.method,
+    }
+    if is_base64:
+        event["isBase64Encoded"] = True
+    return event
+
+
+def build_cloudbase_event(call: HttpCall, *, env_id: str = "env-abc123") -> dict[str, Any]:
+    """The integrated-request event CloudBase's HTTP access service sends for ``call``.
+
+    Header names are lower-case, query values decoded with one value per key
+    (the last), the path is the full request path.
+    """
+    headers: dict[str, str] = {"host": f"{env_id}.service.tcloudbase.com"}
+    for name, value in call.headers:
+        key = name.lower()
+        if key != "host":
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
+    body, is_base64 = event_body(call)
+    return {
+        "path": call.path,
+        "httpMethod": call.method,
+        "headers": headers,
+        "queryStringParameters": dict(parse_qsl(call.query, keep_blank_values=True)),
+        "requestContext": {
+            "requestId": request_id().replace("-", ""),
+            "envId": env_id,
+            "appId": 1250000000,
+            "uin": 100000000001,
+        },
+        "isBase64Encoded": is_base64,
+        "body": body or "",
+    }

@@ -1,0 +1,308 @@
+"""Yandex Cloud Functions: direct HTTP invocation and API Gateway (payload 0.1 and 1.0).
+
+Recognised by ``httpMethod`` with a ``requestContext`` holding ``identity`` and
+``requestTimeEpoch`` (Yandex's request context, WebSocket events excluded), and
+one of Yandex's own keys:
+
+* ``url`` / ``params`` / ``multiValueParams`` / ``pathParams``: a direct
+  invocation (``url`` empty) or API Gateway payload 0.1 (``url`` is the path
+  and query the client asked for; ``path`` is the OpenAPI template, not used);
+* ``parameters`` / ``multiValueParameters`` / ``operationId``: API Gateway
+  payload 1.0, otherwise shaped like AWS payload 1.0 (``path`` is the request
+  path, the query comes as decoded parameters and is rebuilt). AWS never sends
+  these keys, which is what tells the two apart;
+* none of them, no ``path`` (or an empty one), no ``resource`` or ``version``:
+  a direct invocation as the older docs show it.
+
+A direct invocation has no path below the function and no Host (the host is
+``functions.yandexcloud.net``), and Yandex strips ``Cookie`` and
+``Authorization`` from it. The client is ``requestContext.identity.sourceIp``;
+``X-Forwarded-For`` keeps what the client sent in front of it. Bodies are
+base64 (flagged) except JSON.
+
+Replies are ``{statusCode, headers, multiValueHeaders, body, isBase64Encoded}``:
+a repeated header (every Set-Cookie) goes to ``multiValueHeaders`` only, since
+Yandex ignores ``headers`` for a name in both. Yandex rejects a reply carrying
+``Transfer-Encoding``, ``Via`` or ``Proxy-Authenticate`` (a 502), so those are
+dropped, with a warning for the last two; it renames ``Date``, ``Server``,
+``Content-Md5`` and ``Www-Authenticate`` to ``X-Yf-Remapped-*``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..errors import MalformedEvent
+from ..http import Request, Response
+from .base import (
+    HttpCall,
+    Platform,
+    clean_query,
+    clean_raw_path,
+    decode_body,
+    encode_body,
+    group_headers,
+    header_pairs,
+    mapping_at,
+    rebuild_query,
+    require_str,
+    server_address,
+    source_ip,
+    split_prefix,
+)
+
+logger = logging.getLogger("faas_bridge")
+
+#: Keys API Gateway payload 0.1 (and a direct invocation today) adds.
+V01_KEYS = ("url", "params", "multiValueParams", "pathParams")
+#: Keys API Gateway payload 1.0 adds to AWS's payload 1.0 shape.
+V10_KEYS = ("parameters", "multiValueParameters", "operationId")
+#: The host of a direct invocation URL, ``https://functions.yandexcloud.net/<function id>``.
+FUNCTIONS_HOST = "functions.yandexcloud.net"
+
+_FATAL_REPLY_HEADERS = frozenset({"via", "proxy-authenticate"})
+_DROPPED_REPLY_HEADERS = frozenset({"transfer-encoding", "connection"})
+#: Request headers Yandex removes before a direct invocation sees them.
+_STRIPPED_REQUEST_HEADERS = frozenset(
+    {
+        "expect",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authenticate",
+        "authorization",
+        "connection",
+        "content-md5",
+        "max-forwards",
+        "server",
+        "transfer-encoding",
+        "www-authenticate",
+        "cookie",
+    }
+)
+
+
+def is_payload_v10(event: Mapping[str, Any]) -> bool:
+    """Yandex API Gateway payload 1.0: AWS's shape plus Yandex's own keys."""
+    return any(key in event for key in V10_KEYS)
+
+
+class Yandex(Platform):
+    name = "yandex"
+
+    __slots__ = ("_warned",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._warned = False
+
+    def matches(self, event: Any) -> bool:
+        if not isinstance(event, Mapping) or "httpMethod" not in event:
+            return False
+        rc = event.get("requestContext")
+        if not isinstance(rc, Mapping) or "identity" not in rc or "requestTimeEpoch" not in rc:
+            return False
+        if "connectionId" in rc or "eventType" in rc:
+            return False  # API Gateway WebSocket events
+        if is_payload_v10(event) or any(key in event for key in V01_KEYS):
+            return True
+        return not event.get("path") and "resource" not in event and "version" not in event
+
+    def decode(self, event: Any, context: Any) -> Request:
+        rc = mapping_at(event, "requestContext")
+        method = require_str(event, "httpMethod", "httpMethod")
+        multi = event.get("multiValueHeaders")
+        if multi is not None:
+            headers = header_pairs(multi, "multiValueHeaders")
+        else:
+            headers = header_pairs(event.get("headers"), "headers")
+        raw_path, query = self._target(event)
+        root = self.options.base_path
+        if root:
+            rest = split_prefix(raw_path, root)
+            raw_path = raw_path if rest is None else rest
+        has_host = any(name == b"host" for name, _ in headers)
+        direct = not is_payload_v10(event) and not event.get("url")
+        scheme, server = server_address(
+            headers, FUNCTIONS_HOST if direct and not has_host else None
+        )
+        identity = rc.get("identity")
+        client = source_ip(identity.get("sourceIp")) if isinstance(identity, Mapping) else None
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=query,
+            headers=headers,
+            body=decode_body(event.get("body"), event.get("isBase64Encoded")),
+            scheme=scheme,
+            server=server,
+            client=client,
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def _target(self, event: Mapping[str, Any]) -> tuple[bytes, bytes]:
+        """(raw path, query) from ``url`` (0.1), ``path`` (1.0) or neither (direct)."""
+        key = "path" if is_payload_v10(event) else "url"
+        value = event.get(key)
+        if value is not None and not isinstance(value, str):
+            raise MalformedEvent(f"expected a string, got {type(value).__name__}", key)
+        target = value or ""
+        path, mark, query = target.partition("?") if key == "url" else (target, "", "")
+        raw_path = clean_raw_path(path or "/")
+        if not raw_path.startswith(b"/"):
+            raw_path = b"/" + raw_path
+        if mark:
+            return raw_path, clean_query(query)
+        return raw_path, rebuild_query(
+            event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
+        )
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        body, is_base64 = encode_body(response, self.options)
+        headers: dict[str, str] = {}
+        multi: dict[str, list[str]] = {}
+        for name, values in group_headers(response.headers).items():
+            key = name.lower()
+            if key in _DROPPED_REPLY_HEADERS:
+                continue
+            if key in _FATAL_REPLY_HEADERS:
+                self._warn(name)
+                continue
+            if len(values) == 1:
+                headers[name] = values[0]
+            else:
+                multi[name] = values
+        return {
+            "statusCode": response.status,
+            "headers": headers,
+            "multiValueHeaders": multi,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def _warn(self, name: str) -> None:
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "faas_bridge: Yandex Cloud Functions answers 502 to a reply with a %s header, "
+                "so it was dropped. (Logged once.)",
+                name,
+            )
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        rid = super().request_id(event, context)
+        if rid:
+            return str(rid)
+        rc = event.get("requestContext") if isinstance(event, Mapping) else None
+        if isinstance(rc, Mapping) and rc.get("requestId"):
+            return str(rc["requestId"])
+        return None
+
+
+# -- Building events -------------------------------------------------------------
+
+
+def _canonical(name: str) -> str:
+    """``X-Forwarded-For`` from ``x-forwarded-for``: how Yandex spells header names."""
+    return "-".join(part.capitalize() for part in name.split("-"))
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    form: str = "direct",
+    host: str = "d5dxxxxxxxxxxxxxxxxx.apigw.yandexcloud.net",
+    template: str = "/{proxy+}",
+) -> dict[str, Any]:
+    """The event Yandex sends for ``call``: ``form`` is ``direct``, ``0.1`` or ``1.0``.
+
+    ``direct``: the call's target is below ``/<function id>`` and only its query
+    survives; Host, Cookie and the other headers Yandex strips are gone.
+    ``0.1`` / ``1.0``: through API Gateway on ``host``, route ``template``.
+    The body is text only for ``application/json``, as Yandex documents.
+    """
+    if form not in ("direct", "0.1", "1.0"):
+        raise ValueError(f"form must be 'direct', '0.1' or '1.0', not {form!r}")
+    direct = form == "direct"
+    multi_headers: dict[str, list[str]] = {}
+    if not direct:
+        multi_headers["Host"] = [host]
+    for name, value in call.headers:
+        key = name.lower()
+        if key == "host" or (direct and key in _STRIPPED_REQUEST_HEADERS):
+            continue
+        multi_headers.setdefault(_canonical(name), []).append(value)
+    forwarded = multi_headers.pop("X-Forwarded-For", None)
+    chain = ", ".join([*(forwarded or []), call.client_ip])
+    request_id = str(uuid.uuid4())
+    extra = {
+        "X-Forwarded-For": chain,
+        "X-Real-Remote-Address": f"[{call.client_ip}]:43310",
+        "X-Request-Id": request_id,
+        "X-Trace-Id": str(uuid.uuid4()),
+    }
+    if not direct:
+        extra["X-Forwarded-Proto"] = "https"
+        extra["X-Envoy-Original-Path"] = call.target
+        extra["X-Serverless-Gateway-Id"] = host.split(".", 1)[0]
+    for name, value in extra.items():
+        multi_headers[name] = [value]
+    query = parse_qsl(call.query, keep_blank_values=True)
+    multi_query: dict[str, list[str]] = {}
+    for key, value in query:
+        multi_query.setdefault(key, []).append(value)
+    user_agent = call.header("user-agent") or ""
+    now = time.time()
+    body, is_base64 = _body(call)
+    event: dict[str, Any] = {"httpMethod": call.method}
+    rest = call.path.lstrip("/")
+    if form == "1.0":
+        event = {"version": "1.0", "resource": template, "path": call.path, **event}
+    event["headers"] = {name: values[-1] for name, values in multi_headers.items()}
+    if form != "1.0":
+        path_params = {} if direct or not rest else {"proxy": rest}
+        event["url"] = "" if direct else f"{call.path}?{call.query}"
+        event["params"] = dict(path_params)
+        event["multiValueParams"] = {k: [v] for k, v in path_params.items()}
+        event["pathParams"] = dict(path_params)
+    event["multiValueHeaders"] = multi_headers
+    event["queryStringParameters"] = {k: v[-1] for k, v in multi_query.items()}
+    event["multiValueQueryStringParameters"] = multi_query
+    event["requestContext"] = {
+        "identity": {"sourceIp": call.client_ip, "userAgent": user_agent},
+        "httpMethod": call.method,
+        "requestId": request_id,
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "requestTimeEpoch": int(now),
+    }
+    event["body"] = body
+    event["isBase64Encoded"] = is_base64
+    if form == "0.1":
+        event["path"] = template
+    if form == "1.0":
+        path_params = {"proxy": rest} if rest else {}
+        event["pathParameters"] = path_params
+        event["parameters"] = dict(path_params)
+        event["multiValueParameters"] = {k: [v] for k, v in path_params.items()}
+        event["operationId"] = "proxy"
+    return event
+
+
+def _body(call: HttpCall) -> tuple[str, bool]:
+    """(body, isBase64Encoded): only a JSON body stays text."""
+    content_type = (call.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if content_type == "application/json" and call.body:
+        try:
+            return call.body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(call.body).decode("ascii"), True
