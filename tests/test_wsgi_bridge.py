@@ -171,3 +171,28 @@ def test_app_that_never_starts_a_response_is_an_error() -> None:
 
     with pytest.raises(AssertionError, match="start_response"):
         WSGIBridge(app)(make_request())
+
+
+def test_a_vendor_built_environ_is_passed_on_with_every_key() -> None:
+    vendor = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/a/b",
+        "SCRIPT_NAME": "/fn",
+        "QUERY_STRING": "x=1",
+        "RAW_URI": "/fn/a%2Fb?x=1",
+        "fc.context": "vendor object",
+        "wsgi.input": None,  # already read by the adapter: replaced by the body
+    }
+    request = make_request(method="POST", raw_path=b"/ignored", body=b"data", environ=vendor)
+    request.platform = "test"
+    environ = build_environ(request)
+    assert environ is not vendor and vendor["wsgi.input"] is None  # the vendor's is untouched
+    assert environ["fc.context"] == "vendor object"
+    assert (environ["PATH_INFO"], environ["SCRIPT_NAME"], environ["RAW_URI"]) == (
+        "/a/b",
+        "/fn",
+        "/fn/a%2Fb?x=1",
+    )
+    assert environ["wsgi.input"].read() == b"data"
+    assert environ["CONTENT_LENGTH"] == "4"
+    assert environ["faas_bridge.platform"] == "test"

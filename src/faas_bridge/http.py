@@ -35,6 +35,10 @@ class Request:
     event: Any = None
     context: Any = None
     platform: str = ""
+    #: The WSGI environ the vendor itself built, when it calls the function
+    #: WSGI-style (Alibaba FC 2.0) or hands over a werkzeug request (Google):
+    #: a WSGI app then gets a copy of it, with every key the vendor set.
+    environ: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)

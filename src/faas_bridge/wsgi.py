@@ -37,6 +37,8 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
     (latin-1), so non-ASCII paths reach the app exactly as a real server sends
     them and frameworks decode them as UTF-8 themselves.
     """
+    if request.environ is not None:
+        return _vendor_environ(request)
     raw_path = request.raw_path
     root = request.root_path.encode("utf-8")
     query = request.query_string
@@ -92,6 +94,19 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
         # The decoded body's true length: a header copied from the event may
         # describe the base64 form or be missing altogether.
         environ["CONTENT_LENGTH"] = str(len(request.body))
+    return environ
+
+
+def _vendor_environ(request: Request) -> dict[str, Any]:
+    """A copy of the environ the vendor built, with the body and our keys set."""
+    assert request.environ is not None
+    environ = dict(request.environ)
+    environ["wsgi.input"] = io.BytesIO(request.body)
+    environ["CONTENT_LENGTH"] = str(len(request.body))
+    environ.setdefault("wsgi.input_terminated", True)
+    environ[EVENT_KEY] = request.event
+    environ[CONTEXT_KEY] = request.context
+    environ[PLATFORM_KEY] = request.platform
     return environ
 
 
