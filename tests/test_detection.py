@@ -95,3 +95,24 @@ def test_events_delivered_as_json_bytes_or_text_are_parsed() -> None:
     assert reply_json(handler(json.dumps(event), None)) == expected
     with pytest.raises(UnrecognisedEvent, match="type bytes"):
         handler(b"\x00 not json", None)
+
+
+def _call_shaped_events() -> list[tuple[str, object]]:
+    """Calls that are no JSON event: what Azure, Google and Alibaba FC 2.0 pass."""
+    from faas_bridge.platforms import aliyun, azure, gcp
+    from faas_bridge.platforms.base import HttpCall
+
+    call = HttpCall("POST", "/caf%C3%A9/a%2Fb?x=1&x=2", [("Cookie", "a=1; b=2")], b"hi")
+    return [
+        ("azure", azure.build_event(call)),
+        ("gcp", gcp.build_event(call)),
+        ("aliyun-fc2", aliyun.build_fc2_environ(call)),
+    ]
+
+
+CALL_SHAPED = _call_shaped_events()
+
+
+@pytest.mark.parametrize("platform, event", CALL_SHAPED, ids=[name for name, _ in CALL_SHAPED])
+def test_exactly_one_adapter_matches_call_shaped_events(platform: str, event: object) -> None:
+    assert [p.name for p in PLATFORMS if p.matches(event)] == [platform]

@@ -13,15 +13,27 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import lifecycle
+from . import PassesForFunction, lifecycle
 from .apps import interface_of
-from .errors import MalformedEvent, UnrecognisedEvent
-from .http import Request, Response, plain_response
+from .errors import (
+    AppFailure,
+    FaasBridgeError,
+    MalformedEvent,
+    ReplyTooLarge,
+    RequestTooLarge,
+    UnrecognisedEvent,
+    safe_text,
+)
+from .http import Request, Response, check_reply, check_request, plain_response
 from .options import DEFAULT_WARMUP, Interface, LifespanMode, Options
 from .platforms import Platform, load_platforms
-from .platforms.base import status_line
+from .platforms.base import forwarded_client, status_line
+
+if TYPE_CHECKING:
+    from .config import RouteTable
+    from .triggers import TriggerRouter
 
 logger = logging.getLogger("faas_bridge")
 
@@ -32,12 +44,14 @@ WARM_REPLY = {"faas_bridge": "warm"}
 HookT = TypeVar("HookT", bound=Callable[[], Any])
 
 
-class Handler:
+class Handler(PassesForFunction):
     """A WSGI or ASGI app as a function handler: ``handler(event, context)``.
 
     Build it once per process, at import time: the app then starts (ASGI
     lifespan, startup hooks) during the platform's init phase, and every
     invocation reuses it. It stops once, on SIGTERM or at interpreter exit.
+    It passes for a plain function, as Google's functions-framework requires
+    of its target (see ``PassesForFunction``).
     """
 
     __slots__ = (
@@ -51,7 +65,9 @@ class Handler:
         "lifecycle",
         "options",
         "platforms",
+        "routes",
         "timings",
+        "triggers",
         "wsgi",
     )
 
@@ -89,6 +105,10 @@ class Handler:
             self.asgi.state = lifespan.state
         #: True until the first invocation has been answered.
         self.cold = True
+        #: The routes this function serves (faas.yml); None: every route.
+        self.routes: RouteTable | None = None
+        #: Non-HTTP event routes and allowed commands; None until any is set.
+        self.triggers: TriggerRouter | None = None
         self.timings = {
             "app_import_ms": None if import_seconds is None else round(import_seconds * 1000, 1),
             "startup_ms": round(self.lifecycle.startup_seconds * 1000, 1),
@@ -119,15 +139,44 @@ class Handler:
         """Stop the app now (lifespan shutdown, shutdown hooks); idempotent."""
         self.lifecycle.shutdown()
 
+    # -- non-HTTP events and commands (faas_bridge.triggers) --------------------------
+
+    def on(self, trigger: str, **settings: Any) -> Any:
+        """Route non-HTTP events of type ``trigger`` (``"aws.sqs"``...) to a callable or the app.
+
+        As a decorator, to the callable, called with the event and context::
+
+            @handler.on("aws.sqs", source="*:orders")
+            def take_order(event, context): ...
+
+        With ``route="POST /internal/jobs/nightly"``, to the app (the event as the
+        JSON body; HTTP requests to that path are then answered 404), and with
+        ``call="package.module:function"`` to that callable. ``source`` and
+        ``match`` narrow the events taken; faas_bridge.triggers lists the types.
+        """
+        return self.trigger_router().on(self, trigger, **settings)
+
+    def allow_commands(self, *names: str) -> None:
+        """Let command events run these management commands (faas.yml ``commands``)."""
+        self.trigger_router().allow(*names)
+
+    def trigger_router(self) -> TriggerRouter:
+        """The handler's trigger routes and allowed commands, made on first use."""
+        if self.triggers is None:
+            from .triggers import TriggerRouter
+
+            self.triggers = TriggerRouter()
+        return self.triggers
+
     # -- invocations ------------------------------------------------------------------
 
     def detect(self, event: Any) -> Platform:
         """The adapter for this event: the last one used is asked first."""
         last = self._last
-        if last.matches(event):
+        if _matches(last, event):
             return last
         for platform in self.platforms:
-            if platform is not last and platform.matches(event):
+            if platform is not last and _matches(platform, event):
                 self._last = platform
                 return platform
         raise UnrecognisedEvent(event, (p.name for p in self.platforms))
@@ -137,22 +186,127 @@ class Handler:
             return dict(WARM_REPLY)
         if isinstance(event, (bytes, bytearray, str)):
             event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
-        platform = self.detect(event)
+        try:
+            platform = self.detect(event)
+        except UnrecognisedEvent as exc:
+            unrecognised: UnrecognisedEvent | None = exc
+        else:
+            unrecognised = None
+        if unrecognised is not None:  # outside the except: later errors are not chained to it
+            return self._not_http(event, context, unrecognised)
         try:
             request = platform.decode(event, context)
+            self._vet(request, platform)
         except MalformedEvent as exc:
             return self._reject(platform, event, context, str(exc), exc.status)
-        except (KeyError, TypeError, ValueError, AttributeError, UnicodeError) as exc:
+        except FaasBridgeError:
+            raise  # not a request at all (a Lambda@Edge response trigger): the platform says so
+        except Exception as exc:
+            # A safety net: adapters raise MalformedEvent naming the key themselves,
+            # so this is an adapter to fix; its traceback is logged.
+            logger.warning(
+                "faas_bridge: the %s adapter failed on an event", platform.name, exc_info=True
+            )
             return self._reject(platform, event, context, f"{type(exc).__name__}: {exc}")
         try:
-            response = self._run(request, platform, context)
+            routes = self.routes
+            if routes is None or routes.allows(request):
+                response = self._run(request, platform, context)
+            else:
+                response = routes.refusal(request)  # another function's route (faas.yml)
         finally:
             if self.cold:
                 self._report_cold_start(platform)
             lifecycle.after_invocation()
+        return self._encode(response, request, platform, context)
+
+    def _not_http(self, event: Any, context: Any, unrecognised: UnrecognisedEvent) -> Any:
+        """A command, a routed non-HTTP event, or the error saying what would route it."""
+        from .triggers import handle_event
+
+        try:
+            return handle_event(self, event, context, unrecognised)
+        finally:
+            lifecycle.after_invocation()
+
+    def _vet(self, request: Request, platform: Platform) -> None:
+        """What every adapter's request must satisfy, checked once for all of them."""
+        check_request(request)
+        limit = platform.request_limit
+        if limit is not None and len(request.body) > limit:
+            raise RequestTooLarge(
+                f"the request body holds {len(request.body)} bytes; {platform.name} passes "
+                f"at most {limit} to a function",
+                "body",
+            )
+        hops = self.options.trusted_proxy_hops
+        if hops:
+            client = forwarded_client(
+                request.headers, request.client, hops, platform.forwarded_window
+            )
+            if client != request.client and client is not None:
+                request.client = client
+                if request.environ is not None:  # the vendor's own environ, passed to WSGI apps
+                    environ = {**request.environ, "REMOTE_ADDR": client[0]}
+                    environ.pop("REMOTE_PORT", None)
+                    if client[1]:
+                        environ["REMOTE_PORT"] = str(client[1])
+                    request.environ = environ
+
+    def _encode(
+        self, response: Response, request: Request, platform: Platform, context: Any
+    ) -> Any:
+        """The vendor's reply for the app's response, or a defined error reply.
+
+        A reply that is not valid HTTP is a 500 (logged, never sent: a CR or LF
+        in a header would forge headers); one the vendor would refuse, a 502.
+        """
+        event = request.event
+        try:
+            header_chars = check_reply(response)
+        except AppFailure as exc:
+            return self._fail(platform, exc, event, context)
         if response.body and (request.method == "HEAD" or response.status in _NO_BODY_STATUSES):
             response.body = b""  # a server sends no body here whatever the app wrote
-        return platform.encode(response, request.event, context)
+        try:
+            reply = platform.encode(response, event, context)
+        except AppFailure as exc:
+            return self._fail(platform, exc, event, context)
+        except Exception:
+            logger.exception(
+                "faas_bridge: the %s adapter could not encode the app's reply (request id %s)",
+                platform.name,
+                _request_id(platform, event, context),
+            )
+            return self._fail(
+                platform, AppFailure("the reply could not be encoded"), event, context
+            )
+        limit = platform.reply_limit
+        # JSON holds a body byte in at most 6 bytes and a header character in 3:
+        # only a reply that might be too large is measured.
+        bound = 6 * len(response.body) + 3 * header_chars + 16 * len(response.headers) + 1024
+        if limit is not None and bound > limit:
+            size = platform.reply_size(reply)
+            if size > limit:
+                message = (
+                    f"the app's reply is {size} bytes as {platform.name} counts it; "
+                    f"it accepts at most {limit}"
+                )
+                return self._fail(platform, ReplyTooLarge(message), event, context)
+        return reply
+
+    def _fail(self, platform: Platform, exc: AppFailure, event: Any, context: Any) -> Any:
+        """The reply for a failure after the app ran: logged once, details never sent on 500."""
+        status = exc.status
+        logger.error(
+            "faas_bridge: %s; answered %d instead (request id %s)",
+            exc,
+            status,
+            _request_id(platform, event, context),
+        )
+        phrase = status_line(status).split(" ", 1)[1]
+        text = phrase if status == 500 else f"{phrase}: {exc}"
+        return platform.encode(plain_response(status, text), event, context)
 
     def _run(self, request: Request, platform: Platform, context: Any) -> Response:
         """The app's reply, with failures and the deadline turned into replies."""
@@ -195,10 +349,11 @@ class Handler:
     def _reject(
         self, platform: Platform, event: Any, context: Any, reason: str, status: int = 400
     ) -> Any:
+        reason = safe_text(reason, 800)
         logger.warning(
             "faas_bridge: malformed %s event (request id %s): %s",
             platform.name,
-            platform.request_id(event, context),
+            _request_id(platform, event, context),
             reason,
         )
         phrase = status_line(status).split(" ", 1)[1]
@@ -221,6 +376,22 @@ def _single_callable(app: Any) -> Any:
     return app
 
 
+def _matches(platform: Platform, event: Any) -> bool:
+    """Whether the adapter claims the event; one that fails to tell does not."""
+    try:
+        return platform.matches(event)
+    except Exception:
+        return False
+
+
+def _request_id(platform: Platform, event: Any, context: Any) -> str | None:
+    """The invocation's id for a log line; None when even that cannot be read."""
+    try:
+        return platform.request_id(event, context)
+    except Exception:
+        return None
+
+
 def _target(request: Request) -> str:
     return request.root_path + request.raw_path.decode("latin-1")
 
@@ -229,7 +400,7 @@ def _parse_json(event: bytes | bytearray | str) -> Any:
     """The JSON document an event delivered as text or bytes holds, else the event."""
     try:
         return json.loads(event)
-    except ValueError:
+    except (ValueError, RecursionError):
         return event  # not JSON: detection reports it as unrecognised
 
 
@@ -244,6 +415,7 @@ def wrap(
     deadline_margin: float = 0.5,
     shutdown_timeout: float = 2.0,
     warmup: tuple[str, ...] | list[str] = DEFAULT_WARMUP,
+    trusted_proxy_hops: int = 0,
 ) -> Handler:
     """Turn a WSGI or ASGI app into a function handler, in one line.
 
@@ -258,6 +430,9 @@ def wrap(
     ASGI request is cancelled (504) and a WSGI request's stack is logged.
     ``shutdown_timeout``: the most seconds shutdown may take.
     ``warmup``: ``"key=value"`` markers of warm-up pings.
+    ``trusted_proxy_hops``: how many proxies of your own (a CloudFront
+    distribution, say) stand in front of the vendor; the client address is
+    then read that many entries into X-Forwarded-For. 0: the vendor's record.
     """
     options = Options(
         base_path=base_path,
@@ -268,5 +443,6 @@ def wrap(
         deadline_margin=deadline_margin,
         shutdown_timeout=shutdown_timeout,
         warmup=tuple(warmup),
+        trusted_proxy_hops=trusted_proxy_hops,
     )
     return Handler(app, options)

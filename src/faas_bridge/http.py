@@ -7,8 +7,11 @@ still percent-encoded so that ``%2F`` stays distinguishable from ``/``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from .errors import AppFailure, MalformedEvent, ReplyRejected, shown
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -67,5 +70,149 @@ def plain_response(status: int, message: str) -> Response:
     return Response(
         status,
         [("Content-Type", "text/plain; charset=utf-8")],
-        message.encode("utf-8"),
+        message.encode("utf-8", "backslashreplace"),
     )
+
+
+# -- What HTTP allows: checked once per invocation, in C ---------------------------
+#
+# Names and values are joined and checked in one pass each. Apps send the same
+# set of header names reply after reply (and clients much the same names), so
+# the verdict on a set of names is remembered; values are checked every time.
+
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_METHOD = re.compile(_TOKEN)
+#: Request header names joined with newlines: tokens, none empty.
+_REQUEST_NAMES = re.compile(f"{_TOKEN}(?:\n{_TOKEN})*".encode("ascii"))
+#: Reply header names, lower-cased, each between newlines: a character no token
+#: has, or an empty name.
+_REPLY_NAME_BAD = re.compile(r"[^!#$%&'*+\-.^_`|~0-9a-z\n]|\n\n")
+#: What a reply header value may not hold: control characters other than tab
+#: (CR and LF would split the reply), and anything beyond latin-1 (PEP 3333).
+#: gunicorn refuses the same.
+_REPLY_VALUE_BAD = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
+#: Connection-level headers, meaningful between the app and its server only:
+#: dropped from replies as gunicorn and every proxy drop them.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+#: Hop-by-hop names among the lower-cased names, each between newlines.
+_HOP_BY_HOP = re.compile("\n(?:" + "|".join(sorted(HOP_BY_HOP)) + ")\n")
+_CONTENT_LENGTH = "\ncontent-length\n"
+#: Sets of names seen before: request names that are all tokens; reply names
+#: -> (index of Content-Length or -1, any hop-by-hop). Bounded, never evicted.
+_GOOD_REQUEST_NAMES: set[bytes] = set()
+_REPLY_NAMES: dict[str, tuple[int, bool]] = {}
+_REMEMBERED = 256
+
+
+def check_request(request: Request) -> None:
+    """MalformedEvent unless the method is a token and every header is valid HTTP.
+
+    A header name that is not a token, or a value holding NUL, CR or LF,
+    cannot come from an HTTP client: a server answers 400 (gunicorn refuses
+    the same, RFC 9110 5.5), and so does this.
+    """
+    if _METHOD.fullmatch(request.method) is None:
+        raise MalformedEvent(f"expected an HTTP method, got {shown(request.method)}", "method")
+    headers = request.headers
+    if not headers:
+        return
+    names = b"\n".join([name for name, _ in headers])
+    if names not in _GOOD_REQUEST_NAMES:
+        if _REQUEST_NAMES.fullmatch(names) is None:
+            bad = next(n for n, _ in headers if _REQUEST_NAMES.fullmatch(n) is None)
+            where = "headers." + bad.decode("latin-1")
+            raise MalformedEvent("not a valid header name (an HTTP token)", where)
+        if len(_GOOD_REQUEST_NAMES) < _REMEMBERED:
+            _GOOD_REQUEST_NAMES.add(names)
+    values = b"".join([value for _, value in headers])
+    if len(values.translate(None, b"\r\n\x00")) != len(values):
+        bad = next(n for n, v in headers if b"\r" in v or b"\n" in v or b"\x00" in v)
+        where = "headers." + bad.decode("latin-1")
+        raise MalformedEvent("the value holds a NUL, CR or LF character", where)
+
+
+def _not_a_pair(headers: Any) -> str:
+    """What is wrong with the first header that is not a pair of strings (never its value)."""
+    for header in headers:
+        if not isinstance(header, (tuple, list)) or len(header) != 2:
+            return f"one is a {type(header).__name__}"
+        name, value = header
+        if not isinstance(name, str):
+            return f"a name is a {type(name).__name__}"
+        if not isinstance(value, str):
+            return f"the value of {shown(name)} is a {type(value).__name__}"
+    return f"the headers are a {type(headers).__name__}"
+
+
+def check_reply(response: Response) -> int:
+    """Make the app's reply safe to send, or raise AppFailure saying why not.
+
+    The status must be an integer, the headers (name, value) pairs of
+    strings, names HTTP tokens, values free of control characters and within
+    latin-1, and Content-Length given at most once, as digits. Hop-by-hop
+    headers are dropped. A status outside 200-599 (1xx is not a final reply)
+    is ReplyRejected: no vendor delivers it. Returns the characters in the
+    header names and values, for a cheap bound on the reply's size. Messages
+    name the header, never its value (which may be a secret).
+    """
+    status = response.status
+    if type(status) is not int:
+        raise AppFailure(f"the status must be an integer, not {shown(status)}")
+    if not 200 <= status <= 599:
+        raise ReplyRejected(
+            f"the app answered status {status}; a final HTTP reply has a status from 200 to 599"
+        )
+    headers = response.headers
+    if not headers:
+        return 0
+    try:
+        names = "\n".join([name for name, _ in headers])
+        values = "".join([value for _, value in headers])
+    except (TypeError, ValueError):
+        raise AppFailure(
+            "the headers must be (name, value) pairs of strings: " + _not_a_pair(headers)
+        ) from None
+    known = _REPLY_NAMES.get(names)
+    if known is None:
+        known = _reply_names(names, headers)
+        if len(_REPLY_NAMES) < _REMEMBERED:
+            _REPLY_NAMES[names] = known
+    if not (values.isascii() and values.isprintable()) and _REPLY_VALUE_BAD.search(values):
+        bad = next(n for n, v in headers if _REPLY_VALUE_BAD.search(v))
+        raise AppFailure(
+            f"the value of the {bad} header holds a control character (CR, LF, NUL...) "
+            "or a character beyond latin-1"
+        )
+    length_at, hop_by_hop = known
+    if length_at >= 0:
+        text = headers[length_at][1]
+        if not (text.isdigit() and text.isascii()):
+            text = text.strip(" \t")
+            if not (text.isdigit() and text.isascii()):
+                raise AppFailure(f"Content-Length must be digits, not {shown(text)}")
+    if hop_by_hop:
+        response.headers = [(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]
+    return len(names) + len(values)
+
+
+def _reply_names(names: str, headers: list[tuple[str, str]]) -> tuple[int, bool]:
+    """(index of Content-Length or -1, whether any is hop-by-hop); AppFailure for bad names."""
+    lowered = "\n" + names.lower() + "\n"
+    if _REPLY_NAME_BAD.search(lowered) is not None:
+        bad = next(n for n, _ in headers if _METHOD.fullmatch(n) is None)
+        raise AppFailure(f"the header name {shown(bad)} is not an HTTP token")
+    at = lowered.find(_CONTENT_LENGTH)
+    if at != -1 and lowered.find(_CONTENT_LENGTH, at + 1) != -1:
+        raise AppFailure(f"Content-Length is given {lowered.count(_CONTENT_LENGTH)} times")
+    index = lowered.count("\n", 0, at) if at != -1 else -1  # newlines before it: its index
+    return index, _HOP_BY_HOP.search(lowered) is not None

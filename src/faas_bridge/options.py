@@ -48,6 +48,9 @@ class Options:
     ``shutdown_timeout``: the most seconds shutdown may take.
     ``warmup``: ``"key=value"`` markers of warm-up pings (dotted keys allowed),
     answered without touching the app.
+    ``trusted_proxy_hops``: how many proxies of your own stand in front of the
+    vendor (0: none). The client address is then the X-Forwarded-For entry
+    that many places before the vendor's own record, instead of that record.
     """
 
     base_path: str = ""
@@ -58,6 +61,7 @@ class Options:
     deadline_margin: float = 0.5
     shutdown_timeout: float = 2.0
     warmup: tuple[str, ...] = DEFAULT_WARMUP
+    trusted_proxy_hops: int = 0
     _text_prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -71,20 +75,34 @@ class Options:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value < 0:
                 raise ConfigurationError(f"{name} must be a number of seconds >= 0, not {value!r}")
+        hops = self.trusted_proxy_hops
+        if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+            raise ConfigurationError(
+                f"trusted_proxy_hops must be a whole number of proxies >= 0, not {hops!r}"
+            )
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Options:
-        """Options named by ``FAAS_BRIDGE_*`` environment variables."""
+    def from_environ(
+        cls, environ: Mapping[str, str] | None = None, defaults: Mapping[str, Any] | None = None
+    ) -> Options:
+        """Options named by ``FAAS_BRIDGE_*`` environment variables, over ``defaults``.
+
+        ``defaults`` are faas.yml's options: a variable that is set wins.
+        """
         env = os.environ if environ is None else environ
-        settings: dict[str, Any] = {
-            "base_path": env.get("FAAS_BRIDGE_BASE_PATH", ""),
-            "text_types": tuple(
-                t.strip() for t in env.get("FAAS_BRIDGE_TEXT_TYPES", "").split(",") if t.strip()
-            ),
-            "platform": env.get("FAAS_BRIDGE_PLATFORM") or None,
-            "interface": env.get("FAAS_BRIDGE_INTERFACE") or None,
-            "lifespan": env.get("FAAS_BRIDGE_LIFESPAN") or "auto",
-        }
+        settings: dict[str, Any] = dict(defaults or {})
+        texts = (
+            ("base_path", "FAAS_BRIDGE_BASE_PATH"),
+            ("platform", "FAAS_BRIDGE_PLATFORM"),
+            ("interface", "FAAS_BRIDGE_INTERFACE"),
+            ("lifespan", "FAAS_BRIDGE_LIFESPAN"),
+        )
+        for name, variable in texts:
+            if env.get(variable):
+                settings[name] = env[variable]
+        text_types = env.get("FAAS_BRIDGE_TEXT_TYPES", "")
+        if text_types.strip():
+            settings["text_types"] = tuple(t.strip() for t in text_types.split(",") if t.strip())
         seconds = (
             ("deadline_margin", "FAAS_BRIDGE_DEADLINE_MARGIN"),
             ("shutdown_timeout", "FAAS_BRIDGE_SHUTDOWN_TIMEOUT"),
@@ -98,6 +116,14 @@ class Options:
                     raise ConfigurationError(
                         f"{variable} must be a number of seconds, not {text!r}"
                     ) from None
+        hops = env.get("FAAS_BRIDGE_TRUSTED_PROXY_HOPS")
+        if hops:
+            try:
+                settings["trusted_proxy_hops"] = int(hops)
+            except ValueError:
+                raise ConfigurationError(
+                    f"FAAS_BRIDGE_TRUSTED_PROXY_HOPS must be a whole number, not {hops!r}"
+                ) from None
         warmup = env.get("FAAS_BRIDGE_WARMUP")
         if warmup is not None:
             settings["warmup"] = DEFAULT_WARMUP + tuple(m for m in warmup.split(",") if m.strip())

@@ -10,4 +10,5 @@ urlpatterns = [
     path("notes/", views.note_list, name="list"),
     path("notes/new/", views.note_create, name="create"),
     path("notes/<int:pk>/", views.note_detail, name="detail"),
+    path("internal/jobs/nightly/", views.nightly, name="nightly"),
 ]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from faas_bridge.triggers import trigger_type
 
 from notes.forms import NoteForm
 from notes.models import Note
+
+logger = logging.getLogger(__name__)
 
 
 # The JSON API is for non-browser clients that send no cookies, so CSRF (an
@@ -70,3 +76,24 @@ def note_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "notes/note_detail.html", {"note": get_object_or_404(Note, pk=pk)})
+
+
+# The nightly job, run by an EventBridge schedule that faas_bridge delivers here
+# as a POST (faas.yml: functions.web.triggers). HTTP clients never reach it:
+# faas_bridge answers 404 for a trigger route, and the check below refuses any
+# request that is not the schedule's delivery. CSRF is about browsers' cookies;
+# a delivery has none.
+@csrf_exempt
+@require_POST
+def nightly(request: HttpRequest) -> HttpResponse:
+    if trigger_type(request) != "aws.events.scheduled":
+        return JsonResponse({"error": "only the nightly schedule runs this job"}, status=403)
+    event = json.loads(request.body)
+    since = timezone.now() - datetime.timedelta(days=1)
+    digest = {
+        "scheduled_at": event.get("time"),
+        "notes": Note.objects.count(),
+        "notes_last_day": Note.objects.filter(created__gte=since).count(),
+    }
+    logger.info("nightly digest: %s", digest)
+    return JsonResponse(digest)

@@ -32,6 +32,12 @@ adapter                recognised by
 ``openfaas``           an object (not a dict) with ``body`` bytes, ``method``, ``path``,
                        ``headers``, ``query`` (the ``python3-http`` template's event)
 ``kubeless``           ``event-type``, ``data``, ``extensions.request`` with an ``environ``
+``azure``              an object (not a dict) with ``url`` and ``method`` strings, a callable
+                       ``get_body`` and ``route_params`` (``azure.functions.HttpRequest``)
+``gcp``                an object (not a dict) with a dict ``environ`` and a callable
+                       ``get_data`` (the ``flask.Request`` functions-framework passes)
+``aliyun-fc2``         a dict (a WSGI environ) with ``REQUEST_METHOD`` and ``wsgi.input``: the
+                       FC 2.0 HTTP trigger calls ``handler(environ, start_response)``
 =====================  ==================================================
 
 The non-AWS adapters never match an event with ``resource``, ``version``
@@ -75,6 +81,9 @@ REGISTRY: tuple[tuple[str, str], ...] = (
     ("scaleway", "scaleway:Scaleway"),
     ("openfaas", "openfaas:OpenFaaS"),
     ("kubeless", "openfaas:Kubeless"),
+    ("azure", "azure:AzureFunctions"),
+    ("gcp", "gcp:CloudFunctions"),
+    ("aliyun-fc2", "aliyun:AliyunFC2"),
 )
 
 NAMES: tuple[str, ...] = tuple(name for name, _ in REGISTRY)

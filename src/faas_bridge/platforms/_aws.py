@@ -12,6 +12,12 @@ from .base import apply_base_path, encode_body, group_headers, split_prefix, sta
 
 logger = logging.getLogger("faas_bridge")
 
+#: Lambda's synchronous invocation limits, in bytes: the event (so any request
+#: body in it) and the reply JSON. The Invoke API's own error messages give
+#: 6291456 and 6291556.
+LAMBDA_REQUEST_LIMIT = 6_291_456
+LAMBDA_REPLY_LIMIT = 6_291_556
+
 
 def is_execute_api(host: str | None) -> bool:
     """Whether the request reached API Gateway's own ``execute-api`` host."""

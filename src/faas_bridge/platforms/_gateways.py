@@ -15,6 +15,7 @@ from ..errors import MalformedEvent
 from ..http import Response
 from ..options import Options
 from .base import encode_body, group_headers
+from .base import flag as flag  # re-exported: the adapters read ``gw.flag``
 
 logger = logging.getLogger("faas_bridge")
 
@@ -40,19 +41,6 @@ def path_at(event: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise MalformedEvent(f"expected a string, got {type(value).__name__}", key)
     return value
-
-
-def flag(value: Any, where: str) -> bool:
-    """A JSON boolean; the strings ``"true"`` / ``"false"`` count too.
-
-    Vendor docs print the flag as ``"true|false"``; reading a string ``"false"``
-    as truthy would base64-decode a plain body, so anything else is an error.
-    """
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise MalformedEvent(f"expected true or false, got {value!r}", where)
 
 
 def header_value(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import MalformedEvent
 from ..http import Request, Response
-from . import _aws
+from . import _aws, aws_apigw_v2
 from .base import (
     HttpCall,
     Platform,
@@ -27,11 +27,15 @@ from .base import (
     header_pairs,
     require_str,
     server_address,
+    status_line,
 )
 
 
 class ALB(Platform):
     name = "aws-alb"
+    #: "Lambda functions as targets": request body and response JSON at most 1 MB.
+    request_limit = 1_048_576
+    reply_limit = 1_048_576
 
     __slots__ = ("_warned",)
 
@@ -183,3 +187,45 @@ def build_event(
     event["body"] = body or ""
     event["isBase64Encoded"] = is_base64
     return event
+
+
+# -- The local gateway (`faas-bridge serve`): what the load balancer does around the function --
+#
+# "Lambda functions as targets" (ELB user guide), Limits: request body at most
+# 1 MB, response JSON at most 1 MB, WebSocket upgrades rejected with 400; the
+# reply uses ``multiValueHeaders`` when the target group has multi-value
+# headers enabled and ``headers`` otherwise.
+
+#: Lambda's synchronous invocation limit for the event (bytes of JSON).
+REQUEST_LIMIT = 6_291_456
+#: The load balancer's own limits: request body bytes and reply JSON bytes.
+BODY_LIMIT = 1_048_576
+REPLY_LIMIT = 1_048_576
+#: The status an ``Upgrade`` (WebSocket) request is rejected with.
+REJECT_UPGRADE = 400
+
+
+def http_reply(reply: Any, event: Any = None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The HTTP response the load balancer makes of the reply.
+
+    The header field must match the request's mode: ``multiValueHeaders`` when
+    the event had them, ``headers`` otherwise (the other field is not read).
+    ValueError: a reply the load balancer cannot use (it answers 502).
+    """
+    if not isinstance(reply, Mapping):
+        raise ValueError(f"the reply must be a JSON object, not {type(reply).__name__}")
+    status = aws_apigw_v2.reply_status(reply)
+    multi = isinstance(event, Mapping) and event.get("multiValueHeaders") is not None
+    field = "multiValueHeaders" if multi else "headers"
+    headers = aws_apigw_v2.reply_headers(reply.get(field), field)
+    return status, headers, aws_apigw_v2.reply_body(reply)
+
+
+def error_reply(status: int) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The load balancer's own HTML error page (``Server: awselb/2.0``)."""
+    line = status_line(status)
+    page = (
+        f"<html>\r\n<head><title>{line}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{line}</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    return status, [("Server", "awselb/2.0"), ("Content-Type", "text/html")], page.encode()

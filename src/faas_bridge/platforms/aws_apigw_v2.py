@@ -9,11 +9,15 @@ never falls back to guessing the reply format.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from ..errors import MalformedEvent
 from ..http import Request, Response
 from . import _aws
 from .base import (
@@ -32,6 +36,8 @@ from .base import (
     require_str,
     server_address,
     source_ip,
+    status_line,
+    utf8,
 )
 
 
@@ -53,6 +59,8 @@ def is_function_url(event: Mapping[str, Any]) -> bool:
 
 class APIGatewayV2(Platform):
     name = "aws-apigw-v2"
+    request_limit = _aws.LAMBDA_REQUEST_LIMIT
+    reply_limit = _aws.LAMBDA_REPLY_LIMIT
 
     __slots__ = ()
 
@@ -76,8 +84,7 @@ class APIGatewayV2(Platform):
             # One Cookie header, as a browser sends it; Function URLs also copy
             # it into headers, which must not count twice.
             headers = [pair for pair in headers if pair[0] != b"cookie"]
-            joined = "; ".join(str(c) for c in cookies if c is not None)
-            headers.append((b"cookie", joined.encode("utf-8")))
+            headers.append((b"cookie", _cookie_header(cookies)))
         host = _aws.host_of(headers, rc)
         root, raw_path = self.mount(event, rc, host)
         scheme, server = server_address(headers, host)
@@ -116,6 +123,19 @@ class APIGatewayV2(Platform):
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return _aws.aws_request_id(event, context)
+
+
+def _cookie_header(cookies: Any) -> bytes:
+    """The Cookie header a browser sends for ``cookies``, a list of ``name=value`` strings."""
+    if not isinstance(cookies, list):
+        raise MalformedEvent(f"expected a list of strings, got {type(cookies).__name__}", "cookies")
+    try:
+        return "; ".join(cookies).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        kept = [c for c in cookies if c is not None]  # a null among them is no cookie
+        if not all(isinstance(c, str) for c in kept):
+            raise MalformedEvent("expected a list of strings", "cookies") from None
+        return utf8("; ".join(kept), "cookies")
 
 
 def build_event(
@@ -189,3 +209,107 @@ def _v2_event(
         event["body"] = body
     event["isBase64Encoded"] = is_base64
     return event
+
+
+# -- The local gateway (`faas-bridge serve`): what API Gateway does around the function --
+
+#: Lambda's synchronous invocation limits, in bytes of event and reply JSON
+#: (the Invoke API's own error messages give 6291456 and 6291556).
+REQUEST_LIMIT = 6_291_456
+REPLY_LIMIT = 6_291_556
+#: API Gateway's own payload quota (10 MB), checked before the event is built.
+BODY_LIMIT = 10_485_760
+
+#: The ``message`` of API Gateway's own error replies. 500/502 are documented
+#: ("Internal Server Error" for HTTP APIs); the other texts are approximations.
+_HTTP_API_MESSAGES = {
+    404: "Not Found",
+    413: "Request Entity Too Large",
+    500: "Internal Server Error",
+    502: "Internal Server Error",
+}
+
+
+def url_prefix(stage: str = "$default") -> str:
+    """The URL prefix a stage adds: a named stage leads the path, ``$default`` never does."""
+    return "" if stage == "$default" else "/" + stage
+
+
+def error_reply(status: int) -> tuple[int, list[tuple[str, str]], bytes]:
+    """API Gateway's own JSON error reply (413 too large, 502 unusable reply...)."""
+    return json_error(status, _HTTP_API_MESSAGES)
+
+
+def json_error(
+    status: int, messages: Mapping[int, str]
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """``{"message": ...}`` as API Gateway answers errors it raises itself."""
+    message = messages.get(status) or status_line(status).partition(" ")[2]
+    body = json.dumps({"message": message}).encode("utf-8")
+    return status, [("Content-Type", "application/json")], body
+
+
+def http_reply(reply: Any, event: Any = None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The HTTP response an HTTP API makes of a payload 2.0 reply (Function URLs too).
+
+    A reply without ``statusCode`` is response inference: any JSON value becomes
+    the body of a 200 ``application/json`` response (a string as itself).
+    ``headers`` carry one value per name, ``cookies`` one Set-Cookie each, and a
+    base64 body is decoded. ValueError: a reply API Gateway cannot use (it
+    answers 502).
+    """
+    if not isinstance(reply, Mapping) or "statusCode" not in reply:
+        text = reply if isinstance(reply, str) else json.dumps(reply)
+        return 200, [("Content-Type", "application/json")], text.encode("utf-8")
+    status = reply_status(reply)
+    headers = reply_headers(reply.get("headers"), "headers")
+    cookies = reply.get("cookies")
+    if cookies is not None:
+        if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
+            raise ValueError("'cookies' must be a list of strings")
+        headers += [("Set-Cookie", cookie) for cookie in cookies]
+    return status, headers, reply_body(reply)
+
+
+def reply_status(reply: Mapping[str, Any]) -> int:
+    """``statusCode`` as an HTTP status; ValueError when it is not one."""
+    status = reply.get("statusCode")
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise ValueError(f"'statusCode' must be an integer HTTP status, not {status!r}")
+    return status
+
+
+def reply_headers(headers: Any, where: str) -> list[tuple[str, str]]:
+    """(name, value) pairs from a reply's ``{name: value}`` or ``{name: [values]}``."""
+    if headers is None:
+        return []
+    if not isinstance(headers, Mapping):
+        raise ValueError(f"{where!r} must be an object")
+    pairs: list[tuple[str, str]] = []
+    for name, value in headers.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((str(name), _header_text(item, where)))
+    return pairs
+
+
+def _header_text(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise ValueError(f"{where!r} values must be strings, not {type(value).__name__}")
+
+
+def reply_body(reply: Mapping[str, Any], *, decode: bool = True) -> bytes:
+    """The reply body bytes, base64-decoded when flagged (and ``decode`` is set)."""
+    body = reply.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise ValueError(f"'body' must be a string, not {type(body).__name__}")
+    if decode and reply.get("isBase64Encoded") is True:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("'body' is flagged base64 but is not valid base64") from None
+    return body.encode("utf-8")

@@ -52,7 +52,7 @@ from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
-from ..errors import FaasBridgeError, MalformedEvent
+from ..errors import FaasBridgeError, MalformedEvent, RequestTooLarge, safe_text
 from ..http import Request, Response, plain_response
 from .base import (
     HttpCall,
@@ -66,6 +66,7 @@ from .base import (
     require_str,
     source_ip,
     split_host,
+    utf8,
 )
 
 logger = logging.getLogger("faas_bridge")
@@ -140,6 +141,7 @@ class ResponseTriggerEvent(FaasBridgeError):
     """
 
     def __init__(self, trigger: str) -> None:
+        trigger = safe_text(trigger, 60)  # taken from the event: bounded and escaped
         super().__init__(
             f"faas_bridge serves requests, but this Lambda@Edge event comes from the {trigger} "
             "trigger: CloudFront is asking the function to change a response it already has, "
@@ -149,10 +151,8 @@ class ResponseTriggerEvent(FaasBridgeError):
         self.trigger = trigger
 
 
-class TruncatedBody(MalformedEvent):
+class TruncatedBody(RequestTooLarge):
     """CloudFront cut the request body short: the client is answered 413."""
-
-    status = 413
 
 
 def cloudfront_record(event: Any) -> Mapping[str, Any] | None:
@@ -346,7 +346,7 @@ def _request_headers(headers: Any) -> list[tuple[bytes, bytes]]:
                 raise MalformedEvent(
                     "expected {key, value} objects with string values", f"{where}.{name}"
                 )
-            pairs.append((key, value.encode("utf-8")))
+            pairs.append((key, utf8(value, f"{where}.{name}")))
     return pairs
 
 

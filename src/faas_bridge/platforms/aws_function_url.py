@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import aws_apigw_v2
 from .aws_apigw_v2 import APIGatewayV2, _v2_event, is_function_url, is_payload_v2
 from .base import HttpCall, apply_base_path, clean_raw_path
 
@@ -38,3 +39,20 @@ def build_event(
     event = _v2_event(call, call.path, "$default", host, cookie_header=True)
     event["requestContext"]["accountId"] = "anonymous"
     return event
+
+
+# -- The local gateway (`faas-bridge serve`): what a Function URL does around the function --
+
+#: Lambda's synchronous invocation limits, in bytes of event and reply JSON.
+REQUEST_LIMIT = aws_apigw_v2.REQUEST_LIMIT
+REPLY_LIMIT = aws_apigw_v2.REPLY_LIMIT
+
+
+def http_reply(reply: Any, event: Any = None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The HTTP response a Function URL makes of the reply: payload 2.0's rules."""
+    return aws_apigw_v2.http_reply(reply, event)
+
+
+def error_reply(status: int) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The Function URL's own error reply (texts not documented: approximations)."""
+    return aws_apigw_v2.json_error(status, {502: "Internal Server Error"})

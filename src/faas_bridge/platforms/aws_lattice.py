@@ -91,6 +91,8 @@ def is_lattice_v1(event: Any) -> bool:
 
 class Lattice(Platform):
     name = "aws-lattice"
+    #: Request body at most 6 MB; the reply's limit is checked in encode().
+    request_limit = 6 * 1024 * 1024
 
     __slots__ = ("_warned",)
 

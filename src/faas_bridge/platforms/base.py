@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus, urlencode
 
-from ..errors import MalformedEvent
+from ..errors import MalformedEvent, shown
 from ..http import Request, Response
 from ..options import Options
 
@@ -26,12 +27,25 @@ _PATH_SAFE = "/!$&'()*+,;=:@-._~"
 _ENCODED_PATH_SAFE = _PATH_SAFE + "%"
 # A query string keeps every visible ASCII character as it came.
 _QUERY_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "#")
+_SURROGATE = "not valid Unicode text: it holds a lone surrogate"
 
 
 class Platform:
     """One vendor event family. Subclasses set ``name`` and the three methods."""
 
     name: ClassVar[str]
+    #: The largest request body the vendor passes to a function, in bytes, or
+    #: None where none is documented. The handler answers a larger one 413:
+    #: the vendor would have refused it, so the event is not the vendor's.
+    request_limit: ClassVar[int | None] = None
+    #: The largest reply the vendor accepts, as :meth:`reply_size` counts it,
+    #: or None where none is documented (or the adapter checks it itself). The
+    #: handler answers 502 instead of a larger reply, saying why.
+    reply_limit: ClassVar[int | None] = None
+    #: How many of the last X-Forwarded-For entries may be the vendor's own
+    #: (its record of the peer, and any internal hop after it); only read when
+    #: the ``trusted_proxy_hops`` option is set (see :func:`forwarded_client`).
+    forwarded_window: ClassVar[int] = 1
 
     __slots__ = ("options",)
 
@@ -68,27 +82,44 @@ class Platform:
         """The id the vendor's logs know this invocation by."""
         return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
 
+    def reply_size(self, reply: Any) -> int:
+        """The reply's size as the vendor counts it: bytes of JSON, by default."""
+        return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
 
 
-def encode_path(path: str) -> bytes:
+def encode_path(path: str, where: str = "path") -> bytes:
     """Percent-encode a path the vendor has already decoded (``%`` included)."""
-    return quote(path, safe=_PATH_SAFE).encode("ascii")
+    return _quoted(path, _PATH_SAFE, where)
 
 
-def clean_raw_path(path: str) -> bytes:
+def clean_raw_path(path: str, where: str = "path") -> bytes:
     """A path the vendor left percent-encoded, with stray characters encoded."""
+    if not isinstance(path, str):
+        raise MalformedEvent(f"expected a string, got {type(path).__name__}", where)
     if path.isascii() and " " not in path and path.isprintable():
         return path.encode("ascii")
-    return quote(path, safe=_ENCODED_PATH_SAFE).encode("ascii")
+    return _quoted(path, _ENCODED_PATH_SAFE, where)
 
 
-def clean_query(query: str) -> bytes:
+def clean_query(query: str, where: str = "query") -> bytes:
     """A raw query string as bytes, with any non-ASCII or space percent-encoded."""
+    if not isinstance(query, str):
+        raise MalformedEvent(f"expected a string, got {type(query).__name__}", where)
     if query.isascii() and " " not in query and query.isprintable():
         return query.encode("ascii")
-    return quote(query, safe=_QUERY_SAFE).encode("ascii")
+    return _quoted(query, _QUERY_SAFE, where)
+
+
+def _quoted(text: str, safe: str, where: str) -> bytes:
+    if not isinstance(text, str):
+        raise MalformedEvent(f"expected a string, got {type(text).__name__}", where)
+    try:
+        return quote(text, safe=safe).encode("ascii")
+    except UnicodeEncodeError:
+        raise MalformedEvent(_SURROGATE, where) from None
 
 
 def split_prefix(raw_path: bytes, prefix: str) -> bytes | None:
@@ -101,18 +132,50 @@ def split_prefix(raw_path: bytes, prefix: str) -> bytes | None:
     return None
 
 
-def decode_body(body: Any, is_base64: Any, where: str = "body") -> bytes:
-    """The request body bytes; base64 checked strictly when flagged."""
+def decode_body(
+    body: Any, is_base64: Any, where: str = "body", flag_where: str = "isBase64Encoded"
+) -> bytes:
+    """The request body bytes; base64 checked strictly when flagged.
+
+    The flag is a JSON boolean (null or missing: false); the strings
+    ``"true"`` and ``"false"`` are read too, anything else is an error.
+    """
     if body is None or body == "":
         return b""
     if not isinstance(body, str):
         raise MalformedEvent(f"expected a string, got {type(body).__name__}", where)
+    if is_base64 is not True and is_base64 is not False and is_base64 is not None:
+        is_base64 = flag(is_base64, flag_where)
     if is_base64:
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise MalformedEvent(f"flagged base64 but not valid base64 ({exc})", where) from None
-    return body.encode("utf-8")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedEvent(_SURROGATE, where) from None
+
+
+def utf8(text: str, where: str) -> bytes:
+    """``text`` as UTF-8; MalformedEvent for a lone surrogate, which has no encoding."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedEvent(_SURROGATE, where) from None
+
+
+def flag(value: Any, where: str) -> bool:
+    """A JSON boolean; the strings ``"true"`` / ``"false"`` count too.
+
+    Vendor docs print the flag as ``"true|false"``; reading a string ``"false"``
+    as truthy would base64-decode a plain body, so anything else is an error.
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise MalformedEvent(f"expected true or false, got {shown(value)}", where)
 
 
 def encode_body(response: Response, options: Options) -> tuple[str, bool]:
@@ -154,9 +217,14 @@ def status_line(status: int) -> str:
 def split_host(host: str) -> tuple[str, int | None]:
     """``("example.com", 8080)`` from ``"example.com:8080"``; IPv6 brackets kept."""
     name, sep, port = host.rpartition(":")
-    if sep and port.isdigit() and (not name.startswith("[") or name.endswith("]")):
+    if sep and is_port(port) and (not name.startswith("[") or name.endswith("]")):
         return name, int(port)
     return host, None
+
+
+def is_port(text: str) -> bool:
+    """Whether ``text`` is a port number as a server would read it (ASCII digits)."""
+    return 0 < len(text) <= 5 and text.isascii() and text.isdigit()
 
 
 def server_address(
@@ -180,11 +248,58 @@ def server_address(
     if not host:
         return scheme, None
     server_name, port = split_host(host.strip())
-    if port_text and port_text.isdigit():
+    if port_text and is_port(port_text):
         port = int(port_text)
     if port is None:
         port = 443 if scheme == "https" else 80
     return scheme, (server_name, port)
+
+
+def forwarded_client(
+    headers: list[tuple[bytes, bytes]],
+    record: tuple[str, int] | None,
+    hops: int,
+    window: int = 1,
+) -> tuple[str, int] | None:
+    """The client behind ``hops`` proxies of the user's own, from X-Forwarded-For.
+
+    Each proxy appends the address it accepted the connection from, so the
+    list ends with the entries written by the user's proxies and, last, any
+    the vendor adds itself: its record of the peer (``record``, the last
+    proxy's address), and after it any internal hop. The vendor's entries are
+    dropped first: ``record`` is looked for among the last ``window`` entries
+    only (the vendor appends it, so an earlier entry equal to it may be a
+    client's forgery). The client is then the ``hops``-th entry from the right.
+    A list too short for that did not pass through the proxies, and keeps
+    ``record``. ``ip:port`` and ``[ipv6]:port`` entries give their port.
+    """
+    entries = [
+        entry.strip()
+        for name, value in headers
+        if name == b"x-forwarded-for"
+        for entry in value.decode("latin-1").split(",")
+        if entry.strip()
+    ]
+    if record is not None:
+        for back in range(1, min(window, len(entries)) + 1):
+            if _address(entries[-back])[0] == record[0]:
+                del entries[-back:]
+                break
+    if len(entries) < hops:
+        return record
+    return _address(entries[-hops])
+
+
+def _address(entry: str) -> tuple[str, int]:
+    """(host, port) from ``1.2.3.4``, ``1.2.3.4:5678``, ``[2001:db8::1]:443`` or ``2001:db8::1``."""
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        return host, int(port) if is_port(port) else 0
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        return host, int(port) if is_port(port) else 0
+    return entry, 0
 
 
 def header_pairs(headers: Any, where: str) -> list[tuple[bytes, bytes]]:
@@ -194,15 +309,32 @@ def header_pairs(headers: Any, where: str) -> list[tuple[bytes, bytes]]:
     if not isinstance(headers, Mapping):
         raise MalformedEvent(f"expected an object, got {type(headers).__name__}", where)
     pairs: list[tuple[bytes, bytes]] = []
-    for name, value in headers.items():
-        key = str(name).lower().encode("latin-1", "replace")
-        if isinstance(value, str):
-            pairs.append((key, value.encode("utf-8")))
-        elif isinstance(value, list):
-            pairs.extend((key, str(v).encode("utf-8")) for v in value if v is not None)
-        elif value is not None:
-            pairs.append((key, str(value).encode("utf-8")))
+    name: Any = None
+    try:
+        for name, value in headers.items():
+            key = str(name).lower().encode("latin-1", "replace")
+            if isinstance(value, str):
+                pairs.append((key, value.encode("utf-8")))
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, str):
+                        pairs.append((key, item.encode("utf-8")))
+                    elif item is not None:
+                        pairs.append((key, _scalar_header(item, where, name)))
+            elif value is not None:
+                pairs.append((key, _scalar_header(value, where, name)))
+    except UnicodeEncodeError:
+        raise MalformedEvent(_SURROGATE, f"{where}.{name}") from None
     return pairs
+
+
+def _scalar_header(value: Any, where: str, name: Any) -> bytes:
+    """A number given as a header value, as text; any other type is an error."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value).encode("ascii")
+    raise MalformedEvent(
+        f"expected a string or a list of strings, got {type(value).__name__}", f"{where}.{name}"
+    )
 
 
 # -- Reading events: shared by every adapter -------------------------------------
@@ -215,7 +347,17 @@ def require_str(mapping: Mapping[str, Any], key: str, where: str) -> str:
     """``mapping[key]`` when it is a non-empty string, else MalformedEvent."""
     value = mapping.get(key)
     if not isinstance(value, str) or not value:
-        raise MalformedEvent(f"expected a non-empty string, got {value!r}", where)
+        raise MalformedEvent(f"expected a non-empty string, got {shown(value)}", where)
+    return value
+
+
+def str_at(mapping: Mapping[str, Any], key: str, where: str = "", default: str = "") -> str:
+    """``mapping[key]`` as a string; missing, null and empty all give ``default``."""
+    value = mapping.get(key)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise MalformedEvent(f"expected a string, got {type(value).__name__}", where or key)
     return value
 
 
@@ -254,10 +396,35 @@ def query_from_params(params: Any, where: str) -> bytes:
     pairs: list[tuple[str, str]] = []
     for name, value in params.items():
         values = value if isinstance(value, list) else [value]
-        pairs.extend((str(name), str(v)) for v in values if v is not None)
+        pairs.extend((str(name), param_text(v, f"{where}.{name}")) for v in values if v is not None)
     if not pairs:
         return b""
-    return urlencode(pairs, safe=_QUERY_VALUE_SAFE, quote_via=quote_plus).encode("ascii")
+    try:
+        return urlencode(pairs, safe=_QUERY_VALUE_SAFE, quote_via=quote_plus).encode("ascii")
+    except UnicodeEncodeError:
+        bad = next((name for name, v in pairs if _unencodable(name + v)), "")
+        raise MalformedEvent(_SURROGATE, f"{where}.{bad}") from None
+
+
+def param_text(value: Any, where: str) -> str:
+    """A decoded query parameter value: a string, or a number or boolean as JSON shows it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise MalformedEvent(
+        f"expected a string or a list of strings, got {type(value).__name__}", where
+    )
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def rebuild_query(multi: Any, single: Any) -> bytes:

@@ -46,9 +46,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..errors import MalformedEvent
+from ..errors import MalformedEvent, shown
 from ..http import Request, Response
-from .base import Platform, clean_query, clean_raw_path, group_headers, split_host, split_prefix
+from .base import (
+    Platform,
+    clean_query,
+    clean_raw_path,
+    encode_path,
+    group_headers,
+    is_port,
+    split_host,
+    split_prefix,
+    utf8,
+)
 
 logger = logging.getLogger("faas_bridge")
 
@@ -90,15 +100,18 @@ class OpenFaaS(Platform):
         if not method:
             raise MalformedEvent("expected a non-empty string, got ''", "method")
         headers = [
-            (str(name).lower().encode("latin-1"), str(value).encode("latin-1"))
+            (_latin1(str(name).lower(), "headers"), _latin1(value, f"headers.{name}"))
             for name, value in _items(event.headers)
         ]
-        raw_path = quote(event.path or "/", safe=_PATH_SAFE).encode("ascii")
+        raw_path = encode_path(event.path or "/", "path")
         root = self.options.base_path
         if root:
             rest = split_prefix(raw_path, root)
             raw_path = raw_path if rest is None else rest
-        query = urlencode(list(_items(event.query, multi=True))).encode("ascii")
+        try:
+            query = urlencode(list(_items(event.query, multi=True))).encode("ascii")
+        except UnicodeEncodeError:
+            raise MalformedEvent("a lone surrogate is not valid Unicode text", "query") from None
         scheme = _forwarded_scheme(headers, "http")
         return Request(
             method=method.upper(),
@@ -183,8 +196,11 @@ def _kubeless_body(event: Mapping[str, Any], environ: Mapping[str, Any]) -> byte
     if isinstance(data, (bytes, bytearray)):
         return bytes(data)
     if isinstance(data, str):
-        return data.encode("utf-8")
-    return json.dumps(data).encode("utf-8")
+        return utf8(data, "data")
+    try:
+        return utf8(json.dumps(data), "data")
+    except (TypeError, ValueError) as exc:
+        raise MalformedEvent(f"expected the body or its JSON data ({exc})", "data") from None
 
 
 def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -> Request:
@@ -196,8 +212,8 @@ def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -
     """
     method = environ.get("REQUEST_METHOD")
     if not isinstance(method, str) or not method:
-        raise MalformedEvent(f"expected a non-empty string, got {method!r}", "REQUEST_METHOD")
-    root = _native(environ.get("SCRIPT_NAME"))
+        raise MalformedEvent(f"expected a non-empty string, got {shown(method)}", "REQUEST_METHOD")
+    root = _native(environ.get("SCRIPT_NAME"), "SCRIPT_NAME")
     raw_path = _target_path(environ, root)
     if base_path and not root:
         rest = split_prefix(raw_path, base_path)
@@ -212,8 +228,8 @@ def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -
             name = key.lower().replace("_", "-")
         else:
             continue
-        headers.append((name.encode("latin-1"), value.encode("latin-1")))
-    query = str(environ.get("QUERY_STRING") or "").encode("latin-1")
+        headers.append((name.encode("latin-1", "replace"), _latin1(value, key)))
+    query = _latin1(environ.get("QUERY_STRING") or "", "QUERY_STRING")
     fallback = None
     if environ.get("SERVER_NAME"):
         fallback = (str(environ["SERVER_NAME"]), _port(environ.get("SERVER_PORT")))
@@ -236,9 +252,25 @@ def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -
     )
 
 
-def _native(value: Any) -> str:
+def _native(value: Any, where: str) -> str:
     """A WSGI native string (latin-1 code points) as the text it encodes."""
-    return str(value or "").encode("latin-1").decode("utf-8", "replace")
+    return _latin1(value or "", where).decode("utf-8", "replace")
+
+
+def _path_bytes(path_info: str) -> bytes:
+    """``PATH_INFO``'s bytes: a native string's, or UTF-8 for a server that passes text."""
+    try:
+        return path_info.encode("latin-1")
+    except UnicodeEncodeError:
+        return utf8(path_info, "PATH_INFO")
+
+
+def _latin1(value: Any, where: str) -> bytes:
+    """The bytes a WSGI native string stands for: one latin-1 character per byte."""
+    try:
+        return str(value).encode("latin-1")
+    except UnicodeEncodeError:
+        raise MalformedEvent("not a WSGI native string (latin-1 characters only)", where) from None
 
 
 def _target_path(environ: Mapping[str, Any], root: str) -> bytes:
@@ -248,17 +280,17 @@ def _target_path(environ: Mapping[str, Any], root: str) -> bytes:
         parts = target.split("/", 3)  # absolute-form: drop the scheme and authority
         target = "/" + parts[3] if len(parts) == 4 else "/"
     if target.startswith("/"):
-        full = clean_raw_path(target.partition("?")[0])
+        full = clean_raw_path(target.partition("?")[0], "RAW_URI")
         below = split_prefix(full, root) if root else full
         if below is not None:
             return below
-    path_info = str(environ.get("PATH_INFO") or "/").encode("latin-1")
+    path_info = _path_bytes(str(environ.get("PATH_INFO") or "/"))
     return quote(path_info or b"/", safe=_PATH_SAFE).encode("ascii")
 
 
 def _port(value: Any) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() else None
+    return int(text) if is_port(text) else None
 
 
 def _server(

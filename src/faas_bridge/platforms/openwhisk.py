@@ -57,7 +57,9 @@ from .base import (
     header_pairs,
     server_address,
     split_prefix,
+    utf8,
 )
+from .base import flag as bool_flag
 
 logger = logging.getLogger("faas_bridge")
 
@@ -191,6 +193,8 @@ def _request_is_base64(content_type: str | None) -> bool:
 
 class OpenWhisk(Platform):
     name = "openwhisk"
+    #: The activation payload (body and parameters) and the result: 1 MB each.
+    request_limit = reply_limit = 1_048_576
 
     __slots__ = ("_warned", "_warned_encoding")
 
@@ -218,7 +222,7 @@ class OpenWhisk(Platform):
         content_type = _last(headers, b"content-type")
         raw = fields.raw_query()
         if raw is not None:
-            query = clean_query(raw)
+            query = clean_query(raw, fields.where("query"))
             body = fields.body(content_type)
         else:
             query, body, headers = self._merged(event, fields, method, headers, content_type)
@@ -262,18 +266,18 @@ class OpenWhisk(Platform):
         form_like = is_json_family(content_type) or media == "application/x-www-form-urlencoded"
         if not fields.has_body() and params and method in _BODY_METHODS and form_like:
             if media == "application/x-www-form-urlencoded":
-                body = urlencode([(k, _text(v)) for k, v in params.items()]).encode("ascii")
+                body = _form(params)
             else:
-                body = json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode()
+                body = utf8(_json(params, "parameters"), "parameters")
             length = str(len(body)).encode("ascii")
             headers = [(k, length if k == b"content-length" else v) for k, v in headers]
             return b"", body, headers
-        query = urlencode([(k, _text(v)) for k, v in params.items()]).encode("ascii")
+        query = _form(params)
         return query, body, headers
 
     def _mount(self, path: str) -> tuple[str, bytes]:
         """(root_path, raw_path): the web action URL, or ``base_path``, is the root."""
-        raw_path = clean_raw_path(path or "/")
+        raw_path = clean_raw_path(path or "/", "__ow_path")
         if not raw_path.startswith(b"/"):
             raw_path = b"/" + raw_path
         root = self.options.base_path or action_root()
@@ -359,9 +363,28 @@ def _as_text(body: bytes, content_type: str) -> str:
     return body.decode("latin-1")
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, where: str) -> str:
     """A merged parameter as a query or form value: strings as they are, else JSON."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return value if isinstance(value, str) else _json(value, where)
+
+
+def _json(value: Any, where: str) -> str:
+    """``value`` as compact JSON; MalformedEvent for what JSON cannot hold."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise MalformedEvent(f"not JSON data ({exc})", where) from None
+
+
+def _form(params: Mapping[str, Any]) -> bytes:
+    """Merged parameters as a form or query string (bound parameters included)."""
+    pairs = [(str(k), _text(v, str(k))) for k, v in params.items()]
+    try:
+        return urlencode(pairs).encode("ascii")
+    except UnicodeEncodeError:
+        for name, value in pairs:
+            utf8(name + value, name)  # raises, naming the parameter
+        raise
 
 
 def _last(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
@@ -386,13 +409,13 @@ def _decode_body(body: Any, is_base64: bool, where: str) -> bytes:
         return b""
     if not isinstance(body, str):
         # A default web action passes a JSON body that is not an object as the value.
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return utf8(_json(body, where), where)
     if is_base64:
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise MalformedEvent(f"expected base64 for this content type ({exc})", where) from None
-    return body.encode("utf-8")
+    return utf8(body, where)
 
 
 class _Fields:
@@ -440,7 +463,10 @@ class _Fields:
 
     def body(self, content_type: str | None) -> bytes:
         flag = self.source.get(self.key("isBase64Encoded"))
-        is_base64 = _request_is_base64(content_type) if flag is None else bool(flag)
+        if flag is None:
+            is_base64 = _request_is_base64(content_type)
+        else:
+            is_base64 = bool_flag(flag, self.where("isBase64Encoded"))
         return _decode_body(self.source.get(self.key("body")), is_base64, self.where("body"))
 
 

@@ -52,6 +52,10 @@ from .base import (
 
 class Scaleway(Platform):
     name = "scaleway"
+    #: Requests over 6 MB are refused (the emulator's constant, 6291456).
+    request_limit = 6_291_456
+    #: X-Forwarded-For ends with Envoy's record of the peer, then an internal hop.
+    forwarded_window = 2
 
     __slots__ = ()
 

@@ -53,6 +53,9 @@ from .base import (
     source_ip,
 )
 
+#: SCF's synchronous invocation limit, which a request body through either
+#: gateway is under (CloudBase documents 6 MB for non-text bodies).
+REQUEST_LIMIT = 6 * 1024 * 1024
 #: Hosts whose URLs carry the stage as their first path segment.
 DEFAULT_DOMAINS = (".apigw.tencentcs.com", ".apigateway.myqcloud.com")
 
@@ -66,6 +69,7 @@ def _request_context(event: Any) -> Mapping[str, Any] | None:
 
 class SCFAPIGateway(Platform):
     name = "tencent-scf-apigw"
+    request_limit = REQUEST_LIMIT
 
     __slots__ = ()
 
@@ -118,6 +122,7 @@ class SCFAPIGateway(Platform):
 
 class CloudBase(Platform):
     name = "tencent-cloudbase"
+    request_limit = REQUEST_LIMIT
 
     __slots__ = ("_reply",)
 

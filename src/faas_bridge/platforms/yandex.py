@@ -95,6 +95,8 @@ def is_payload_v10(event: Mapping[str, Any]) -> bool:
 
 class Yandex(Platform):
     name = "yandex"
+    #: "Maximum size of the JSON structure of a request and response: 3.5 MB".
+    request_limit = reply_limit = 3_670_016
 
     __slots__ = ("_warned",)
 

@@ -1,0 +1,5 @@
+"""``python -m faas_bridge``: the ``faas-bridge`` command, without needing it on PATH."""
+
+from faas_bridge.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,887 @@
+"""faas.yml: the app, its options, and the functions a monolith is split into.
+
+Everything works without a faas.yml; with one, the same code deploys as
+several functions, each serving the routes it owns and the events routed to
+it, and ``faas-bridge serve`` emulates the whole set locally.
+
+Where it is found: the file named by ``FAAS_BRIDGE_CONFIG``, else
+``faas.yml`` in the function's root (``LAMBDA_TASK_ROOT``), else in the
+current directory. Names in it (``app``, ``call``) are imported with the
+file's directory on ``sys.path``. PyYAML is imported only when a file is read.
+
+.. code-block:: yaml
+
+    app: mysite.wsgi:application      # the default app (else FAAS_BRIDGE_APP or Django's)
+    options:                          # wrap()'s options, for every function
+      base_path: /v1
+      text_types: [application/vnd.api+json]
+      lifespan: auto                  # auto, on, off
+      deadline_margin: 0.5            # also: shutdown_timeout, warmup, platform,
+                                      # interface, trusted_proxy_hops
+    functions:
+      web:                            # the function's name on the platform
+        routes:                       # what it serves; absent: everything, []: nothing
+          - /                         # exact
+          - /notes/*                  # /notes and everything below it
+          - GET,POST /api/notes/{id}  # {id}: one path segment; methods before the path
+          - {path: /admin/*, methods: [GET, POST]}
+        triggers:                     # non-HTTP events (faas_bridge.triggers lists the types)
+          - type: aws.events.scheduled
+            route: POST /internal/jobs/nightly    # to the app, the event as JSON body
+          - type: aws.sqs
+            source: "*:orders"                    # narrow: the queue ARN
+            call: shop.jobs:take_order            # to a callable (event, context)
+        commands: [migrate]           # management commands a command event may run
+        options: {deadline_margin: 1}  # on top of the global options
+        app: other.module:app         # this function's own app (optional)
+
+Route patterns match the path below the root path (the stage, ``base_path``),
+percent-decoded, repeated slashes merged: an exact path; ``{name}`` matches one
+segment; a final ``/*`` matches the path above it and everything below. Methods
+default to all; GET includes HEAD. When several patterns match, the most
+specific wins (no ``*``, then more literal segments). A request for a route
+the function does not own is answered 404; so is any HTTP request to the
+path of one of its trigger routes (those serve the platform's events only).
+
+Which function is running: ``FAAS_BRIDGE_FUNCTION``, else the platform's own
+record (:data:`FUNCTION_VARIABLES`); a faas.yml with one function needs
+neither. Options: faas.yml's global ones, then the function's, then any
+``FAAS_BRIDGE_*`` variable set (the environment wins); ``FAAS_BRIDGE_APP``,
+when set, names the app of every function.
+
+Errors name the file and line, the key, what was expected and the fix;
+unknown keys are errors, with a "did you mean".
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import unquote
+
+from .commands import FORBIDDEN
+from .commands import NAME as COMMAND_NAME
+from .errors import ConfigurationError, shown
+from .http import Request, Response, plain_response
+from .triggers import Invalid, TriggerRoute, make_route
+
+if TYPE_CHECKING:
+    from .dispatch import Handler
+    from .options import Options
+
+FILE_NAME = "faas.yml"
+#: Names the faas.yml to read (a file, or the directory holding it).
+CONFIG_VARIABLE = "FAAS_BRIDGE_CONFIG"
+#: Names the function being run, when the platform's name is not its key.
+FUNCTION_VARIABLE = "FAAS_BRIDGE_FUNCTION"
+#: (variable, who sets it): where the running function's name is read, in this order.
+FUNCTION_VARIABLES = (
+    (FUNCTION_VARIABLE, "you"),
+    ("AWS_LAMBDA_FUNCTION_NAME", "AWS Lambda"),
+    ("FC_FUNCTION_NAME", "Alibaba Cloud Function Compute"),
+    ("SCF_FUNCTIONNAME", "Tencent Cloud SCF"),
+    ("RUNTIME_FUNC_NAME", "Huawei Cloud FunctionGraph"),
+    ("K_SERVICE", "Google Cloud Run functions"),
+    ("FUNCTION_NAME", "Google Cloud Functions (1st gen)"),
+    ("WEBSITE_SITE_NAME", "Azure Functions (the function app)"),
+)
+
+TOP_KEYS = ("app", "options", "functions")
+FUNCTION_KEYS = ("app", "routes", "triggers", "commands", "options")
+OPTION_KEYS = (
+    "base_path",
+    "text_types",
+    "platform",
+    "interface",
+    "lifespan",
+    "deadline_margin",
+    "shutdown_timeout",
+    "warmup",
+    "trusted_proxy_hops",
+)
+ROUTE_KEYS = ("path", "methods")
+TRIGGER_KEYS = ("type", "call", "route", "source", "match", "partial_batch", "host")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_APP_SPEC = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_PARAM = re.compile(r"^\{([A-Za-z_]\w*)\}$")
+_LITERAL_BAD = re.compile(r"[\s*{}?#]")
+_SLASHES = re.compile(r"/{2,}")
+
+Key = tuple[str | int, ...]
+
+
+class ConfigFileError(ConfigurationError):
+    """A faas.yml that cannot be used: file and line, key, what was expected, the fix."""
+
+    def __init__(
+        self, file: str, line: int, key: str, problem: str, expected: str, fix: str = ""
+    ) -> None:
+        where = f"{file}:{line}" if line else file
+        text = f"{where}: {key}: {problem}" if key else f"{where}: {problem}"
+        text += f"; expected {expected}"
+        if fix:
+            text += f"; {fix}"
+        super().__init__(text)
+        self.file = file
+        self.line = line
+        self.key = key
+        self.problem = problem
+        self.expected = expected
+        self.fix = fix
+
+
+# -- Routes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route pattern a function owns (see the module docstring for the syntax)."""
+
+    text: str
+    methods: frozenset[str] | None
+    regex: re.Pattern[str]
+    #: Larger is more specific: (no wildcard, literal segments, segments).
+    score: tuple[int, int, int]
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.methods is not None and method not in self.methods:
+            return False
+        return self.regex.fullmatch(path) is not None
+
+    def overlaps(self, other: Route) -> bool:
+        """Whether both patterns are the same and share a method (a conflict)."""
+        if self.regex.pattern != other.regex.pattern:
+            return False
+        return self.methods is None or other.methods is None or bool(self.methods & other.methods)
+
+
+def parse_route(spec: Any) -> Route:
+    """A Route from ``"/notes/*"``, ``"GET,POST /api/{id}"`` or ``{path, methods}``."""
+    expected = "a path pattern such as /notes/* or 'GET,POST /api/notes/{id}'"
+    methods: Any = None
+    if isinstance(spec, Mapping):
+        path, methods = spec.get("path"), spec.get("methods")
+        if path is None:
+            raise Invalid("the route has no path", expected, key="path")
+    elif isinstance(spec, str):
+        words = spec.split()
+        if len(words) == 2:
+            methods, path = words[0].split(","), words[1]
+        elif len(words) == 1:
+            path = words[0]
+        else:
+            raise Invalid(f"the route {spec!r} has {len(words)} words", expected)
+    else:
+        raise Invalid(f"the route is {shown(spec)}", expected)
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise Invalid(f"the path {shown(path)} does not start with /", expected, key="path")
+    allowed = _methods(methods)
+    pattern, score = _compile_path(path, expected)
+    text = path if allowed is None else ",".join(sorted(allowed - {"HEAD"} or allowed)) + " " + path
+    return Route(text, allowed, re.compile(pattern), score)
+
+
+def _methods(methods: Any) -> frozenset[str] | None:
+    expected = f"a list of HTTP methods ({', '.join(METHODS)}), or * for all"
+    if methods is None or methods == "*" or methods == ["*"]:
+        return None
+    if isinstance(methods, str):
+        methods = [methods]
+    if not isinstance(methods, list) or not methods:
+        raise Invalid(f"methods is {shown(methods)}", expected, key="methods")
+    found = set()
+    for method in methods:
+        if not isinstance(method, str) or method.upper() not in METHODS:
+            close = difflib.get_close_matches(str(method).upper(), METHODS, n=1)
+            fix = f"did you mean {close[0]!r}?" if close else ""
+            raise Invalid(f"{shown(method)} is not an HTTP method", expected, fix, "methods")
+        found.add(method.upper())
+    if "GET" in found:
+        found.add("HEAD")  # a GET route serves HEAD, as every framework does
+    return frozenset(found)
+
+
+def _compile_path(path: str, expected: str) -> tuple[str, tuple[int, int, int]]:
+    segments = path.split("/")[1:]
+    parts = []
+    literal = 0
+    wildcard = False
+    for index, segment in enumerate(segments):
+        if segment == "*":
+            if index != len(segments) - 1:
+                raise Invalid(f"in {path!r}, * is not the last segment", expected, key="path")
+            wildcard = True
+            continue
+        param = _PARAM.match(segment)
+        if param:
+            parts.append("/[^/]+")
+        elif _LITERAL_BAD.search(segment):
+            raise Invalid(
+                f"{path!r} holds {segment!r}",
+                expected + " ({name} a whole segment, * only at the end)",
+                key="path",
+            )
+        else:
+            parts.append("/" + re.escape(segment))
+            literal += bool(segment)
+    pattern = "".join(parts) + ("(?:/.*)?" if wildcard else "")
+    if not pattern:
+        pattern = "/"
+    return pattern, (0 if wildcard else 1, literal, len(segments))
+
+
+def app_path(raw_path: bytes) -> str:
+    """The decoded path below the root path, repeated slashes merged: what routes match."""
+    path = unquote(raw_path.decode("latin-1"), errors="replace")
+    return _SLASHES.sub("/", path) or "/"
+
+
+def _reserved_key(path: str) -> str:
+    return _SLASHES.sub("/", path).rstrip("/") or "/"
+
+
+class RouteTable:
+    """What one function serves over HTTP: its routes, minus its trigger routes."""
+
+    __slots__ = ("function", "reserved", "routes")
+
+    def __init__(
+        self,
+        function: str | None,
+        routes: tuple[Route, ...] | None,
+        reserved: frozenset[str] = frozenset(),
+    ) -> None:
+        self.function = function
+        #: None: every route (the app decides).
+        self.routes = routes
+        #: Paths of trigger routes (normalised): never served over HTTP.
+        self.reserved = reserved
+
+    @classmethod
+    def reserving(cls, table: RouteTable | None, path: str) -> RouteTable:
+        """``table`` (None: no table yet) with ``path`` reserved for trigger deliveries."""
+        if table is None:
+            return cls(None, None, frozenset({_reserved_key(path)}))
+        return cls(table.function, table.routes, table.reserved | {_reserved_key(path)})
+
+    def best(self, method: str, path: str) -> tuple[int, int, int] | None:
+        """How specifically this function owns the route; None when it does not."""
+        if self.routes is None:
+            return (-1, 0, 0)
+        scores = [route.score for route in self.routes if route.matches(method, path)]
+        return max(scores) if scores else None
+
+    def owns(self, method: str, path: str) -> bool:
+        if self.reserved and _reserved_key(path) in self.reserved:
+            return False
+        return self.best(method, path) is not None
+
+    def allows(self, request: Request) -> bool:
+        """Whether the function serves this HTTP request (else :meth:`refusal`)."""
+        return self.owns(request.method, app_path(request.raw_path))
+
+    def refusal(self, request: Request) -> Response:
+        path = app_path(request.raw_path)
+        name = self.function or "this function"
+        return plain_response(
+            404, f"Not Found: {name} does not serve {request.method} {shown(path)[1:-1]}"
+        )
+
+
+# -- The model -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """One function of the set: what it serves and which events it takes."""
+
+    name: str
+    app: str | None = None
+    #: None: every route; empty: none (a worker).
+    routes: tuple[Route, ...] | None = None
+    triggers: tuple[TriggerRoute, ...] = ()
+    commands: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """Its routes in a few words, for banners."""
+        if self.routes is None:
+            served = "every route"
+        else:
+            served = ", ".join(route.text for route in self.routes) or "no routes"
+        if self.triggers:
+            served += "; triggers " + ", ".join(t.type for t in self.triggers)
+        if self.commands:
+            served += "; commands " + ", ".join(self.commands)
+        return served
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated faas.yml."""
+
+    path: Path
+    app: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    functions: Mapping[str, FunctionConfig] = field(default_factory=dict)
+
+    def running_function(
+        self, environ: Mapping[str, str] | None = None, name: str | None = None
+    ) -> FunctionConfig | None:
+        """The function this process runs (``name``, the environment, or the only one)."""
+        if not self.functions:
+            if name:
+                raise ConfigurationError(f"{self.path} defines no functions (asked for {name!r})")
+            return None
+        env = os.environ if environ is None else environ
+        names = list(self.functions)
+        if name:
+            return self._named(name, f"{name!r}")
+        for variable, who in FUNCTION_VARIABLES:
+            value = env.get(variable, "").strip()
+            if not value:
+                continue
+            if value in self.functions:
+                return self.functions[value]
+            if variable != FUNCTION_VARIABLE and len(names) == 1:
+                return self.functions[names[0]]
+            return self._named(value, f"{value!r} ({variable}, set by {who})")
+        if len(names) == 1:
+            return self.functions[names[0]]
+        raise ConfigurationError(
+            f"{self.path} defines the functions {', '.join(names)} and nothing says which one "
+            f"runs here; set {FUNCTION_VARIABLE} to one of them in the function's environment"
+        )
+
+    def _named(self, name: str, said: str) -> FunctionConfig:
+        found = self.functions.get(name)
+        if found is not None:
+            return found
+        close = difflib.get_close_matches(name, list(self.functions), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigurationError(
+            f"this function runs as {said}, which {self.path} does not define{hint}: its "
+            f"functions are {', '.join(self.functions)}; set {FUNCTION_VARIABLE} to one of them "
+            "in the function's environment, or rename the key"
+        )
+
+    def app_for(
+        self, function: FunctionConfig | None, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        """The app spec: FAAS_BRIDGE_APP, else the function's, else the file's."""
+        env = os.environ if environ is None else environ
+        named = env.get("FAAS_BRIDGE_APP", "").strip()
+        if named:
+            return named
+        if function is not None and function.app:
+            return function.app
+        return self.app
+
+    def options_for(
+        self,
+        function: FunctionConfig | None,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Options:
+        """The function's Options: global, then its own, then FAAS_BRIDGE_* variables."""
+        from .options import Options
+
+        defaults = dict(self.options)
+        if function is not None:
+            defaults.update(function.options)
+        try:
+            options = Options.from_environ(environ, defaults=defaults)
+            return replace(options, **overrides) if overrides else options
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{self.path}: {exc}") from exc
+
+
+# -- Finding and reading ---------------------------------------------------------------------
+
+
+def find_config(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The faas.yml to read, or None (see the module docstring for where it is looked for)."""
+    env = os.environ if environ is None else environ
+    named = env.get(CONFIG_VARIABLE, "").strip()
+    if named:
+        path = Path(named)
+        if path.is_dir():
+            path = path / FILE_NAME
+        if not path.is_file():
+            raise ConfigurationError(
+                f"{CONFIG_VARIABLE}={named}: no such file; point it at your faas.yml or unset it"
+            )
+        return path
+    root = env.get("LAMBDA_TASK_ROOT", "").strip()
+    for candidate in ((Path(root) / FILE_NAME) if root else None, Path(FILE_NAME)):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def load(environ: Mapping[str, str] | None = None) -> Config | None:
+    """The faas.yml found, validated; None when there is none."""
+    path = find_config(environ)
+    return None if path is None else load_config(path)
+
+
+def load_config(path: str | Path) -> Config:
+    """The validated faas.yml at ``path``; ConfigFileError saying what to fix."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc}") from exc
+    data, lines = _parse(text, str(path))
+    return _Validator(str(path), lines).config(data, path)
+
+
+def _parse(text: str, file: str) -> tuple[Any, dict[Key, int]]:
+    """The YAML document (safe loading) and the line of every key path in it."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "unreadable"
+            source = text.splitlines()
+            line = source[mark.line] if mark is not None and mark.line < len(source) else ""
+            fix = "check the indentation and quoting there"
+            if "[" in line and "{" in line:
+                fix = "quote a pattern holding {name} inside [...]: ['/notes/{id}']"
+            raise ConfigFileError(
+                file,
+                mark.line + 1 if mark is not None else 0,
+                "",
+                f"not valid YAML: {problem}",
+                "'key: value' lines, nested by indentation",
+                fix,
+            ) from None
+        except yaml.YAMLError as exc:
+            raise ConfigFileError(file, 0, "", f"not valid YAML: {exc}", "YAML") from None
+        if node is None:
+            return {}, {}
+        lines: dict[Key, int] = {}
+        return _build(node, (), lines, loader, file, set()), lines
+    finally:
+        loader.dispose()
+
+
+def _build(
+    node: Any, path: Key, lines: dict[Key, int], loader: Any, file: str, active: set[int]
+) -> Any:
+    import yaml
+
+    lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in active:
+        line = node.start_mark.line + 1
+        raise ConfigFileError(file, line, _dotted(path), "a recursive alias", "plain values")
+    if isinstance(node, yaml.MappingNode):
+        active.add(id(node))
+        loader.flatten_mapping(node)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            key = (
+                loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            )
+            if not isinstance(key, str):
+                raise ConfigFileError(
+                    file,
+                    line,
+                    _dotted(path),
+                    f"the key {shown(key)} is not text",
+                    "text keys",
+                    "quote it",
+                )
+            entry = (*path, key)
+            if key in result:
+                first = lines[entry]
+                raise ConfigFileError(
+                    file,
+                    line,
+                    _dotted((*path, key)),
+                    f"given twice (first on line {first})",
+                    "each key once",
+                    "remove one of them",
+                )
+            lines[entry] = line
+            result[key] = _build(value_node, entry, lines, loader, file, active)
+        active.discard(id(node))
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        active.add(id(node))
+        items = [
+            _build(item, (*path, index), lines, loader, file, active)
+            for index, item in enumerate(node.value)
+        ]
+        active.discard(id(node))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def _dotted(path: Key) -> str:
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    names = {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}
+    return names.get(type(value), f"a {type(value).__name__}") + (
+        f" ({shown(value)})" if isinstance(value, (str, int, float)) else ""
+    )
+
+
+class _Validator:
+    """Checks one document, turning every problem into a ConfigFileError with its line."""
+
+    def __init__(self, file: str, lines: dict[Key, int]) -> None:
+        self.file = file
+        self.lines = lines
+
+    def fail(self, path: Key, problem: str, expected: str, fix: str = "") -> NoReturn:
+        line = 0
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                line = self.lines[path[:end]]
+                break
+        raise ConfigFileError(self.file, line, _dotted(path), problem, expected, fix)
+
+    def invalid(self, path: Key, exc: Invalid) -> NoReturn:
+        where = (*path, exc.key) if exc.key and (*path, exc.key) in self.lines else path
+        self.fail(where, exc.problem, exc.expected, exc.fix)
+
+    def keys(self, mapping: Mapping[str, Any], path: Key, allowed: tuple[str, ...]) -> None:
+        for key in mapping:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1)
+            if close:
+                fix = f"did you mean {close[0]!r}?"
+            elif key in OPTION_KEYS and "options" in allowed:
+                fix = f"options go under 'options:' ({_dotted((*path, 'options', key))})"
+            else:
+                fix = "remove it"
+            self.fail((*path, key), "unknown key", f"one of {', '.join(allowed)}", fix)
+
+    def mapping(self, value: Any, path: Key, expected: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            self.fail(path, f"this is {_kind(value)}", expected)
+        return value
+
+    def listed(self, value: Any, path: Key, expected: str) -> list[Any]:
+        if not isinstance(value, list):
+            self.fail(path, f"this is {_kind(value)}", expected)
+        return value
+
+    # -- the document ------------------------------------------------------------------
+
+    def config(self, data: Any, path: Path) -> Config:
+        if data is None or data == {}:
+            return Config(path)
+        if not isinstance(data, Mapping):
+            self.fail(
+                (),
+                f"the file holds {_kind(data)}",
+                f"a mapping with the keys {', '.join(TOP_KEYS)}",
+                "start with a line such as 'app: mysite.wsgi:application'",
+            )
+        self.keys(data, (), TOP_KEYS)
+        app = self.app(data, ())
+        options = self.options(data.get("options"), ("options",)) if "options" in data else {}
+        functions: dict[str, FunctionConfig] = {}
+        if "functions" in data:
+            raw = self.mapping(
+                data["functions"], ("functions",), "a mapping of function names to their settings"
+            )
+            if not raw:
+                self.fail(
+                    ("functions",),
+                    "no functions",
+                    "at least one function",
+                    "add one, or remove 'functions'",
+                )
+            for name, body in raw.items():
+                if not _FUNCTION_NAME.match(name):
+                    self.fail(
+                        ("functions", name),
+                        f"{name!r} is not a function name",
+                        "letters, digits, - and _ (at most 64), as the platforms allow",
+                    )
+                functions[name] = self.function(name, body, ("functions", name))
+        self.no_shared_routes(functions)
+        return Config(path, app, options, functions)
+
+    def app(self, data: Mapping[str, Any], path: Key) -> str | None:
+        if "app" not in data:
+            return None
+        value = data["app"]
+        if not isinstance(value, str) or not _APP_SPEC.match(value.strip()):
+            self.fail(
+                (*path, "app"),
+                f"the app is {_kind(value)}",
+                "package.module:attribute, such as mysite.wsgi:application",
+            )
+        return value.strip()
+
+    def function(self, name: str, body: Any, path: Key) -> FunctionConfig:
+        if body is None:
+            return FunctionConfig(name)
+        body = self.mapping(body, path, f"the function's settings ({', '.join(FUNCTION_KEYS)})")
+        self.keys(body, path, FUNCTION_KEYS)
+        routes = None
+        if "routes" in body:
+            items = self.listed(
+                body["routes"], (*path, "routes"), "a list of route patterns ([] for none)"
+            )
+            found = []
+            for index, item in enumerate(items):
+                where = (*path, "routes", index)
+                if isinstance(item, Mapping):
+                    self.keys(item, where, ROUTE_KEYS)
+                try:
+                    found.append(parse_route(item))
+                except Invalid as exc:
+                    self.invalid(where, exc)
+            routes = tuple(found)
+        triggers = []
+        if "triggers" in body:
+            items = self.listed(body["triggers"], (*path, "triggers"), "a list of trigger routes")
+            for index, item in enumerate(items):
+                triggers.append(self.trigger(item, (*path, "triggers", index)))
+        commands = (
+            self.commands(body["commands"], (*path, "commands")) if "commands" in body else ()
+        )
+        options = self.options(body["options"], (*path, "options")) if "options" in body else {}
+        return FunctionConfig(
+            name, self.app(body, path), routes, tuple(triggers), commands, options
+        )
+
+    def trigger(self, item: Any, path: Key) -> TriggerRoute:
+        item = self.mapping(item, path, "a trigger route: {type: ..., call: ... or route: ...}")
+        self.keys(item, path, TRIGGER_KEYS)
+        if "type" not in item:
+            self.fail(path, "no type", "type: one of the trigger types (aws.sqs, aws.s3, ...)")
+        settings = {k: v for k, v in item.items() if k != "type"}
+        line = self.lines.get(path, 0)
+        try:
+            return make_route(item["type"], where=f"{self.file}:{line}", **settings)
+        except Invalid as exc:
+            self.invalid(path, exc)
+
+    def commands(self, value: Any, path: Key) -> tuple[str, ...]:
+        items = self.listed(value, path, "a list of command names, such as [migrate]")
+        names = []
+        for index, name in enumerate(items):
+            where = (*path, index)
+            if not isinstance(name, str) or not COMMAND_NAME.match(name):
+                self.fail(where, f"{_kind(name)} is not a command name", "a name such as migrate")
+            if name in FORBIDDEN:
+                self.fail(
+                    where,
+                    f"{name!r} {FORBIDDEN[name]}: faas_bridge never allows it",
+                    "commands that do one fixed job, such as migrate",
+                    "remove it",
+                )
+            names.append(name)
+        return tuple(dict.fromkeys(names))
+
+    def options(self, value: Any, path: Key) -> dict[str, Any]:
+        value = self.mapping(value, path, f"a mapping of options ({', '.join(OPTION_KEYS)})")
+        self.keys(value, path, OPTION_KEYS)
+        found: dict[str, Any] = {}
+        for key, item in value.items():
+            found[key] = self.option(key, item, (*path, key))
+        return found
+
+    def option(self, key: str, value: Any, path: Key) -> Any:
+        if key == "base_path":
+            if not isinstance(value, str):
+                self.fail(path, f"this is {_kind(value)}", "a path such as /v1")
+            return value
+        if key in ("text_types", "warmup"):
+            expected = (
+                "a list of content types (or prefixes such as text/)"
+                if key == "text_types"
+                else "a list of key=value markers, such as ['warmer=true']"
+            )
+            items = self.listed(value, path, expected)
+            for index, item in enumerate(items):
+                if (
+                    not isinstance(item, str)
+                    or not item.strip()
+                    or (key == "warmup" and "=" not in item)
+                ):
+                    self.fail((*path, index), f"this is {_kind(item)}", expected)
+            return tuple(items)
+        if key == "platform":
+            from .platforms import NAMES
+
+            if not isinstance(value, str) or value not in NAMES:
+                close = difflib.get_close_matches(str(value), NAMES, n=1)
+                self.fail(
+                    path,
+                    f"unknown platform {shown(value)}",
+                    f"one of {', '.join(NAMES)}",
+                    f"did you mean {close[0]!r}?" if close else "",
+                )
+            return value
+        if key == "interface":
+            if value not in ("wsgi", "asgi"):
+                self.fail(path, f"this is {_kind(value)}", "wsgi or asgi")
+            return value
+        if key == "lifespan":
+            if value is True or value is False:
+                return "on" if value else "off"  # YAML reads a bare on/off as true/false
+            if value not in ("auto", "on", "off"):
+                self.fail(path, f"this is {_kind(value)}", "auto, on or off")
+            return value
+        if key in ("deadline_margin", "shutdown_timeout"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                self.fail(path, f"this is {_kind(value)}", "a number of seconds >= 0, such as 0.5")
+            return float(value)
+        # trusted_proxy_hops
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(path, f"this is {_kind(value)}", "a whole number of proxies >= 0")
+        return value
+
+    def no_shared_routes(self, functions: Mapping[str, FunctionConfig]) -> None:
+        seen: list[tuple[str, int, Route]] = []
+        for name, function in functions.items():
+            for index, route in enumerate(function.routes or ()):
+                for other_name, other_index, other in seen:
+                    if other_name != name and route.overlaps(other):
+                        line = self.lines.get(("functions", other_name, "routes", other_index), 0)
+                        self.fail(
+                            ("functions", name, "routes", index),
+                            f"{route.text!r} is also owned by function {other_name!r} "
+                            f"(line {line})",
+                            "each route pattern owned by one function",
+                            "remove it from one of them (a more specific pattern may stay: "
+                            "the most specific wins)",
+                        )
+                seen.append((name, index, route))
+
+
+# -- Handlers built from it ------------------------------------------------------------------
+
+
+def apply(handler: Handler, function: FunctionConfig | None) -> None:
+    """Give the handler the function's routes, trigger routes and allowed commands."""
+    if function is None:
+        return
+    router = handler.trigger_router()
+    router.function = function.name
+    for route in function.triggers:
+        router.add(route)
+    router.allow(*function.commands)
+    reserved = frozenset(_reserved_key(t.path) for t in function.triggers if t.path is not None)
+    if function.routes is not None or reserved:
+        handler.routes = RouteTable(function.name, function.routes, reserved)
+
+
+def add_to_path(directory: Path) -> None:
+    """Names in faas.yml are imported relative to its directory."""
+    text = str(directory.resolve())
+    if text not in sys.path:
+        sys.path.insert(0, text)
+
+
+def configured_handler(environ: Mapping[str, str] | None = None) -> Handler:
+    """``faas_bridge.handler``'s Handler: from faas.yml when there is one, else the environment."""
+    from .apps import configured_app, load_app
+    from .dispatch import Handler
+    from .options import Options
+
+    env = os.environ if environ is None else environ
+    config = load(env)
+    if config is None:
+        began = time.perf_counter()
+        app = configured_app(env)
+        seconds = time.perf_counter() - began
+        return Handler(app, Options.from_environ(env), import_seconds=seconds)
+    function = config.running_function(env)
+    add_to_path(config.path.parent)
+    spec = config.app_for(function, env)
+    began = time.perf_counter()
+    app = load_app(spec) if spec else configured_app(env)
+    seconds = time.perf_counter() - began
+    handler = Handler(app, config.options_for(function, env), import_seconds=seconds)
+    apply(handler, function)
+    return handler
+
+
+class FunctionSet:
+    """Every function of a faas.yml in one process: what ``faas-bridge serve`` emulates."""
+
+    def __init__(self, config: Config, handlers: Mapping[str, Handler]) -> None:
+        self.config = config
+        self.handlers = dict(handlers)
+
+    def __repr__(self) -> str:
+        return f"<FunctionSet {', '.join(self.handlers)}>"
+
+    def pick(self, method: str, path: str) -> tuple[str, Handler] | None:
+        """(name, handler) of the function owning the route most specifically, or None."""
+        best: tuple[tuple[int, int, int], str, Handler] | None = None
+        for name, handler in self.handlers.items():
+            table = handler.routes
+            score = (-1, 0, 0) if table is None else table.best(method, path)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, name, handler)
+        return None if best is None else (best[1], best[2])
+
+    def shutdown(self) -> None:
+        for handler in reversed(list(self.handlers.values())):
+            handler.shutdown()
+
+
+def function_set(
+    config: Config,
+    apps: Callable[[str | None], tuple[Any, float]],
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> FunctionSet:
+    """A Handler per function, each app from ``apps(spec)`` (which may cache)."""
+    from .dispatch import Handler
+
+    handlers: dict[str, Handler] = {}
+    for name, function in config.functions.items():
+        app, seconds = apps(config.app_for(function, environ))
+        handler = Handler(
+            app, config.options_for(function, environ, **overrides), import_seconds=seconds
+        )
+        apply(handler, function)
+        handlers[name] = handler
+    return FunctionSet(config, handlers)
+
+
+__all__ = [
+    "CONFIG_VARIABLE",
+    "FUNCTION_VARIABLE",
+    "Config",
+    "ConfigFileError",
+    "FunctionConfig",
+    "FunctionSet",
+    "Route",
+    "RouteTable",
+    "configured_handler",
+    "find_config",
+    "load",
+    "load_config",
+]

@@ -1,0 +1,357 @@
+"""Azure Functions HTTP trigger (Python worker, v2 programming model).
+
+There is no JSON event: the Python worker hands the function an
+``azure.functions.HttpRequest`` (and, when asked for, an
+``azure.functions.Context``), and expects an ``azure.functions.HttpResponse``
+back. Recognised without importing ``azure.functions``: an object, not a
+mapping, with ``method`` and ``url`` strings, a callable ``get_body`` and
+``route_params`` (a werkzeug/Flask request has ``get_data``, no ``get_body``).
+``azure.functions`` is imported only to build the reply.
+
+What the Functions host sends (azure-functions-host, ``ToRpcHttp``):
+
+- ``url`` is ``scheme://Host`` + ASP.NET Core's escaped request path + the raw
+  query string, so the path arrives percent-encoded and the query as sent.
+  ``params`` (one value per key, empty values dropped) is not used.
+- ``headers`` hold one string per name, lower-cased; the host joins a
+  repeated header's values with ``,``. They are passed on as one header each.
+- Every route starts with the host's route prefix (``host.json``
+  ``extensions.http.routePrefix``, ``api`` by default). It is moved into the
+  root path (``SCRIPT_NAME``), so the app routes ``/items`` and generates
+  ``/api/items``. The prefix is the ``FAAS_BRIDGE_AZURE_ROUTE_PREFIX``
+  setting when set (``""`` for none); else, under a catch-all route
+  ``{*route}`` (what :func:`function_app` registers), whatever precedes the
+  ``route`` value in the URL path, which is exact whatever ``host.json`` says;
+  else the default ``api`` when the path starts with it.
+- The client is the ``client-ip`` header, which App Service's front end sets
+  and overwrites when a client sends one (Azure/app-service-linux-docs,
+  "Headers on Azure App Service"); without it, the last ``X-Forwarded-For``
+  entry (the one the front end appended). The front end (IIS ARR) writes
+  ``ip:port`` there; a port, when present, becomes the client port.
+- The context carries no deadline: nothing is cancelled before the host's
+  timeout (and the front end answers 502 after 230 s whatever the timeout).
+  The request id is ``context.invocation_id``.
+
+The reply: the worker keeps one value per header name, so a repeated header
+is sent comma-joined (RFC 9110 allows it for every field but Set-Cookie). Each
+Set-Cookie is added separately: the worker turns every one into a cookie of
+its own (through ``http.cookies.SimpleCookie``), so all of them reach the
+client. SimpleCookie drops a cookie it cannot parse (a non-ASCII value, the
+``Partitioned`` attribute) and keeps only Domain, Path, Expires, Max-Age,
+Secure, HttpOnly and SameSite; such a loss is logged once. The worker adds
+``Content-Type: text/plain; charset=utf-8`` to a reply that has none.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from ..errors import MalformedEvent
+from ..http import Request, Response
+from .base import (
+    HttpCall,
+    Platform,
+    apply_base_path,
+    clean_query,
+    clean_raw_path,
+    group_headers,
+    header_pairs,
+    split_host,
+    split_prefix,
+)
+
+logger = logging.getLogger("faas_bridge")
+
+#: Environment variable naming the host's route prefix (host.json routePrefix).
+ROUTE_PREFIX_VARIABLE = "FAAS_BRIDGE_AZURE_ROUTE_PREFIX"
+#: The host's route prefix when host.json does not set one.
+DEFAULT_ROUTE_PREFIX = "api"
+#: The route parameter of the catch-all route ``{*route}``.
+CATCH_ALL = "route"
+
+
+class AzureFunctions(Platform):
+    name = "azure"
+
+    __slots__ = ("_warned", "route_prefix")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._warned = False
+        setting = os.environ.get(ROUTE_PREFIX_VARIABLE)
+        #: The configured route prefix without slashes, or None to detect it.
+        self.route_prefix = None if setting is None else setting.strip().strip("/")
+
+    def matches(self, event: Any) -> bool:
+        return (
+            not isinstance(event, Mapping)
+            and isinstance(getattr(event, "url", None), str)
+            and isinstance(getattr(event, "method", None), str)
+            and callable(getattr(event, "get_body", None))
+            and hasattr(event, "route_params")
+        )
+
+    def decode(self, event: Any, context: Any) -> Request:
+        method = event.method
+        if not method:
+            raise MalformedEvent("expected a non-empty string, got ''", "method")
+        try:
+            url = urlsplit(event.url)
+        except ValueError as exc:
+            raise MalformedEvent(f"not a URL ({exc})", "url") from None
+        if not url.scheme or not url.netloc:
+            raise MalformedEvent(f"expected an absolute URL, got {event.url!r}", "url")
+        body = event.get_body()
+        if body is None:
+            body = b""
+        if not isinstance(body, (bytes, bytearray)):
+            raise MalformedEvent(f"expected bytes, got {type(body).__name__}", "get_body()")
+        headers = header_pairs(event.headers, "headers")
+        root, raw_path = self._split_root(clean_raw_path(url.path or "/"), event.route_params)
+        scheme, server = _server(headers, url.scheme.lower(), url.netloc)
+        return Request(
+            method=method.upper(),
+            raw_path=raw_path,
+            root_path=root,
+            query_string=clean_query(url.query),
+            headers=headers,
+            body=bytes(body),
+            scheme=scheme,
+            server=server,
+            client=_client(headers),
+            event=event,
+            context=context,
+            platform=self.name,
+        )
+
+    def _split_root(self, raw_path: bytes, route_params: Any) -> tuple[str, bytes]:
+        """(root path, path below it): the route prefix, then any base path."""
+        prefix: str | None = self.route_prefix
+        found = None
+        if prefix is None:
+            found = _prefix_from_route(raw_path, route_params)
+            if found is None:
+                prefix = DEFAULT_ROUTE_PREFIX
+        if found is None:
+            found = ("", raw_path)
+            if prefix:
+                rest = split_prefix(raw_path, "/" + prefix)
+                if rest is not None:
+                    found = ("/" + prefix, rest)
+        root, rest = found
+        if not self.options.base_path:
+            return root, rest
+        base_root, rest = apply_base_path(rest, self.options)
+        return root + base_root, rest
+
+    def encode(self, response: Response, event: Any, context: Any) -> Any:
+        import azure.functions as func
+
+        reply = func.HttpResponse(body=response.body, status_code=response.status)
+        for name, values in group_headers(response.headers).items():
+            if name.lower() == "set-cookie":
+                for value in values:
+                    self._check_cookie(value)
+                    reply.headers.add(name, value)
+            else:
+                reply.headers.add(name, ", ".join(values))
+        return reply
+
+    def _check_cookie(self, value: str) -> None:
+        """Log (once) a Set-Cookie the worker's SimpleCookie step will drop."""
+        if self._warned:
+            return
+        try:
+            parsed = len(SimpleCookie(value))
+        except CookieError:
+            parsed = 0
+        if not parsed:
+            self._warned = True
+            logger.warning(
+                "faas_bridge: the Azure Functions Python worker drops a Set-Cookie it cannot "
+                "parse with http.cookies.SimpleCookie (non-ASCII value, Partitioned...): %r. "
+                "(Logged once.)",
+                value,
+            )
+
+    def request_id(self, event: Any, context: Any) -> str | None:
+        value = getattr(context, "invocation_id", None)
+        return str(value) if value else None
+
+
+def _prefix_from_route(raw_path: bytes, route_params: Any) -> tuple[str, bytes] | None:
+    """(prefix, rest) from a catch-all ``{*route}`` value, None when there is none.
+
+    The rest is the last segments of the percent-encoded path, as many as the
+    route value has; the check that they decode to that value guards against
+    any other route template.
+    """
+    if not isinstance(route_params, Mapping):
+        return None
+    route = route_params.get(CATCH_ALL)
+    if not isinstance(route, str):
+        return None
+    if not route:
+        head = raw_path.rstrip(b"/")
+        return unquote(head.decode("ascii")), b"/"
+    segments = raw_path.split(b"/")
+    count = route.count("/") + 1
+    if count >= len(segments):
+        return None
+    tail = b"/".join(segments[-count:])
+    if unquote(tail.decode("ascii")) != unquote(route):
+        return None
+    head = b"/".join(segments[:-count])
+    return unquote(head.decode("ascii")), b"/" + tail
+
+
+def _server(
+    headers: list[tuple[bytes, bytes]], url_scheme: str, netloc: str
+) -> tuple[str, tuple[str, int]]:
+    """(scheme, server): X-Forwarded-Proto/-Port when the front end set them, else the URL."""
+    host = netloc
+    scheme = url_scheme if url_scheme in ("http", "https") else "https"
+    port_text = None
+    for name, value in headers:
+        if name == b"host" and value.strip():
+            host = value.decode("latin-1").strip()
+        elif name == b"x-forwarded-proto":
+            proto = value.decode("latin-1").split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                scheme = proto
+        elif name == b"x-forwarded-port":
+            port_text = value.decode("latin-1").split(",")[-1].strip()
+    server_name, port = split_host(host)
+    if port_text and port_text.isdigit():
+        port = int(port_text)
+    return scheme, (server_name, port or (443 if scheme == "https" else 80))
+
+
+def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+    """The client from ``client-ip``, else from the last X-Forwarded-For entry."""
+    forwarded = None
+    for name, value in headers:
+        if name == b"client-ip" and value.strip():
+            return _address(value.decode("latin-1").strip())
+        if name == b"x-forwarded-for":
+            forwarded = value
+    if not forwarded:
+        return None
+    return _address(forwarded.decode("latin-1").rsplit(",", 1)[-1].strip())
+
+
+def _address(text: str) -> tuple[str, int] | None:
+    """``("203.0.113.9", 50123)`` from ``203.0.113.9:50123``; IPv6 with or without a port."""
+    if not text:
+        return None
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        return host, int(port) if port.isdigit() else 0
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        return host, int(port) if port.isdigit() else 0
+    return text, 0
+
+
+def function_app(
+    app: Any = None,
+    *,
+    auth_level: str = "FUNCTION",
+    function_name: str = "http_app_func",
+    **wrap_options: Any,
+) -> Any:
+    """An ``azure.functions.FunctionApp`` that serves every path and method with ``app``.
+
+    >>> app = function_app(wsgi_or_asgi_app, auth_level="ANONYMOUS")   # function_app.py
+
+    One function, ``function_name``, on the catch-all route ``{*route}`` for
+    every HTTP method, like Azure's own ``WsgiFunctionApp`` and
+    ``AsgiFunctionApp``, but through faas_bridge: nothing the app writes to
+    ``wsgi.errors`` (the process's stderr) fails the invocation, a 5xx reply
+    is a reply, ASGI lifespan runs once at startup, and URLs the app builds
+    include the route prefix. ``app`` may be a WSGI or ASGI app (wrapped with
+    ``wrap_options``), a handler from :func:`faas_bridge.wrap`, or None for
+    ``faas_bridge.handler`` (the app named in ``FAAS_BRIDGE_APP``).
+    ``auth_level`` is ``"ANONYMOUS"``, ``"FUNCTION"`` (Azure's default: a
+    function key is required) or ``"ADMIN"``.
+    """
+    import azure.functions as func
+
+    from .. import ConfiguredHandler, handler
+    from ..dispatch import Handler, wrap
+
+    target: Any
+    if app is None or isinstance(app, (Handler, ConfiguredHandler)):
+        if wrap_options:
+            raise TypeError("wrap options apply to an app, not to a handler already built")
+        target = handler if app is None else app
+    else:
+        target = wrap(app, **wrap_options)
+
+    def http_app_func(req: Any, context: Any) -> Any:
+        return target(req, context)
+
+    # The worker binds parameters by name and checks their annotations.
+    http_app_func.__annotations__ = {
+        "req": func.HttpRequest,
+        "context": func.Context,
+        "return": func.HttpResponse,
+    }
+    function_app = func.FunctionApp(http_auth_level=auth_level)
+    route = function_app.route(
+        route="{*route}", methods=[m.value for m in func.HttpMethod], auth_level=auth_level
+    )
+    function_app.function_name(name=function_name)(route(http_app_func))
+    return function_app
+
+
+def build_event(
+    call: HttpCall,
+    *,
+    host: str = "faas-bridge.azurewebsites.net",
+    route_prefix: str = DEFAULT_ROUTE_PREFIX,
+) -> Any:
+    """The ``azure.functions.HttpRequest`` the Python worker builds for ``call``.
+
+    The function is assumed on the catch-all route ``{*route}``, as
+    :func:`function_app` registers it. Repeated headers are joined with ``,``
+    and ``client-ip`` / ``X-Forwarded-For`` carry the client as ``ip:port``,
+    as App Service's front end sends them.
+    """
+    import azure.functions as func
+
+    prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
+    address = f"{call.client_ip}:50123"
+    headers: dict[str, str] = {"host": host}
+    for name, value in call.headers:
+        key = name.lower()
+        if key not in ("host", "client-ip"):
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
+    headers["client-ip"] = address
+    forwarded = headers.get("x-forwarded-for")
+    headers["x-forwarded-for"] = f"{forwarded},{address}" if forwarded else address
+    # Kestrel decodes the path but %2F; ASP.NET re-escapes it, keeping %XX sequences.
+    pieces = re.split("%2[fF]", call.path)
+    path = "%2F".join(quote(unquote(piece), safe="/%!$&'()*+,;=:@-._~") for piece in pieces)
+    route = "%2F".join(unquote(piece) for piece in pieces)
+    query = f"?{call.query}" if call.query else ""
+    params: dict[str, str] = {}
+    for part in call.query.split("&") if call.query else ():
+        key, _, value = part.partition("=")
+        if value:
+            params[unquote(key)] = unquote(value.replace("+", " "))
+    return func.HttpRequest(
+        method=call.method,
+        url=f"https://{host}{prefix}{path}{query}",
+        headers=headers,
+        params=params,
+        route_params={CATCH_ALL: route[1:]},
+        body=call.body,
+    )

@@ -1,0 +1,240 @@
+"""``faas-bridge serve`` with a faas.yml: the functions of a split monolith, and a legacy server.
+
+A two-function faas.yml is served with ``--legacy`` pointing at an old server
+running on 127.0.0.1 (in this process): every request must reach the function
+that owns its route (the log names it), and every request no function owns
+must reach the old server, answered as the old server answers it directly.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import faasyml_apps as apps
+from cli_servers import REPO, Gateway, command_env, start_all, stop_all
+
+FAAS_YML = """\
+app: faasyml_apps:web_app
+functions:
+  web:
+    routes: [/, /web/*, "GET /shared/{id}"]
+    triggers:
+      - type: aws.events.scheduled
+        route: POST /web/jobs/nightly
+  api:
+    app: faasyml_apps:api_app
+    routes: ["/api/*", "POST /shared/{id}"]
+"""
+
+
+class Legacy(BaseHTTPRequestHandler):
+    """The old monolith: answers every request with what it received, as JSON."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8") if length else ""
+        seen = {
+            "app": "legacy",
+            "method": self.command,
+            "target": self.path,
+            "body": body,
+            "host": self.headers.get("Host"),
+            "forwarded_host": self.headers.get("X-Forwarded-Host"),
+            "forwarded_for": self.headers.get("X-Forwarded-For"),
+            "cookie": self.headers.get("Cookie"),
+        }
+        data = json.dumps(seen).encode()
+        status = 404 if self.path.startswith("/missing") else 200
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Set-Cookie", "legacy=1; Path=/")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def legacy() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Legacy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def gateway(legacy: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    project = tmp_path_factory.mktemp("split")
+    (project / "faas.yml").write_text(FAAS_YML)
+    served = Gateway("split", ["--legacy", legacy], cwd=project, env=command_env())
+    start_all([served], [], project)
+    yield served
+    stop_all([served])
+
+
+def request(
+    base: str, method: str, target: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request(method, target, body=body or None, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def direct(app: Any, method: str, target: str, body: bytes = b"") -> dict[str, Any]:
+    """What the app answers when called directly (werkzeug's test client), as JSON."""
+    apps.DELIVERED.clear()
+    response = app.test_client().open(target, method=method, data=body)
+    return dict(json.loads(response.get_data()))
+
+
+def same_view(seen: dict[str, Any]) -> dict[str, Any]:
+    return {k: seen[k] for k in ("app", "method", "path", "json", "trigger")}
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "owner"),
+    [
+        ("GET", "/", "web"),
+        ("GET", "/web/page", "web"),
+        ("POST", "/web/form", "web"),
+        ("GET", "/api/notes", "api"),
+        ("PUT", "/api/notes/7", "api"),
+        ("GET", "/shared/3", "web"),  # one path, two functions: by method
+        ("POST", "/shared/3", "api"),
+    ],
+)
+def test_each_request_reaches_the_function_owning_it(
+    gateway: Gateway, method: str, target: str, owner: str
+) -> None:
+    body = b'{"n": 1}' if method in ("POST", "PUT") else b""
+    headers = {"Content-Type": "application/json"} if body else {}
+    status, _, data = request(gateway.base, method, target, body, headers)
+    assert status == 200
+    app = apps.web_app if owner == "web" else apps.api_app
+    assert same_view(json.loads(data)) == same_view(direct(app, method, target, body))
+    line = rf"{method} {re.escape(target)} -> 200 \([\d.]+ ms, (cold|warm), aws-apigw-v2, "
+    assert re.search(line + rf"function {owner}\)", gateway.stdout())
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "body"),
+    [
+        ("GET", "/old/page?x=1&x=2", b""),
+        ("POST", "/old/form", b"a=1&b=%20"),
+        ("GET", "/missing/page", b""),  # the old server's 404 passes through
+        ("GET", "/apiary", b""),  # /api/* ends at a segment boundary
+        ("DELETE", "/shared/3", b""),  # web has GET, api POST: nobody DELETE
+    ],
+)
+def test_requests_no_function_owns_reach_the_legacy_server(
+    gateway: Gateway, legacy: str, method: str, target: str, body: bytes
+) -> None:
+    headers = {"Cookie": "session=abc"}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    via_status, via_headers, via_data = request(gateway.base, method, target, body, headers)
+    status, direct_headers, data = request(legacy, method, target, body, headers)
+    assert via_status == status
+    assert via_headers["set-cookie"] == direct_headers["set-cookie"] == "legacy=1; Path=/"
+    through, straight = json.loads(via_data), json.loads(data)
+    for key in ("app", "method", "target", "body", "cookie"):
+        assert through[key] == straight[key], key
+    assert through["host"] == legacy.removeprefix("http://")  # as a reverse proxy sends it
+    assert through["forwarded_host"] == gateway.base.removeprefix("http://")
+    assert through["forwarded_for"] == "127.0.0.1"
+    line = rf"{method} {re.escape(target)} -> {status} \([\d.]+ ms, legacy server {legacy}\)"
+    assert re.search(line, gateway.stdout())
+
+
+def test_a_trigger_route_is_not_served_over_http(gateway: Gateway) -> None:
+    status, _, data = request(gateway.base, "POST", "/web/jobs/nightly", b"{}")
+    assert status == 404
+    assert data == b"Not Found: web does not serve POST /web/jobs/nightly"
+
+
+def test_the_banner_lists_the_functions(gateway: Gateway, legacy: str) -> None:
+    banner = gateway.stderr()
+    assert (
+        "  function   web: faasyml_apps:web_app (Flask, WSGI): /, /web/*, GET /shared/{id}; "
+        "triggers aws.events.scheduled"
+    ) in banner
+    assert "  function   api: faasyml_apps:api_app (Flask, WSGI): /api/*, POST /shared/{id}" in (
+        banner
+    )
+    assert f"  legacy     {legacy} answers the requests no function serves" in banner
+
+
+def test_without_legacy_an_unowned_route_is_a_404(tmp_path: Path) -> None:
+    (tmp_path / "faas.yml").write_text(FAAS_YML)
+    served = Gateway("nolegacy", [], cwd=tmp_path, env=command_env())
+    start_all([served], [], tmp_path)
+    try:
+        status, _, _ = request(served.base, "GET", "/old/page")
+        assert status == 404
+        status, _, _ = request(served.base, "GET", "/api/x")
+        assert status == 200
+    finally:
+        stop_all([served])
+    assert re.search(
+        r"GET /old/page -> 404 \([\d.]+ ms, not invoked, aws-apigw-v2\): no function of "
+        r"faas.yml serves GET /old/page",
+        served.stdout(),
+    )
+
+
+def test_a_legacy_server_that_is_down_is_a_502(tmp_path: Path) -> None:
+    (tmp_path / "faas.yml").write_text(FAAS_YML)
+    served = Gateway("down", ["--legacy", "http://127.0.0.1:9"], cwd=tmp_path, env=command_env())
+    start_all([served], [], tmp_path)
+    try:
+        status, _, _ = request(served.base, "GET", "/old/page")
+    finally:
+        stop_all([served])
+    assert status == 502
+    assert "the legacy server http://127.0.0.1:9 did not answer" in served.stdout()
+
+
+def test_the_django_example_splits_as_its_readme_says(legacy: str, tmp_path: Path) -> None:
+    env = command_env(DJANGO_SQLITE_PATH=str(tmp_path / "notes.sqlite3"))
+    served = Gateway("django", ["--legacy", legacy], cwd=REPO / "examples" / "django_app", env=env)
+    start_all([served], [], tmp_path)
+    try:
+        api = request(served.base, "GET", "/api/notes/")
+        page = request(served.base, "GET", "/notes/")
+        old = request(served.base, "GET", "/reports/2023/")
+        job = request(served.base, "POST", "/internal/jobs/nightly/", b"{}")
+    finally:
+        stop_all([served])
+    assert (api[0], json.loads(api[2])) == (200, {"notes": [], "count": 0})
+    assert page[0] == 200 and b"<html" in page[2].lower()
+    assert json.loads(old[2])["app"] == "legacy"
+    # No function serves the nightly job's route over HTTP: like any unowned URL it
+    # goes to the old server, never to the job's view.
+    assert json.loads(job[2])["app"] == "legacy"
+    log = served.stdout()
+    assert re.search(r"GET /api/notes/ -> 200 \(.*function api\)", log)
+    assert re.search(r"GET /notes/ -> 200 \(.*function web\)", log)
+    assert re.search(r"GET /reports/2023/ -> 200 \(.*legacy server", log)

@@ -1,0 +1,447 @@
+"""Hostile headers, oversized bodies, failing apps: each gets its defined reply.
+
+Every test runs through every adapter (each variant its module's
+``build_event`` offers), and reads the reply as the vendor's client would
+receive it (``vendor_replies.http_response``): the guarantees hold for all of
+them because the handler enforces them once, centrally.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from faas_bridge import FaasBridgeError, MalformedEvent, wrap
+from faas_bridge.errors import (
+    AppFailure,
+    ConfigurationError,
+    ReplyRejected,
+    ReplyTooLarge,
+    RequestTooLarge,
+    UnrecognisedEvent,
+)
+from faas_bridge.http import HOP_BY_HOP, Response, check_reply
+from faas_bridge.options import Options
+from faas_bridge.platforms import NAMES, load_platforms
+from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2
+from faas_bridge.platforms.aws_edge import ResponseTriggerEvent, TruncatedBody
+from faas_bridge.platforms.base import HttpCall
+from fuzz_events import BUILDERS, call_context, materialize
+from vendor_replies import header_values, http_response
+
+PLATFORMS = {p.name: p for p in load_platforms(Options())}
+VARIANTS = [
+    pytest.param(name, build, id=f"{name}-{variant}" if variant else name)
+    for name in NAMES
+    for variant, build in BUILDERS.get(name, [])
+]
+Build = Callable[[HttpCall], Any]
+Reply = tuple[int, list[tuple[str, str]], bytes]
+
+
+def invoke(
+    app: Any, vendor: str, build: Build, call: HttpCall | None = None, **options: Any
+) -> Reply:
+    """One request through the vendor's event, the handler, and back as the client sees it."""
+    handler = wrap(app, **options)
+    try:
+        event, context = call_context(materialize(build(call or HttpCall())), vendor)
+        reply = handler(copy.copy(event), context)
+        return http_response(vendor, reply, event, context)
+    finally:
+        handler.shutdown()
+
+
+def fixed(status: str, headers: list[Any], body: bytes = b"ok") -> Any:
+    """A WSGI app that always answers the same thing (whatever the types)."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ["wsgi.input"].read()
+        start_response(status, headers)
+        return [body]
+
+    return app
+
+
+class ErrorLines:
+    """The faas_bridge log lines at ERROR and above so far."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self.caplog = caplog
+
+    def lines(self) -> list[str]:
+        return [r.getMessage() for r in self.caplog.records if r.levelno >= logging.ERROR]
+
+    def __len__(self) -> int:
+        return len(self.lines())
+
+    def __getitem__(self, index: int) -> str:
+        return self.lines()[index]
+
+
+@pytest.fixture
+def errors(caplog: pytest.LogCaptureFixture) -> Iterator[ErrorLines]:
+    with caplog.at_level(logging.WARNING, logger="faas_bridge"):
+        yield ErrorLines(caplog)
+
+
+# -- The exception hierarchy --------------------------------------------------------
+
+
+def test_every_error_is_a_faas_bridge_error_with_its_status() -> None:
+    assert issubclass(RequestTooLarge, MalformedEvent)
+    assert issubclass(TruncatedBody, RequestTooLarge)
+    assert issubclass(ReplyTooLarge, ReplyRejected) and issubclass(ReplyRejected, AppFailure)
+    for cls in (
+        ConfigurationError,
+        UnrecognisedEvent,
+        MalformedEvent,
+        AppFailure,
+        ResponseTriggerEvent,
+    ):
+        assert issubclass(cls, FaasBridgeError)
+    statuses = [(c, c.status) for c in (MalformedEvent, RequestTooLarge, AppFailure, ReplyRejected)]
+    assert statuses == [
+        (MalformedEvent, 400),
+        (RequestTooLarge, 413),
+        (AppFailure, 500),
+        (ReplyRejected, 502),
+    ]
+    assert ReplyTooLarge.status == TruncatedBody.status - 413 + 502 == 502
+
+
+def test_messages_are_short_and_always_encodable() -> None:
+    exc = MalformedEvent("x" * 5000, "headers." + "\ud800" * 3000)
+    text = str(exc)
+    assert len(text) < 1000
+    text.encode("utf-8")  # the lone surrogates are escaped
+    assert "\\ud800" in text
+    unrecognised = str(UnrecognisedEvent({f"k{i}": 1 for i in range(10_000)}, ["a"]))
+    assert "(9980 more)" in unrecognised and len(unrecognised) < 1000
+    assert UnrecognisedEvent({}, iter(["a", "b"])).tried == ("a", "b")
+
+
+# -- Header safety in replies: checked once, for every adapter ---------------------
+
+BAD_REPLY_HEADERS = [
+    pytest.param(("X-Evil", "a\r\nSet-Cookie: pwned=1"), id="CRLF in value"),
+    pytest.param(("X-Evil", "a\nSet-Cookie: pwned=1"), id="LF in value"),
+    pytest.param(("X-Evil", "a\rSet-Cookie: pwned=1"), id="CR in value"),
+    pytest.param(("X-Evil", "pwned\x00"), id="NUL in value"),
+    pytest.param(("X-Evil\r\nSet-Cookie", "pwned=1"), id="CRLF in name"),
+    pytest.param(("Set-Cookie: pwned", "1"), id="colon in name"),
+    pytest.param(("X Evil", "pwned"), id="space in name"),
+    pytest.param(("", "pwned"), id="empty name"),
+    pytest.param(("X-Evil", 12), id="int value"),
+    pytest.param((b"X-Evil", "pwned"), id="bytes name"),
+    pytest.param(("X-Evil", "pwned \u20ac"), id="beyond latin-1"),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_REPLY_HEADERS)
+@pytest.mark.parametrize(("vendor", "build"), VARIANTS)
+def test_a_reply_header_that_is_not_http_is_a_500(
+    vendor: str, build: Build, bad: tuple[Any, Any], errors: ErrorLines
+) -> None:
+    app = fixed("200 OK", [("Content-Type", "text/plain"), bad], b"the app's reply")
+    status, headers, body = invoke(app, vendor, build)
+    assert status == 500
+    assert b"the app's reply" not in body and b"pwned" not in body
+    for name, value in headers:
+        assert "pwned" not in name + value and "evil" not in name.lower()
+    assert len(errors) == 1 and "header" in errors[0]
+    if "pwned" in str(bad[1]):
+        assert "pwned" not in errors[0]  # the value, which may be a secret, is not logged
+
+
+@pytest.mark.parametrize(("vendor", "build"), VARIANTS)
+def test_hop_by_hop_headers_are_dropped(vendor: str, build: Build) -> None:
+    hop = [
+        ("Connection", "close"),
+        ("Keep-Alive", "timeout=5"),
+        ("Proxy-Connection", "keep-alive"),
+        ("Transfer-Encoding", "chunked"),
+        ("TE", "trailers"),
+        ("Trailer", "Expires"),
+        ("Upgrade", "h2c"),
+    ]
+    app = fixed("200 OK", [("Content-Type", "text/plain"), *hop, ("X-Kept", "yes")])
+    status, headers, body = invoke(app, vendor, build)
+    assert (status, body) == (200, b"ok")
+    assert header_values(headers, "x-kept") == ["yes"]
+    assert not [name for name, _ in headers if name.lower() in HOP_BY_HOP]
+
+
+@pytest.mark.parametrize(
+    "lengths", [["2", "2"], ["2", "3"], ["two"]], ids=["twice", "conflicting", "not digits"]
+)
+@pytest.mark.parametrize(("vendor", "build"), VARIANTS)
+def test_a_bad_content_length_is_a_500(
+    vendor: str, build: Build, lengths: list[str], errors: ErrorLines
+) -> None:
+    app = fixed("200 OK", [("Content-Length", n) for n in lengths])
+    status, _, body = invoke(app, vendor, build)
+    assert status == 500 and b"ok" not in body
+    assert len(errors) == 1 and "Content-Length" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("status_line", "expected"),
+    [("600 Beyond", 502), ("199 Early", 502), ("099 Tiny", 502), ("abc OK", 500)],
+)
+def test_a_status_no_vendor_delivers(status_line: str, expected: int) -> None:
+    for vendor, build in [("aws-apigw-v2", BUILDERS["aws-apigw-v2"][0][1])]:
+        status, _, body = invoke(fixed(status_line, []), vendor, build)
+        assert status == expected
+        if expected == 502:
+            assert f"status {int(status_line[:3])}".encode() in body
+
+
+def test_check_reply_refuses_what_no_bridge_should_pass() -> None:
+    with pytest.raises(AppFailure, match="integer"):
+        check_reply(Response("200", []))  # type: ignore[arg-type]
+    with pytest.raises(AppFailure, match="integer"):
+        check_reply(Response(True, []))
+    with pytest.raises(AppFailure, match="pairs of strings"):
+        check_reply(Response(200, [("a", "b", "c")]))  # type: ignore[list-item]
+    response = Response(200, [("Connection", "close"), ("X", "1"), ("Content-Length", "1")])
+    assert check_reply(response) == len("Connection\nX\nContent-Length") + len("close11")
+    assert response.headers == [("X", "1"), ("Content-Length", "1")]
+
+
+def test_asgi_header_bytes_with_crlf_are_a_500() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"x-evil", b"1\r\nSet-Cookie: pwned=1")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    status, headers, _ = invoke(app, "aws-alb", BUILDERS["aws-alb"][0][1], lifespan="off")
+    assert status == 500 and not header_values(headers, "set-cookie")
+
+
+# -- Request headers and methods that no HTTP client can send ---------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (("X-Evil", "a\r\nb"), b"X-Evil"),
+        (("X-Evil", "a\x00b"), b"X-Evil"),
+    ],
+    ids=["CRLF", "NUL"],
+)
+@pytest.mark.parametrize(("vendor", "build"), VARIANTS)
+def test_request_header_values_with_crlf_or_nul_are_a_400(
+    vendor: str, build: Build, header: tuple[str, str], message: bytes
+) -> None:
+    from echo_apps import wsgi_app
+
+    try:
+        call = HttpCall("GET", "/", [header])
+        status, _, body = invoke(wsgi_app, vendor, build, call)
+    except ValueError as exc:  # werkzeug's EnvironBuilder refuses to build it (gcp)
+        pytest.skip(f"the builder cannot express it: {exc}")
+    assert status == 400
+    assert message.lower() in body.lower() and b"NUL, CR or LF" in body
+
+
+def test_a_method_that_is_not_a_token_is_a_400() -> None:
+    from echo_apps import wsgi_app
+
+    build = BUILDERS["aws-apigw-v2"][0][1]
+    status, _, body = invoke(wsgi_app, "aws-apigw-v2", build, HttpCall("GET /x HTTP/1.1"))
+    assert status == 400 and b"method: expected an HTTP method" in body
+
+
+# -- Size limits -------------------------------------------------------------------
+
+
+def length_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Answers the body's length only, so a big request makes a small reply."""
+    size = len(environ["wsgi.input"].read())
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(size).encode()]
+
+
+LIMITED = [
+    pytest.param(name, build, id=name)
+    for name in NAMES
+    if PLATFORMS[name].request_limit is not None
+    for build in [BUILDERS[name][0][1]]
+]
+
+
+@pytest.mark.parametrize(("vendor", "build"), LIMITED)
+def test_a_body_over_the_vendors_limit_is_a_413(vendor: str, build: Build) -> None:
+    limit = PLATFORMS[vendor].request_limit
+    assert limit is not None
+    octets = [("Content-Type", "application/octet-stream")]
+    status, _, body = invoke(
+        length_app, vendor, build, HttpCall("POST", "/", octets, b"\x00" * limit)
+    )
+    assert (status, body) == (200, str(limit).encode())
+    over = HttpCall("POST", "/", octets, b"\x00" * (limit + 1))
+    status, _, body = invoke(length_app, vendor, build, over)
+    assert status == 413
+    assert f"at most {limit}".encode() in body
+
+
+REPLY_LIMITED = [
+    pytest.param(name, build, id=name)
+    for name in NAMES
+    if PLATFORMS[name].reply_limit is not None
+    for build in [BUILDERS[name][0][1]]
+]
+
+
+@pytest.mark.parametrize(("vendor", "build"), REPLY_LIMITED)
+def test_a_reply_over_the_vendors_limit_is_a_502(
+    vendor: str, build: Build, errors: ErrorLines
+) -> None:
+    limit = PLATFORMS[vendor].reply_limit
+    assert limit is not None
+    text = [("Content-Type", "text/plain")]
+    fits = b"a" * (limit - 4096)
+    status, _, body = invoke(fixed("200 OK", text, fits), vendor, build)
+    assert (status, body) == (200, fits)
+    # Binary travels as base64: 3/4 of the limit no longer fits.
+    binary = [("Content-Type", "application/octet-stream")]
+    status, _, body = invoke(fixed("200 OK", binary, b"\xff" * (limit * 3 // 4)), vendor, build)
+    assert status == 502
+    assert f"at most {limit}".encode() in body
+    assert len(errors) == 1 and "at most" in errors[0]
+
+
+# -- Apps that fail in every way a WSGI or ASGI app can ----------------------------
+
+
+def raises_mid_stream(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"first half, "
+    raise RuntimeError("the database went away")
+
+
+def never_starts(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    return [b"no start_response"]
+
+
+class RaisesOnClose:
+    """A complete reply whose close() fails (Django's request_finished handlers may)."""
+
+    def __init__(self, environ: dict[str, Any], start_response: Any) -> None:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"complete"
+
+    def close(self) -> None:
+        raise RuntimeError("close failed")
+
+
+def raises_before_start(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    raise ValueError("secret connection string")
+
+
+def writes_then_raises(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    write = start_response("200 OK", [("Content-Type", "text/plain")])
+    write(b"written")
+    raise RuntimeError("after write()")
+
+
+async def asgi_raises_mid_body(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"half", "more_body": True})
+    raise RuntimeError("mid body")
+
+
+async def asgi_never_starts(scope: Any, receive: Any, send: Any) -> None:
+    return None
+
+
+async def asgi_never_finishes_body(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"half", "more_body": True})
+
+
+FAILING_APPS = [
+    raises_mid_stream,
+    never_starts,
+    RaisesOnClose,
+    raises_before_start,
+    writes_then_raises,
+    asgi_raises_mid_body,
+    asgi_never_starts,
+    asgi_never_finishes_body,
+]
+
+
+@pytest.mark.parametrize("app", FAILING_APPS, ids=lambda app: app.__name__)
+@pytest.mark.parametrize(("vendor", "build"), VARIANTS)
+def test_a_failing_app_is_a_500_and_the_next_request_works(
+    vendor: str, build: Build, app: Any, errors: ErrorLines
+) -> None:
+    from echo_apps import wsgi_app
+
+    failing = wrap(app, lifespan="off")
+    healthy = wrap(wsgi_app)
+    try:
+        event, context = call_context(materialize(build(HttpCall())), vendor)
+        reply = failing(copy.copy(event), context)
+        status, _, body = http_response(vendor, reply, event, context)
+        assert status == 500
+        assert body in (b"Internal Server Error", b"")  # kubeless without bottle: no body
+        assert b"secret" not in body and b"Traceback" not in body
+        event, context = call_context(materialize(build(HttpCall())), vendor)
+        reply = healthy(copy.copy(event), context)
+        assert http_response(vendor, reply, event, context)[0] == 200
+    finally:
+        failing.shutdown()
+        healthy.shutdown()
+    assert len(errors) == 1  # logged once, with the request id where the vendor has one
+
+
+def test_an_adapter_that_cannot_encode_the_reply_gives_a_500(
+    monkeypatch: pytest.MonkeyPatch, errors: ErrorLines
+) -> None:
+    from echo_apps import wsgi_app
+
+    handler = wrap(wsgi_app)
+    real = APIGatewayV2.encode
+
+    def fragile(self: APIGatewayV2, response: Response, event: Any, context: Any) -> Any:
+        if response.status == 200:
+            raise KeyError("an adapter bug")
+        return real(self, response, event, context)
+
+    monkeypatch.setattr(APIGatewayV2, "encode", fragile)
+    reply = handler(BUILDERS["aws-apigw-v2"][0][1](HttpCall()), None)
+    assert reply["statusCode"] == 500 and reply["body"] == "Internal Server Error"
+    assert errors and "could not encode" in errors[0]
+
+
+def test_an_adapter_failing_to_decode_is_a_logged_400(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The safety net: an adapter bug is a 400 (never a crash), logged with its traceback."""
+    from echo_apps import wsgi_app
+
+    handler = wrap(wsgi_app)
+
+    def broken(self: APIGatewayV2, event: Any, context: Any) -> Any:
+        raise OverflowError("an adapter bug")
+
+    monkeypatch.setattr(APIGatewayV2, "decode", broken)
+    with caplog.at_level(logging.WARNING, logger="faas_bridge"):
+        reply = handler(BUILDERS["aws-apigw-v2"][0][1](HttpCall()), None)
+    assert reply["statusCode"] == 400
+    assert reply["body"] == "Bad Request: OverflowError: an adapter bug"
+    assert any(r.exc_info for r in caplog.records)
