@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import heapq
 import inspect
 import itertools
 import logging
@@ -317,57 +316,57 @@ class StackWatch:
     """Logs the stack of a request still running shortly before its deadline.
 
     A WSGI app cannot be cancelled, but the user can learn where it hung. One
-    daemon thread serves every watched request; registering costs a heap push.
+    daemon thread serves every watched request. A request that finishes in
+    time leaves nothing behind: ``unwatch`` drops its entry, and the thread is
+    woken only when a new deadline comes before the one it waits for.
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, int, str | None]] = []
-        self._cancelled: set[int] = set()
+        self._watched: dict[int, tuple[float, int, str | None]] = {}
         self._ids = itertools.count()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wake_at = float("inf")
 
     def watch(self, seconds: float, request_id: str | None) -> int:
         """Start watching the calling thread; returns a token for :meth:`unwatch`."""
         token = next(self._ids)
-        entry = (time.monotonic() + seconds, token, threading.get_ident(), request_id)
+        due = time.monotonic() + seconds
         with self._cond:
-            heapq.heappush(self._heap, entry)
+            self._watched[token] = (due, threading.get_ident(), request_id)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="faas_bridge-watchdog", daemon=True
                 )
                 self._thread.start()
-            elif self._heap[0] is entry:
+            elif due < self._wake_at:
                 self._cond.notify()
         return token
 
     def unwatch(self, token: int) -> None:
         with self._cond:
-            self._cancelled.add(token)
+            self._watched.pop(token, None)
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._heap:
-                    self._cond.wait()
-                due, token, thread_id, request_id = self._heap[0]
-                delay = due - time.monotonic()
-                if delay > 0:
-                    self._cond.wait(delay)
+                now = time.monotonic()
+                expired = [t for t, (due, _, _) in self._watched.items() if due <= now]
+                stuck = [self._watched.pop(t) for t in expired]
+                pending = [due for due, _, _ in self._watched.values()]
+                self._wake_at = min(pending) if pending else float("inf")
+                if not stuck:
+                    self._cond.wait(None if not pending else self._wake_at - now)
                     continue
-                heapq.heappop(self._heap)
-                if token in self._cancelled:
-                    self._cancelled.discard(token)
-                    continue
-            frame = sys._current_frames().get(thread_id)
-            stack = "".join(traceback.format_stack(frame)) if frame is not None else "(gone)\n"
-            logger.error(
-                "faas_bridge: request %s is about to reach its deadline and is still "
-                "running; where it is now:\n%s",
-                request_id,
-                stack,
-            )
+            for _, thread_id, request_id in stuck:
+                frame = sys._current_frames().get(thread_id)
+                stack = "".join(traceback.format_stack(frame)) if frame else "(gone)\n"
+                logger.error(
+                    "faas_bridge: request %s is about to reach its deadline and is still "
+                    "running; where it is now:\n%s",
+                    request_id,
+                    stack,
+                )
 
 
 _watch: StackWatch | None = None

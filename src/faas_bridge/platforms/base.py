@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ _ENCODED_PATH_SAFE = _PATH_SAFE + "%"
 # A query string keeps every visible ASCII character as it came.
 _QUERY_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "#")
 _SURROGATE = "not valid Unicode text: it holds a lone surrogate"
+
+
+# Characters JSON must escape in a string.
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
 class Platform:
@@ -83,7 +88,16 @@ class Platform:
         return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
 
     def reply_size(self, reply: Any) -> int:
-        """The reply's size as the vendor counts it: bytes of JSON, by default."""
+        """The reply's size as the vendor counts it: bytes of JSON, by default.
+
+        A body that JSON holds as it is (base64 always is) is counted, not
+        serialised again: the reply is measured without it, then its length
+        added, so a large reply is not copied once more just to be measured.
+        """
+        body = reply.get("body") if isinstance(reply, dict) else None
+        if isinstance(body, str) and body.isascii() and not _JSON_ESCAPED.search(body):
+            rest = dict(reply, body="")
+            return len(json.dumps(rest, ensure_ascii=False).encode("utf-8")) + len(body)
         return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
 
     def __repr__(self) -> str:
