@@ -238,3 +238,14 @@ def test_the_django_example_splits_as_its_readme_says(legacy: str, tmp_path: Pat
     assert re.search(r"GET /api/notes/ -> 200 \(.*function api\)", log)
     assert re.search(r"GET /notes/ -> 200 \(.*function web\)", log)
     assert re.search(r"GET /reports/2023/ -> 200 \(.*legacy server", log)
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:21", "127.0.0.1:8000", "http://h:1/?q=1"])
+def test_legacy_must_be_a_base_url(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from faas_bridge import cli
+
+    assert cli.main(["serve", "--port", "0", "--legacy", url]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"faas-bridge: error: --legacy {url!r} is not a base URL; give one such as "
+        "http://127.0.0.1:8000"
+    )

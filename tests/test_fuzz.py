@@ -46,7 +46,7 @@ from fuzz_events import ODD_EVENTS, StartResponse, call_context, materialize, mu
 T = TypeVar("T")
 
 LONG = os.environ.get("FAAS_BRIDGE_FUZZ", "quick") == "long"
-EXAMPLES = int(os.environ.get("FAAS_BRIDGE_FUZZ_EXAMPLES") or (6000 if LONG else 40))
+EXAMPLES = int(os.environ.get("FAAS_BRIDGE_FUZZ_EXAMPLES") or (6000 if LONG else 60))
 #: The longest one case may take before it counts as a hang (10 MB bodies take ~0.1 s).
 HANG_SECONDS = 20
 

@@ -8,7 +8,9 @@ them because the handler enforces them once, centrally.
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -445,3 +447,90 @@ def test_an_adapter_failing_to_decode_is_a_logged_400(
     assert reply["statusCode"] == 400
     assert reply["body"] == "Bad Request: OverflowError: an adapter bug"
     assert any(r.exc_info for r in caplog.records)
+
+
+# -- What the fuzzer found: each now a 400 that names the key ----------------------
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[Any], Any]:
+    """A mutation: ``value`` at ``path`` of a built event."""
+
+    def apply(event: Any) -> Any:
+        target = event
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return event
+
+    return apply
+
+
+FOUND = [
+    # (vendor, variant index, mutation, the 400 body's start)
+    ("aws-apigw-v2", 0, _set(("headers", "x\ud800"), "1"), b"Bad Request: headers.x?: not a valid"),
+    ("aws-apigw-v2", 0, _set(("headers", "accept"), "a\udcffb"), b"Bad Request: headers.accept: "),
+    ("aws-apigw-v2", 0, _set(("headers", "accept"), {"a": 1}), b"Bad Request: headers.accept: "),
+    ("aws-apigw-v2", 0, _set(("cookies",), 5), b"Bad Request: cookies: expected a list"),
+    ("aws-apigw-v2", 0, _set(("rawPath",), [None]), b"Bad Request: rawPath: expected a string"),
+    ("aws-apigw-v2", 0, _set(("rawQueryString",), "a=\ud800"), b"Bad Request: rawQueryString: "),
+    (
+        "aws-apigw-v2",
+        0,
+        _set(("requestContext", "http"), None),
+        b"Bad Request: requestContext.http.",
+    ),
+    ("aws-alb", 0, _set(("path",), 1.5), b"Bad Request: path: expected a string, got float"),
+    (
+        "aws-alb",
+        0,
+        _set(("queryStringParameters", "q"), "\ud800"),
+        b"Bad Request: queryStringParameters: ",
+    ),
+    ("aws-alb", 0, _set(("isBase64Encoded",), "yes"), b"Bad Request: isBase64Encoded: expected"),
+    ("aws-apigw-v1", 0, _set(("path",), True), b"Bad Request: path: expected a string"),
+    (
+        "aws-edge",
+        0,
+        _set(("Records", 0, "cf", "request", "headers", "x\ud800"), [{"value": "\ud800"}]),
+        b"Bad Request: Records[0].cf.request.headers.x\\ud800: ",
+    ),
+    ("openwhisk", 0, _set(("__ow_body",), "\ud800"), b"Bad Request: __ow_body: "),
+    ("openwhisk", 1, _set(("name",), b"bytes"), b"Bad Request: name: not JSON data"),
+    (
+        "openfaas",
+        0,
+        _set(("openfaas", "CONTENT_TYPE"), "text/\u20ac"),
+        b"Bad Request: CONTENT_TYPE: not a WSGI native string",
+    ),
+    ("kubeless", 0, _set(("kubeless", "QUERY_STRING"), "\ud800"), b"Bad Request: QUERY_STRING: "),
+    ("huawei-fg-apig", 0, _set(("queryStringParameters", "\ud800"), "1"), b"Bad Request: "),
+]
+
+
+@pytest.mark.parametrize(("vendor", "index", "mutation", "start"), FOUND)
+def test_what_the_fuzzer_found_is_a_400_naming_the_key(
+    vendor: str, index: int, mutation: Callable[[Any], Any], start: bytes
+) -> None:
+    from echo_apps import wsgi_app
+
+    build = BUILDERS[vendor][index][1]
+    handler = wrap(wsgi_app)
+    event, context = call_context(
+        materialize(mutation(build(HttpCall("POST", "/?a=1", [], b"x")))), vendor
+    )
+    status, _, body = http_response(vendor, handler(event, context), event, context)
+    assert status == 400
+    assert body.startswith(start), body
+    assert b"Error:" not in body  # not the safety net's "TypeError: ..."
+
+
+def test_a_huge_content_length_in_a_wsgi_environ_reads_the_body() -> None:
+    """Alibaba FC 2.0: int(CONTENT_LENGTH) beyond any size overflowed read()."""
+    from echo_apps import wsgi_app
+
+    spec = BUILDERS["aliyun-fc2"][0][1](HttpCall("POST", "/", [], b"body"))
+    spec["fc2"]["CONTENT_LENGTH"] = str(2**64)
+    event, context = call_context(materialize(spec), "aliyun-fc2")
+    status, _, body = http_response("aliyun-fc2", wrap(wsgi_app)(event, context), event, context)
+    assert status == 200
+    assert base64.b64decode(json.loads(body)["body"]) == b"body"

@@ -512,3 +512,36 @@ def test_django_asgi_serves_100_requests_without_an_error_logged(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[200]"
     assert result.stderr == ""
+
+
+def test_deadlines_of_concurrent_asgi_requests_are_each_their_own() -> None:
+    """One timer serves every deadline: each request is cancelled at its own."""
+
+    async def slow(request: StarletteRequest) -> PlainTextResponse:
+        await asyncio.sleep(float(request.query_params["s"]))
+        return PlainTextResponse("done")
+
+    handler = wrap(Starlette(routes=[Route("/slow", slow)]), deadline_margin=0.1)
+    results: dict[int, tuple[int, float]] = {}
+
+    def worker(n: int) -> None:
+        began = time.monotonic()
+        if n % 2:  # deadline (after the margin) at 0.1 + 0.05 n seconds; the app takes 5 s
+            reply = handler(v2_event("/slow", "s=5"), lambda_context(200 + 50 * n, f"r{n}"))
+        else:  # plenty of time; the app takes 0.2 s
+            reply = handler(v2_event("/slow", "s=0.2"), lambda_context(3000, f"r{n}"))
+        results[n] = (reply["statusCode"], time.monotonic() - began)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    for n, (status, elapsed) in sorted(results.items()):
+        if n % 2:
+            assert status == 504, n
+            assert 0.1 + 0.05 * n - 0.02 < elapsed < 0.1 + 0.05 * n + 0.25, (n, elapsed)
+        else:
+            assert status == 200, n
+    assert len(results) == 10
+    assert reply_body(handler(v2_event("/slow", "s=0"), lambda_context(3000))) == b"done"

@@ -582,3 +582,62 @@ def test_the_django_example_runs_its_nightly_job_and_queue_worker(tmp_path: Path
     assert web[1]["statusCode"] == 404  # the job's route is no HTTP route
     assert web[2]["raised"] == "UnroutedEvent"
     assert "functions.web.triggers" in web[2]["message"]
+
+
+# -- faas-bridge invoke with trigger events ----------------------------------------------------
+
+INVOKE_YML = """\
+app: faasyml_apps:web_app
+functions:
+  worker:
+    routes: []
+    triggers:
+      - type: aws.sqs
+        call: faasyml_apps:picky
+      - type: aws.events.scheduled
+        route: POST /jobs/fail
+"""
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "out", "err"),
+    [
+        (sqs(["ok", "ok"]), 0, {"batchItemFailures": []}, ""),
+        (sqs(["ok", "fail"]), 1, {"batchItemFailures": [{"itemIdentifier": "m1"}]}, ""),
+        (
+            load_event("non-http/aws-eventbridge-scheduled-sam.json"),
+            1,
+            None,
+            "faas-bridge: POST /jobs/fail answered 500 to the aws.events.scheduled event "
+            "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c; the platform retries it",
+        ),
+        (
+            load_event("non-http/aws-s3-put-sam.json"),
+            2,
+            None,
+            "faas-bridge: error: no route for this aws.s3 event (S3 object notifications from "
+            "'example-bucket') in function 'worker'; route it in faas.yml under "
+            "functions.worker.triggers: ",
+        ),
+    ],
+    ids=["delivered", "partial", "app-failed", "unrouted"],
+)
+def test_invoke_delivers_trigger_events(
+    tmp_path: Path, event: Any, status: int, out: Any, err: str
+) -> None:
+    (tmp_path / "faas.yml").write_text(INVOKE_YML)
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    done = subprocess.run(
+        [sys.executable, "-m", "faas_bridge", "invoke", "event.json"],
+        cwd=tmp_path,
+        env=command_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == status, done.stderr
+    if out is not None:
+        assert json.loads(done.stdout) == out
+    if err:
+        assert done.stderr.strip().splitlines()[-1].startswith(err)

@@ -9,6 +9,7 @@ keep repeats and order, ``receive`` gives the whole body, then
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -24,7 +25,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
-_timeout = getattr(asyncio, "timeout", None)  # Python 3.11+
+#: asyncio.TimeoutError, where it is not the builtin TimeoutError (before 3.11):
+#: the app's own is passed on as the builtin, which the handler answers 504 for.
+_ASYNCIO_TIMEOUT: tuple[type[Exception], ...] = (
+    () if sys.version_info >= (3, 11) else (asyncio.TimeoutError,)
+)
 
 
 def build_scope(request: Request) -> dict[str, Any]:
@@ -105,6 +110,68 @@ class _Exchange:
             raise RuntimeError(f"unexpected ASGI message type {kind!r} in an http scope")
 
 
+class _Deadlines:
+    """The deadlines of the requests running on one loop, with one timer for them all.
+
+    ``asyncio.timeout()`` builds a context manager and arms a timer for every
+    request; here a request costs a dict entry, and the one timer is re-armed
+    only for a deadline earlier than the one it waits for. Every method runs
+    on the loop, so nothing needs a lock.
+    """
+
+    __slots__ = ("_due", "_expired", "_handle", "_loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: dict[asyncio.Task[Any], float] = {}
+        self._expired: set[asyncio.Task[Any]] = set()
+        self._handle: asyncio.TimerHandle | None = None
+
+    async def run(self, call: Awaitable[None], timeout: float) -> None:
+        """Await ``call``; TimeoutError when it is still running after ``timeout`` s."""
+        task = asyncio.current_task()
+        assert task is not None  # run_until_complete and run_coroutine_threadsafe make one
+        due = self._loop.time() + timeout
+        self._due[task] = due
+        handle = self._handle
+        if handle is None or due < handle.when():
+            if handle is not None:
+                handle.cancel()
+            self._handle = self._loop.call_at(due, self._expire)
+        try:
+            await call
+        except asyncio.CancelledError:
+            if self._forget(task):
+                raise TimeoutError from None
+            raise
+        finally:
+            self._forget(task)
+
+    def _forget(self, task: asyncio.Task[Any]) -> bool:
+        """Stop watching ``task``: True when it was cancelled for its deadline."""
+        self._due.pop(task, None)
+        if not self._expired or task not in self._expired:
+            return False
+        self._expired.discard(task)
+        uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+        if uncancel is not None:
+            uncancel()
+        return True
+
+    def _expire(self) -> None:
+        """Cancel every request past its deadline; re-arm for the next one."""
+        assert self._handle is not None
+        now = self._handle.when()
+        self._handle = None
+        late = [task for task, due in self._due.items() if due <= now]
+        for task in late:
+            del self._due[task]
+            self._expired.add(task)
+            task.cancel()
+        if self._due:
+            self._handle = self._loop.call_at(min(self._due.values()), self._expire)
+
+
 class ASGIBridge:
     """Drives an ASGI 3 app on the process's persistent event loop.
 
@@ -112,12 +179,13 @@ class ASGIBridge:
     request gets a shallow copy in ``scope["state"]``, as the ASGI spec says.
     """
 
-    __slots__ = ("app", "runner", "state")
+    __slots__ = ("_deadlines", "app", "runner", "state")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.runner = loop_runner()
         self.state: dict[str, Any] | None = None
+        self._deadlines = _Deadlines(self.runner.loop)
 
     def __call__(self, request: Request, timeout: float | None = None) -> Response:
         return self.runner.run(self.run(request, timeout))
@@ -132,11 +200,10 @@ class ASGIBridge:
         try:
             if timeout is None:
                 await call
-            elif _timeout is not None:
-                async with _timeout(timeout):  # no extra task, unlike wait_for
-                    await call
             else:
-                await asyncio.wait_for(call, timeout)
+                await self._deadlines.run(call, timeout)
+        except _ASYNCIO_TIMEOUT as exc:
+            raise TimeoutError(*exc.args) from exc
         finally:
             if exchange.done is not None:
                 exchange.done.set()  # release any receive() still waiting

@@ -8,7 +8,6 @@ for a request still running at the deadline.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -28,7 +27,7 @@ from .errors import (
 )
 from .http import Request, Response, check_reply, check_request, plain_response
 from .options import DEFAULT_WARMUP, Interface, LifespanMode, Options
-from .platforms import Platform, load_platforms
+from .platforms import Platform, load_platform, platform_entries
 from .platforms.base import forwarded_client, status_line
 
 if TYPE_CHECKING:
@@ -55,6 +54,8 @@ class Handler(PassesForFunction):
     """
 
     __slots__ = (
+        "_adapters",
+        "_entries",
         "_last",
         "_warmup",
         "app",
@@ -64,7 +65,6 @@ class Handler(PassesForFunction):
         "interface",
         "lifecycle",
         "options",
-        "platforms",
         "routes",
         "timings",
         "triggers",
@@ -78,8 +78,11 @@ class Handler(PassesForFunction):
         self.app = app
         self.options = options = options if options is not None else Options()
         self.interface: Interface = options.interface or interface_of(app)
-        self.platforms = load_platforms(options)
-        self._last: Platform = self.platforms[0]
+        # Adapters are imported and built on demand, in detection order: a cold
+        # start loads the few that come before the vendor's own.
+        self._entries = platform_entries(options)
+        self._adapters: list[Platform | None] = [None] * len(self._entries)
+        self._last: Platform | None = None
         self._warmup = lifecycle.WarmupMatcher(options.warmup) if options.warmup else None
         self.asgi: Any = None
         self.wsgi: Any = None
@@ -170,16 +173,29 @@ class Handler(PassesForFunction):
 
     # -- invocations ------------------------------------------------------------------
 
+    @property
+    def platforms(self) -> tuple[Platform, ...]:
+        """Every adapter this handler may use, in detection order."""
+        return tuple(self._adapter(i) for i in range(len(self._entries)))
+
+    def _adapter(self, index: int) -> Platform:
+        adapter = self._adapters[index]
+        if adapter is None:
+            adapter = load_platform(self._entries[index][1], self.options)
+            self._adapters[index] = adapter
+        return adapter
+
     def detect(self, event: Any) -> Platform:
         """The adapter for this event: the last one used is asked first."""
         last = self._last
-        if _matches(last, event):
+        if last is not None and _matches(last, event):
             return last
-        for platform in self.platforms:
+        for index in range(len(self._entries)):
+            platform = self._adapter(index)
             if platform is not last and _matches(platform, event):
                 self._last = platform
                 return platform
-        raise UnrecognisedEvent(event, (p.name for p in self.platforms))
+        raise UnrecognisedEvent(event, (name for name, _ in self._entries))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         if self._warmup is not None and self._warmup(event):
@@ -317,7 +333,7 @@ class Handler(PassesForFunction):
         try:
             if self.asgi is not None:
                 if budget is not None and budget <= 0:
-                    raise asyncio.TimeoutError
+                    raise TimeoutError
                 response: Response = self.asgi(request, budget)
                 return response
             if budget is None:
@@ -328,7 +344,7 @@ class Handler(PassesForFunction):
                 return self.wsgi(request)  # type: ignore[no-any-return]
             finally:
                 watch.unwatch(token)
-        except asyncio.TimeoutError:
+        except TimeoutError:  # the ASGI bridge's deadline (asyncio's is turned into it)
             logger.error(
                 "faas_bridge: %s %s cancelled %.2f s before the deadline (request id %s)",
                 request.method,

@@ -9,9 +9,7 @@ WSGI request hangs before its deadline, and warm-up ping recognition.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import inspect
 import itertools
 import logging
 import os
@@ -21,10 +19,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._loop import LoopRunner
 from .options import LifespanMode
+
+if TYPE_CHECKING:  # asyncio is imported for ASGI apps only: a WSGI cold start skips it
+    import asyncio
+
+    from ._loop import LoopRunner
 
 logger = logging.getLogger("faas_bridge")
 
@@ -83,6 +85,8 @@ class Lifespan:
             logger.debug("faas_bridge: the app does not support lifespan; going on without")
 
     async def _start(self) -> tuple[str, Any]:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         self._inbox = asyncio.Queue()
         self._startup = loop.create_future()
@@ -136,6 +140,8 @@ class Lifespan:
             logger.error("faas_bridge: lifespan shutdown did not finish in %.1f s", timeout)
 
     async def _stop(self, timeout: float) -> tuple[str, Any]:
+        import asyncio
+
         assert self._inbox is not None and self._shutdown is not None and self._task
         self._inbox.put_nowait({"type": "lifespan.shutdown"})
         try:
@@ -210,7 +216,7 @@ class Lifecycle:
 
     def _call(self, hook: Hook) -> None:
         result = hook()
-        if inspect.isawaitable(result):
+        if _isawaitable(result):
             if self.runner is None:
                 from ._loop import loop_runner
 
@@ -220,6 +226,15 @@ class Lifecycle:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+def _isawaitable(value: Any) -> bool:
+    """inspect.isawaitable, without importing inspect for a hook that returns None."""
+    if value is None:
+        return False
+    import inspect
+
+    return inspect.isawaitable(value)
 
 
 # -- Process-wide: shut every started lifecycle down once, on SIGTERM or at exit --
@@ -265,7 +280,8 @@ def _install_sigterm() -> None:
 def _make_sigterm_handler(previous: Any) -> Callable[[int, Any], None]:
     def on_sigterm(signum: int, frame: Any) -> None:
         global _deferred_signal
-        running = asyncio._get_running_loop()
+        aio = sys.modules.get("asyncio")  # no loop can run before asyncio is imported
+        running = aio._get_running_loop() if aio is not None else None
         if running is not None and not running.is_closed():
             # The signal interrupted an invocation in this thread: the loop
             # cannot be re-entered. Stop as soon as the invocation returns.
@@ -401,11 +417,13 @@ class WarmupMatcher:
         self._markers = tuple(parsed)
 
     def __call__(self, event: Any) -> bool:
-        if not isinstance(event, Mapping):
+        if type(event) is not dict and not isinstance(event, Mapping):
             return False
         for path, expected in self._markers:
-            value: Any = event
-            for key in path:
+            value: Any = event.get(path[0])
+            if value is None:
+                continue  # the usual case: an HTTP event has no such key
+            for key in path[1:]:
                 value = value.get(key) if isinstance(value, Mapping) else None
             if value is not None and _text(value) == expected:
                 return True

@@ -28,6 +28,9 @@ DEFAULT_TEXT_TYPES: tuple[str, ...] = (
 )
 
 
+#: How many content types Options.is_text remembers (bounded: apps choose them).
+_MAX_VERDICTS = 256
+
 #: serverless-plugin-warmup's default payload.
 DEFAULT_WARMUP: tuple[str, ...] = ("source=serverless-plugin-warmup",)
 
@@ -63,12 +66,15 @@ class Options:
     warmup: tuple[str, ...] = DEFAULT_WARMUP
     trusted_proxy_hops: int = 0
     _text_prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: is_text's verdicts by content type: apps answer with a handful of them.
+    _text_verdicts: dict[str, bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         base = self.base_path.strip().strip("/")
         object.__setattr__(self, "base_path", "/" + base if base else "")
         extra = tuple(t.strip().lower() for t in self.text_types if t.strip())
         object.__setattr__(self, "_text_prefixes", DEFAULT_TEXT_TYPES + extra)
+        object.__setattr__(self, "_text_verdicts", {})
         _check_choice("interface", self.interface, (None, "wsgi", "asgi"))
         _check_choice("lifespan", self.lifespan, ("auto", "on", "off"))
         for name in ("deadline_margin", "shutdown_timeout"):
@@ -133,8 +139,13 @@ class Options:
         """Whether a reply of this content type may be sent as plain text."""
         if not content_type:
             return False
-        media = content_type.split(";", 1)[0].strip().lower()
-        return media.endswith(("+json", "+xml")) or media.startswith(self._text_prefixes)
+        verdict = self._text_verdicts.get(content_type)
+        if verdict is None:
+            media = content_type.split(";", 1)[0].strip().lower()
+            verdict = media.endswith(("+json", "+xml")) or media.startswith(self._text_prefixes)
+            if len(self._text_verdicts) < _MAX_VERDICTS:
+                self._text_verdicts[content_type] = verdict
+        return verdict
 
 
 def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:

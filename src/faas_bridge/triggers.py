@@ -13,35 +13,36 @@ the event (and after the warm-up check), so HTTP invocations never pay for it.
 
 Recognition, from the event's own keys (samples in ``../shared/events/non-http/``):
 
-========================  ===============================================  ==================
-type                      recognised by                                    ``source`` matches
-========================  ===============================================  ==================
-``aws.sqs``               ``Records[0].eventSource == "aws:sqs"``          queue ARN
-``aws.sns``               ``Records[0].EventSource == "aws:sns"``          topic ARN
-``aws.s3``                ``Records[0].eventSource == "aws:s3"``           bucket name
-``aws.dynamodb``          ``Records[0].eventSource == "aws:dynamodb"``     stream ARN
-``aws.kinesis``           ``Records[0].eventSource == "aws:kinesis"``      stream ARN
-``aws.events.scheduled``  ``detail-type == "Scheduled Event"``, ``source``  rule ARN
-                          ``aws.events`` or ``aws.scheduler``, ``detail``  (``resources[0]``)
-``aws.events``            ``detail-type``, ``source`` (text), ``detail``    ``source``
-``aliyun.timer``          ``triggerTime``, ``triggerName``, ``payload``    trigger name
-``aliyun.oss``            ``events[0].eventSource == "acs:oss"``           bucket name
-``aliyun.mns``            ``TopicOwner``, ``TopicName``, ``MessageId``,     topic name
+========================  =====================================================  =============
+type                      recognised by                                          ``source`` is
+========================  =====================================================  =============
+``aws.sqs``               ``Records[0].eventSource == "aws:sqs"``                queue ARN
+``aws.sns``               ``Records[0].EventSource == "aws:sns"``                topic ARN
+``aws.s3``                ``Records[0].eventSource == "aws:s3"``                 bucket name
+``aws.dynamodb``          ``Records[0].eventSource == "aws:dynamodb"``           stream ARN
+``aws.kinesis``           ``Records[0].eventSource == "aws:kinesis"``            stream ARN
+``aws.events.scheduled``  ``detail-type == "Scheduled Event"``, ``detail``,      rule ARN
+                          ``source`` ``aws.events`` or ``aws.scheduler``
+``aws.events``            ``detail-type``, ``source`` (text), ``detail``         ``source``
+``aliyun.timer``          ``triggerTime``, ``triggerName``, ``payload``          trigger name
+``aliyun.oss``            ``events[0].eventSource == "acs:oss"``                 bucket name
+``aliyun.mns``            ``TopicOwner``, ``TopicName``, ``MessageId``,          topic name
                           ``Message`` (a topic trigger in JSON format)
-``tencent.timer``         ``Type == "Timer"``, ``TriggerName``             trigger name
-``tencent.cos``           ``Records[0].event.eventSource == "qcs::cos"``   bucket name
-``tencent.cmq``           ``Records[0].CMQ`` (an object)                   topic name
-``huawei.timer``          ``trigger_type == "TIMER"``                      trigger name
-``yandex.timer``          ``messages[0].event_metadata.event_type`` ends   trigger id
-                          with ``.TimerMessage``
-``google.cloudevent``     a ``cloudevents`` SDK object (functions-framework's  ``source``
-                          ``cloud_event`` signature) or a structured-mode dict
+``tencent.timer``         ``Type == "Timer"``, ``TriggerName``                   trigger name
+``tencent.cos``           ``Records[0].event.eventSource == "qcs::cos"``         bucket name
+``tencent.cmq``           ``Records[0].CMQ`` (an object)                         topic name
+``huawei.timer``          ``trigger_type == "TIMER"``                            trigger name
+``yandex.timer``          ``messages[0].event_metadata.event_type`` is           trigger id
+                          ``yandex.cloud.events.serverless.triggers.``
+                          ``TimerMessage``
+``google.cloudevent``     a ``cloudevents`` SDK object (functions-framework's    ``source``
+                          ``cloud_event`` signature), or a structured-mode dict
                           with ``specversion``, ``type``, ``source``, ``id``
-``azure.timer``           an ``azure.functions`` object with ``past_due``   (none)
-``azure.queue``           an ``azure.functions`` object with ``pop_receipt`` (none)
+``azure.timer``           an ``azure.functions`` object with ``past_due``        (none)
+``azure.queue``           an ``azure.functions`` object with ``pop_receipt``     (none)
                           and ``dequeue_count``
-``custom``                anything else, by the ``match`` of its route     (none)
-========================  ===============================================  ==================
+``custom``                anything else, by the ``match`` of its route           (none)
+========================  =====================================================  =============
 
 Quirks: Alibaba delivers every event as JSON bytes (the handler parses them
 first); an MNS trigger in STREAM format delivers the bare message, which

@@ -25,6 +25,12 @@ CONTEXT_KEY = "faas_bridge.context"
 PLATFORM_KEY = "faas_bridge.platform"
 
 
+#: Header name -> environ key ("" for Content-Length, which is set from the body),
+#: filled as names are met: clients send the same few names again and again.
+_ENVIRON_KEYS: dict[bytes, str] = {b"content-type": "CONTENT_TYPE", b"content-length": ""}
+_MAX_KEYS = 512
+
+
 class _Writable(Protocol):
     def write(self, s: str, /) -> int: ...
     def flush(self) -> None: ...
@@ -40,20 +46,23 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
     if request.environ is not None:
         return _vendor_environ(request)
     raw_path = request.raw_path
-    root = request.root_path.encode("utf-8")
-    query = request.query_string
-    uri = root + raw_path + (b"?" + query if query else b"")
+    root = request.root_path
+    script = root.encode("utf-8").decode("latin-1") if root else ""
+    path = raw_path.decode("latin-1")
+    query = request.query_string.decode("latin-1")
+    uri = script + path + "?" + query if query else script + path
+    body = request.body
     environ: dict[str, Any] = {
         "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": root.decode("latin-1"),
-        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
-        "QUERY_STRING": query.decode("latin-1"),
-        "RAW_URI": uri.decode("latin-1"),
-        "REQUEST_URI": uri.decode("latin-1"),
+        "SCRIPT_NAME": script,
+        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1") if b"%" in raw_path else path,
+        "QUERY_STRING": query,
+        "RAW_URI": uri,
+        "REQUEST_URI": uri,
         "SERVER_PROTOCOL": "HTTP/" + request.http_version,
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": request.scheme,
-        "wsgi.input": io.BytesIO(request.body),
+        "wsgi.input": io.BytesIO(body),
         "wsgi.errors": errors if errors is not None else sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
@@ -63,37 +72,41 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
         CONTEXT_KEY: request.context,
         PLATFORM_KEY: request.platform,
     }
-    if request.server is not None:
-        environ["SERVER_NAME"], port = request.server
+    server = request.server
+    if server is not None:
+        environ["SERVER_NAME"], port = server
         environ["SERVER_PORT"] = str(port)
     else:
         environ["SERVER_NAME"] = "localhost"
         environ["SERVER_PORT"] = "443" if request.scheme == "https" else "80"
-    if request.client is not None:
-        environ["REMOTE_ADDR"], port = request.client
+    client = request.client
+    if client is not None:
+        environ["REMOTE_ADDR"], port = client
         if port:
             environ["REMOTE_PORT"] = str(port)
 
-    has_length = bool(request.body)
+    has_length = bool(body)
+    keys = _ENVIRON_KEYS
     for name, value in request.headers:
-        if name == b"content-type":
-            environ["CONTENT_TYPE"] = value.decode("latin-1")
-            continue
-        if name == b"content-length":
+        key = keys.get(name)
+        if key is None:
+            key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+            if len(keys) < _MAX_KEYS:
+                keys[name] = key
+        elif not key:  # Content-Length
             has_length = True
             continue
-        key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
         text = value.decode("latin-1")
-        if key in environ:
-            # RFC 9110 joins repeated fields with ","; Cookie lines with "; " (RFC 6265).
-            sep = "; " if key == "HTTP_COOKIE" else ","
-            environ[key] = environ[key] + sep + text
-        else:
+        old = environ.get(key)
+        if old is None or key == "CONTENT_TYPE":  # a repeated Content-Type: the last one
             environ[key] = text
+        else:
+            # RFC 9110 joins repeated fields with ","; Cookie lines with "; " (RFC 6265).
+            environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + text
     if has_length:
         # The decoded body's true length: a header copied from the event may
         # describe the base64 form or be missing altogether.
-        environ["CONTENT_LENGTH"] = str(len(request.body))
+        environ["CONTENT_LENGTH"] = str(len(body))
     return environ
 
 

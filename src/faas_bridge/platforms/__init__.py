@@ -89,20 +89,28 @@ REGISTRY: tuple[tuple[str, str], ...] = (
 NAMES: tuple[str, ...] = tuple(name for name, _ in REGISTRY)
 
 
+def platform_entries(options: Options) -> tuple[tuple[str, str], ...]:
+    """The REGISTRY rows in detection order, or only the one the options force."""
+    if options.platform is None:
+        return REGISTRY
+    entries = tuple(entry for entry in REGISTRY if entry[0] == options.platform)
+    if not entries:
+        raise ConfigurationError(
+            f"unknown platform {options.platform!r}; choose one of: {', '.join(NAMES)}"
+        )
+    return entries
+
+
+def load_platform(target: str, options: Options) -> Platform:
+    """An instance of the adapter a REGISTRY row names (``"module:Class"``)."""
+    module, _, cls = target.partition(":")
+    adapter: Platform = getattr(import_module(f"{__name__}.{module}"), cls)(options)
+    return adapter
+
+
 def load_platforms(options: Options) -> tuple[Platform, ...]:
     """Adapter instances in detection order, or only the one the options force."""
-    entries = REGISTRY
-    if options.platform is not None:
-        entries = tuple(entry for entry in REGISTRY if entry[0] == options.platform)
-        if not entries:
-            raise ConfigurationError(
-                f"unknown platform {options.platform!r}; choose one of: {', '.join(NAMES)}"
-            )
-    adapters = []
-    for _, target in entries:
-        module, _, cls = target.partition(":")
-        adapters.append(getattr(import_module(f"{__name__}.{module}"), cls)(options))
-    return tuple(adapters)
+    return tuple(load_platform(target, options) for _, target in platform_entries(options))
 
 
-__all__ = ["NAMES", "REGISTRY", "Platform", "load_platforms"]
+__all__ = ["NAMES", "REGISTRY", "Platform", "load_platform", "load_platforms", "platform_entries"]

@@ -25,9 +25,11 @@ from .base import (
     clean_raw_path,
     decode_body,
     header_pairs,
+    param_text,
     require_str,
     server_address,
     status_line,
+    str_at,
 )
 
 
@@ -57,7 +59,9 @@ class ALB(Platform):
         else:
             headers = header_pairs(event.get("headers"), "headers")
         scheme, server = server_address(headers, None)
-        root, raw_path = apply_base_path(clean_raw_path(event.get("path") or "/"), self.options)
+        root, raw_path = apply_base_path(
+            clean_raw_path(str_at(event, "path", "path", "/")), self.options
+        )
         return Request(
             method=method.upper(),
             raw_path=raw_path,
@@ -100,16 +104,18 @@ class ALB(Platform):
 def _query(event: Mapping[str, Any]) -> bytes:
     """The query string from the parameters ALB passes through undecoded."""
     multi = event.get("multiValueQueryStringParameters")
+    where = "queryStringParameters" if multi is None else "multiValueQueryStringParameters"
     source = multi if multi is not None else event.get("queryStringParameters")
     if not source:
         return b""
     if not isinstance(source, Mapping):
-        raise MalformedEvent("expected an object", "queryStringParameters")
+        raise MalformedEvent(f"expected an object, got {type(source).__name__}", where)
     parts: list[str] = []
     for key, values in source.items():
         for value in values if isinstance(values, list) else [values]:
-            parts.append(key if value is None else f"{key}={value}")
-    return clean_query("&".join(parts))
+            text = None if value is None else param_text(value, f"{where}.{key}")
+            parts.append(key if text is None else f"{key}={text}")
+    return clean_query("&".join(parts), where)
 
 
 def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:

@@ -34,6 +34,7 @@ from .base import (
     require_str,
     server_address,
     source_ip,
+    str_at,
 )
 
 
@@ -59,7 +60,7 @@ class APIGatewayV1(Platform):
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
-        path = event.get("path") or "/"
+        path = str_at(event, "path", "path", "/")
         http_api = event.get("version") == "1.0"
         multi = event.get("multiValueHeaders")
         if multi is not None:

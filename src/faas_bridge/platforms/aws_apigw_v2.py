@@ -37,6 +37,7 @@ from .base import (
     server_address,
     source_ip,
     status_line,
+    str_at,
     utf8,
 )
 
@@ -71,7 +72,7 @@ class APIGatewayV2(Platform):
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
     ) -> tuple[str, bytes]:
         """(root_path, raw_path): the stage or base path moved into the root."""
-        raw = encode_path(event.get("rawPath") or "/")
+        raw = encode_path(str_at(event, "rawPath", "rawPath", "/"), "rawPath")
         return _aws.mount(raw, self.options, host, rc.get("stage"), stage_in_path=True)
 
     def decode(self, event: Any, context: Any) -> Request:
@@ -88,12 +89,11 @@ class APIGatewayV2(Platform):
         host = _aws.host_of(headers, rc)
         root, raw_path = self.mount(event, rc, host)
         scheme, server = server_address(headers, host)
-        query = event.get("rawQueryString")
         return Request(
             method=method.upper(),
             raw_path=raw_path,
             root_path=root,
-            query_string=clean_query(query) if isinstance(query, str) else b"",
+            query_string=clean_query(str_at(event, "rawQueryString"), "rawQueryString"),
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,

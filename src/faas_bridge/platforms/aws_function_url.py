@@ -11,7 +11,7 @@ from typing import Any
 
 from . import aws_apigw_v2
 from .aws_apigw_v2 import APIGatewayV2, _v2_event, is_function_url, is_payload_v2
-from .base import HttpCall, apply_base_path, clean_raw_path
+from .base import HttpCall, apply_base_path, clean_raw_path, str_at
 
 
 class FunctionURL(APIGatewayV2):
@@ -25,7 +25,8 @@ class FunctionURL(APIGatewayV2):
     def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
     ) -> tuple[str, bytes]:
-        return apply_base_path(clean_raw_path(event.get("rawPath") or "/"), self.options)
+        path = clean_raw_path(str_at(event, "rawPath", "rawPath", "/"), "rawPath")
+        return apply_base_path(path, self.options)
 
 
 def build_event(

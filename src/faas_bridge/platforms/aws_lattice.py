@@ -55,6 +55,7 @@ from .base import (
     encode_body,
     group_headers,
     header_pairs,
+    param_text,
     require_str,
     server_address,
     status_line,
@@ -117,13 +118,13 @@ class Lattice(Platform):
             query = _rebuilt_query(event, v2)
         headers = header_pairs(event.get("headers"), "headers")
         scheme, server = server_address(_with_lattice_spellings(headers), None)
-        root, raw_path = apply_base_path(clean_raw_path(path or "/"), self.options)
+        root, raw_path = apply_base_path(clean_raw_path(path or "/", path_key), self.options)
         flag = "isBase64Encoded" if v2 else "is_base64_encoded"
         return Request(
             method=method.upper(),
             raw_path=raw_path,
             root_path=root,
-            query_string=clean_query(query),
+            query_string=clean_query(query, path_key if has_query else "queryStringParameters"),
             headers=headers,
             body=decode_body(event.get("body"), event.get(flag)),
             scheme=scheme,
@@ -197,7 +198,8 @@ def _rebuilt_query(event: Mapping[str, Any], v2: bool) -> str:
     parts: list[str] = []
     for name, values in params.items():
         for value in values if isinstance(values, list) else [values]:
-            parts.append(str(name) if value is None else f"{name}={value}")
+            text = None if value is None else param_text(value, f"{key}.{name}")
+            parts.append(str(name) if text is None else f"{name}={text}")
     return "&".join(parts)
 
 

@@ -78,6 +78,8 @@ CATCH_ALL = "route"
 
 class AzureFunctions(Platform):
     name = "azure"
+    #: The Functions host refuses requests over 100 MB (104,857,600 bytes).
+    request_limit = 104_857_600
 
     __slots__ = ("_warned", "route_prefix")
 

@@ -51,6 +51,8 @@ _NAMED_HOST_SUFFIX = ".cloudfunctions.net"
 
 class CloudFunctions(Platform):
     name = "gcp"
+    #: The largest HTTP request Cloud Run functions (2nd gen) accept: 32 MiB.
+    request_limit = 32 * 1024 * 1024
 
     __slots__ = ("function_name",)
 

@@ -232,11 +232,14 @@ def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -
     query = _latin1(environ.get("QUERY_STRING") or "", "QUERY_STRING")
     fallback = None
     if environ.get("SERVER_NAME"):
-        fallback = (str(environ["SERVER_NAME"]), _port(environ.get("SERVER_PORT")))
-    scheme = str(environ.get("wsgi.url_scheme") or "http")
+        fallback = (_text(environ["SERVER_NAME"], "SERVER_NAME"), _port(environ.get("SERVER_PORT")))
+    scheme = _text(environ.get("wsgi.url_scheme") or "http", "wsgi.url_scheme")
     client = None
     if environ.get("REMOTE_ADDR"):
-        client = (str(environ["REMOTE_ADDR"]), _port(environ.get("REMOTE_PORT")) or 0)
+        client = (
+            _text(environ["REMOTE_ADDR"], "REMOTE_ADDR"),
+            _port(environ.get("REMOTE_PORT")) or 0,
+        )
     protocol = str(environ.get("SERVER_PROTOCOL") or "")
     return Request(
         method=method.upper(),
@@ -263,6 +266,11 @@ def _path_bytes(path_info: str) -> bytes:
         return path_info.encode("latin-1")
     except UnicodeEncodeError:
         return utf8(path_info, "PATH_INFO")
+
+
+def _text(value: Any, where: str) -> str:
+    """A native string the request is built from, checked to be one (latin-1 only)."""
+    return _latin1(value, where).decode("latin-1")
 
 
 def _latin1(value: Any, where: str) -> bytes:

@@ -47,6 +47,7 @@ from .base import (
     require_str,
     server_address,
     split_prefix,
+    str_at,
 )
 
 
@@ -69,7 +70,7 @@ class Scaleway(Platform):
             headers = header_pairs(multi, "multiValueHeaders")
         else:
             headers = header_pairs(event.get("headers"), "headers")
-        path = event.get("path") or "/"
+        path = str_at(event, "path", "path", "/")
         if not isinstance(path, str):
             raise MalformedEvent(f"expected a string, got {type(path).__name__}", "path")
         raw_path = encode_path(path)

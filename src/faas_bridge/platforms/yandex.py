@@ -159,11 +159,11 @@ class Yandex(Platform):
             raise MalformedEvent(f"expected a string, got {type(value).__name__}", key)
         target = value or ""
         path, mark, query = target.partition("?") if key == "url" else (target, "", "")
-        raw_path = clean_raw_path(path or "/")
+        raw_path = clean_raw_path(path or "/", key)
         if not raw_path.startswith(b"/"):
             raw_path = b"/" + raw_path
         if mark:
-            return raw_path, clean_query(query)
+            return raw_path, clean_query(query, key)
         return raw_path, rebuild_query(
             event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
         )
