@@ -206,8 +206,7 @@ def test_mutated_events_get_a_reply_or_a_faas_bridge_error(
     vendor: str, handlers: dict[str, Handler]
 ) -> None:
     pool = seeds(vendor)
-    if not pool:
-        pytest.skip(f"no seed events for {vendor} (see the test above)")
+    assert pool, f"add seed events for {vendor} to tests/fuzz_events.py"
 
     @FUZZ_SETTINGS
     @given(data=st.data())

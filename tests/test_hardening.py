@@ -247,11 +247,14 @@ def test_request_header_values_with_crlf_or_nul_are_a_400(
 ) -> None:
     from echo_apps import wsgi_app
 
+    call = HttpCall("GET", "/", [header])
     try:
-        call = HttpCall("GET", "/", [header])
         status, _, body = invoke(wsgi_app, vendor, build, call)
-    except ValueError as exc:  # werkzeug's EnvironBuilder refuses to build it (gcp)
-        pytest.skip(f"the builder cannot express it: {exc}")
+    except ValueError:
+        # Werkzeug, under Google's functions-framework, refuses to build a request
+        # with a newline in a header value: such a request never reaches us there.
+        assert vendor == "gcp" and "\n" in header[1]
+        return
     assert status == 400
     assert message.lower() in body.lower() and b"NUL, CR or LF" in body
 
@@ -377,7 +380,6 @@ async def asgi_never_finishes_body(scope: Any, receive: Any, send: Any) -> None:
 FAILING_APPS = [
     raises_mid_stream,
     never_starts,
-    RaisesOnClose,
     raises_before_start,
     writes_then_raises,
     asgi_raises_mid_body,
@@ -409,6 +411,24 @@ def test_a_failing_app_is_a_500_and_the_next_request_works(
         failing.shutdown()
         healthy.shutdown()
     assert len(errors) == 1  # logged once, with the request id where the vendor has one
+
+
+@pytest.mark.parametrize(("vendor", "build"), VARIANTS)
+def test_a_failing_close_keeps_the_complete_reply_and_is_logged(
+    vendor: str, build: Build, errors: ErrorLines
+) -> None:
+    """As under gunicorn: the reply was complete, so the client gets it; close() is logged."""
+    handler = wrap(RaisesOnClose, lifespan="off")
+    try:
+        for _ in range(2):
+            event, context = call_context(materialize(build(HttpCall())), vendor)
+            status, _, body = http_response(
+                vendor, handler(copy.copy(event), context), event, context
+            )
+            assert (status, body) == (200, b"complete")
+    finally:
+        handler.shutdown()
+    assert len(errors) == 2  # one line per failing close()
 
 
 def test_an_adapter_that_cannot_encode_the_reply_gives_a_500(

@@ -196,3 +196,39 @@ def test_a_vendor_built_environ_is_passed_on_with_every_key() -> None:
     assert environ["wsgi.input"].read() == b"data"
     assert environ["CONTENT_LENGTH"] == "4"
     assert environ["faas_bridge.platform"] == "test"
+
+
+def test_a_failing_close_after_a_complete_reply_keeps_the_reply(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class BrokenClose:
+        def __iter__(self) -> Any:
+            yield b"complete"
+
+        def close(self) -> None:
+            raise RuntimeError("close failed")
+
+    def app(environ: dict[str, Any], start_response: Any) -> BrokenClose:
+        start_response("200 OK", [])
+        return BrokenClose()
+
+    response = WSGIBridge(app)(make_request())
+    assert (response.status, response.body) == (200, b"complete")
+    assert any("close() failed" in r.getMessage() for r in caplog.records)
+
+
+def test_the_apps_own_failure_wins_over_a_failing_close() -> None:
+    class BothFail:
+        def __iter__(self) -> Any:
+            raise ValueError("iteration failed")
+            yield b""
+
+        def close(self) -> None:
+            raise RuntimeError("close failed")
+
+    def app(environ: dict[str, Any], start_response: Any) -> BothFail:
+        start_response("200 OK", [])
+        return BothFail()
+
+    with pytest.raises(ValueError, match="iteration failed"):
+        WSGIBridge(app)(make_request())

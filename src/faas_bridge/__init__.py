@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .dispatch import Handler, wrap
     from .errors import (
+        AppFailure,
         ConfigurationError,
         FaasBridgeError,
         MalformedEvent,
+        ReplyRejected,
+        ReplyTooLarge,
+        RequestTooLarge,
         UnrecognisedEvent,
     )
     from .options import Options
@@ -27,12 +31,16 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AppFailure",
     "ConfigurationError",
     "ConfiguredHandler",
     "FaasBridgeError",
     "Handler",
     "MalformedEvent",
     "Options",
+    "ReplyRejected",
+    "ReplyTooLarge",
+    "RequestTooLarge",
     "UnrecognisedEvent",
     "handler",
     "wrap",
@@ -45,7 +53,11 @@ _LAZY = {
     "FaasBridgeError": "errors",
     "ConfigurationError": "errors",
     "MalformedEvent": "errors",
+    "RequestTooLarge": "errors",
     "UnrecognisedEvent": "errors",
+    "AppFailure": "errors",
+    "ReplyRejected": "errors",
+    "ReplyTooLarge": "errors",
 }
 
 

@@ -9,6 +9,7 @@ keep repeats and order, ``receive`` gives the whole body, then
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -23,6 +24,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("faas_bridge")
 
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 #: asyncio.TimeoutError, where it is not the builtin TimeoutError (before 3.11):
@@ -204,6 +207,12 @@ class ASGIBridge:
                 await self._deadlines.run(call, timeout)
         except _ASYNCIO_TIMEOUT as exc:
             raise TimeoutError(*exc.args) from exc
+        except Exception:
+            if not exchange.complete:
+                raise
+            # As under uvicorn: the reply was complete (a server has sent it), so
+            # it stands; the app's later failure is logged.
+            logger.exception("faas_bridge: the ASGI app failed after its complete reply")
         finally:
             if exchange.done is not None:
                 exchange.done.set()  # release any receive() still waiting

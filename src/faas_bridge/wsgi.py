@@ -7,6 +7,7 @@ output is collected into one Response, as a buffering WSGI server would.
 from __future__ import annotations
 
 import io
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -18,6 +19,8 @@ from .http import Request, Response
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+logger = logging.getLogger("faas_bridge")
 
 #: environ / scope keys under which the original invocation is available.
 EVENT_KEY = "faas_bridge.event"
@@ -180,10 +183,27 @@ class WSGIBridge:
                         raise AssertionError("the app sent a body before start_response()")
                     collector.headers_sent = True
                     collector.body.append(chunk)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()  # Django's request_finished signal depends on this
+        except BaseException:
+            _close(result)  # the app's own failure is the one reported
+            raise
+        _close(result)  # a failure there is logged; the complete reply stands
         if collector.status is None:
             raise AssertionError("the WSGI app returned without calling start_response()")
         return Response(int(collector.status[:3]), collector.headers, b"".join(collector.body))
+
+
+def _close(result: Iterable[bytes]) -> bool:
+    """Call the iterable's ``close()`` (Django's request_finished depends on it).
+
+    A failing ``close()`` is logged, not raised: by then a server has sent the
+    reply, so the client still gets it. Returns whether it went through.
+    """
+    close = getattr(result, "close", None)
+    if close is None:
+        return True
+    try:
+        close()
+    except Exception:
+        logger.exception("faas_bridge: the WSGI app's close() failed after its reply")
+        return False
+    return True
