@@ -328,7 +328,7 @@ def _platforms_help(action: str) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .gateway import Emulation, serve
+    from .gateway import Emulation
 
     platform = _support(args.platform)
     settings = _settings(args, platform)
@@ -357,16 +357,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     def announce(handler: Handler, url: str) -> None:
         timings = handler.timings
-        lines = [
-            "faas-bridge serve",
-            f"  app        {spec} ({_app_kind(handler)}), from {spec.source}",
-            *_emulation_lines(emulation, config, legacy),
-            f"  started    app import {timings['app_import_ms']} ms, "
+        _print_banner(
+            [f"  app        {spec} ({_app_kind(handler)}), from {spec.source}"],
+            _emulation_lines(emulation, config, legacy),
+            f"app import {timings['app_import_ms']} ms, "
             f"startup {timings['startup_ms']} ms (cold start of this process)",
-            f"  listening  {url}",
-            "Ctrl-C stops the server and runs the app's shutdown.",
-        ]
-        print("\n".join(lines), file=sys.stderr, flush=True)
+            url,
+            "the app's",
+        )
+
+    return _run_gateway(args, build, emulation, announce, legacy)
+
+
+def _print_banner(
+    apps: list[str], emulation: list[str], started: str, url: str, whose: str
+) -> None:
+    """What ``serve`` says when it is ready: the app(s), the emulation, the URL."""
+    lines = [
+        "faas-bridge serve",
+        *apps,
+        *emulation,
+        f"  started    {started}",
+        f"  listening  {url}",
+        f"Ctrl-C stops the server and runs {whose} shutdown.",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _run_gateway(
+    args: argparse.Namespace,
+    build: Callable[[], Any],
+    emulation: Emulation,
+    announce: Callable[[Any, str], None],
+    legacy: str | None,
+) -> int:
+    from .gateway import serve
 
     return serve(
         build,
@@ -402,7 +427,6 @@ def _serve_functions(
 ) -> int:
     """``serve`` for a faas.yml with functions: each request to the function owning it."""
     from .config import FunctionSet, function_set
-    from .gateway import serve
     from .lifecycle import LifespanFailure
 
     override = resolve_app(args.app, example=False) if args.app else None
@@ -425,35 +449,25 @@ def _serve_functions(
             ) from exc
 
     def announce(functions: FunctionSet, url: str) -> None:
-        lines = ["faas-bridge serve"]
+        apps = []
         for name, handler in functions.handlers.items():
             spec_text = override.text if override else config.app_for(config.functions[name])
-            lines.append(
+            apps.append(
                 f"  function   {name}: {spec_text or 'Django'} ({_app_kind(handler)}): "
                 + config.functions[name].describe()
             )
         imports = sum(seconds for _, seconds in imported.values()) * 1000
         startup = sum(h.timings["startup_ms"] or 0 for h in functions.handlers.values())
-        lines += [
-            *_emulation_lines(emulation, config, legacy),
-            f"  started    app import {imports:.1f} ms, startup {startup:.1f} ms "
+        _print_banner(
+            apps,
+            _emulation_lines(emulation, config, legacy),
+            f"app import {imports:.1f} ms, startup {startup:.1f} ms "
             f"(cold start of {len(functions.handlers)} functions in this process)",
-            f"  listening  {url}",
-            "Ctrl-C stops the server and runs the apps' shutdown.",
-        ]
-        print("\n".join(lines), file=sys.stderr, flush=True)
+            url,
+            "the apps'",
+        )
 
-    return serve(
-        build,
-        emulation,
-        host=args.host,
-        port=args.port,
-        reload=args.reload,
-        log_json=args.log_json,
-        timeout=args.timeout,
-        announce=announce,
-        legacy=legacy,
-    )
+    return _run_gateway(args, build, emulation, announce, legacy)
 
 
 def _app_kind(handler: Handler) -> str:

@@ -43,6 +43,7 @@ from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes
 from ..errors import MalformedEvent
 from ..http import Request, Response
 from . import _gateways as gw
+from ._environ import from_environ
 from .base import (
     HttpCall,
     Platform,
@@ -62,7 +63,6 @@ from .base import (
     split_prefix,
     status_line,
 )
-from .openfaas import from_environ
 
 #: Function Compute's limit on a synchronous invocation's HTTP request body: 32 MB.
 FC_REQUEST_LIMIT = 32 * 1024 * 1024

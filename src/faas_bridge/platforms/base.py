@@ -22,15 +22,15 @@ from ..http import Request, Response
 from ..options import Options
 
 # Characters allowed literally in a path (RFC 3986 pchar and "/"), minus "%".
-_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+PATH_SAFE = "/!$&'()*+,;=:@-._~"
 # For a path that is already percent-encoded, "%" is kept too.
-_ENCODED_PATH_SAFE = _PATH_SAFE + "%"
+_ENCODED_PATH_SAFE = PATH_SAFE + "%"
 # A query string keeps every visible ASCII character as it came.
 _QUERY_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "#")
 _SURROGATE = "not valid Unicode text: it holds a lone surrogate"
 
 
-# A path that encode_path leaves as it is: ASCII letters and digits, _PATH_SAFE.
+# A path that encode_path leaves as it is: ASCII letters and digits, PATH_SAFE.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*").fullmatch
 # Characters JSON must escape in a string.
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')
@@ -114,7 +114,7 @@ def encode_path(path: str, where: str = "path") -> bytes:
     """Percent-encode a path the vendor has already decoded (``%`` included)."""
     if type(path) is str and _PLAIN_PATH(path) is not None:
         return path.encode("ascii")  # nothing to encode: skip urllib's quote()
-    return _quoted(path, _PATH_SAFE, where)
+    return _quoted(path, PATH_SAFE, where)
 
 
 def clean_raw_path(path: str, where: str = "path") -> bytes:

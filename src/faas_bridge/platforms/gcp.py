@@ -42,8 +42,8 @@ from urllib.parse import quote
 
 from ..errors import MalformedEvent
 from ..http import Request, Response
+from ._environ import from_environ
 from .base import HttpCall, Platform, split_prefix
-from .openfaas import from_environ
 
 #: Hosts whose URLs carry the function's name as the first path segment.
 _NAMED_HOST_SUFFIX = ".cloudfunctions.net"

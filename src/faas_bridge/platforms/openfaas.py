@@ -44,18 +44,20 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from ..errors import MalformedEvent, shown
+from ..errors import MalformedEvent
 from ..http import Request, Response
+from ._environ import (
+    forwarded_scheme,
+    from_environ,
+    latin1_bytes,
+    server_from_headers,
+)
 from .base import (
     Platform,
-    clean_query,
-    clean_raw_path,
     encode_path,
     group_headers,
-    is_port,
-    split_host,
     split_prefix,
     utf8,
 )
@@ -63,7 +65,6 @@ from .base import (
 logger = logging.getLogger("faas_bridge")
 
 # Characters a path may hold literally (RFC 3986 pchar and "/").
-_PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
 
 class OpenFaaS(Platform):
@@ -100,7 +101,7 @@ class OpenFaaS(Platform):
         if not method:
             raise MalformedEvent("expected a non-empty string, got ''", "method")
         headers = [
-            (_latin1(str(name).lower(), "headers"), _latin1(value, f"headers.{name}"))
+            (latin1_bytes(str(name).lower(), "headers"), latin1_bytes(value, f"headers.{name}"))
             for name, value in _items(event.headers)
         ]
         raw_path = encode_path(event.path or "/", "path")
@@ -112,7 +113,7 @@ class OpenFaaS(Platform):
             query = urlencode(list(_items(event.query, multi=True))).encode("ascii")
         except UnicodeEncodeError:
             raise MalformedEvent("a lone surrogate is not valid Unicode text", "query") from None
-        scheme = _forwarded_scheme(headers, "http")
+        scheme = forwarded_scheme(headers, "http")
         return Request(
             method=method.upper(),
             raw_path=raw_path,
@@ -121,7 +122,7 @@ class OpenFaaS(Platform):
             headers=headers,
             body=body,
             scheme=scheme,
-            server=_server(headers, scheme, None),
+            server=server_from_headers(headers, scheme, None),
         )
 
     def encode(
@@ -201,129 +202,6 @@ def _kubeless_body(event: Mapping[str, Any], environ: Mapping[str, Any]) -> byte
         return utf8(json.dumps(data), "data")
     except (TypeError, ValueError) as exc:
         raise MalformedEvent(f"expected the body or its JSON data ({exc})", "data") from None
-
-
-def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -> Request:
-    """The request a WSGI server received, from its environ: raw target, headers, peer.
-
-    The path comes from the raw request target (``RAW_URI`` / ``REQUEST_URI``)
-    so ``%2F`` survives, below ``SCRIPT_NAME``; the scheme is the server's
-    own ``wsgi.url_scheme``.
-    """
-    method = environ.get("REQUEST_METHOD")
-    if not isinstance(method, str) or not method:
-        raise MalformedEvent(f"expected a non-empty string, got {shown(method)}", "REQUEST_METHOD")
-    root = _native(environ.get("SCRIPT_NAME"), "SCRIPT_NAME")
-    raw_path = _target_path(environ, root)
-    if base_path and not root:
-        rest = split_prefix(raw_path, base_path)
-        root, raw_path = base_path, raw_path if rest is None else rest
-    headers: list[tuple[bytes, bytes]] = []
-    for key, value in environ.items():
-        if not isinstance(key, str) or not isinstance(value, str):
-            continue
-        if key.startswith("HTTP_"):
-            name = key[5:].lower().replace("_", "-")
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key.lower().replace("_", "-")
-        else:
-            continue
-        headers.append((name.encode("latin-1", "replace"), _latin1(value, key)))
-    query = _latin1(environ.get("QUERY_STRING") or "", "QUERY_STRING")
-    fallback = None
-    if environ.get("SERVER_NAME"):
-        fallback = (_text(environ["SERVER_NAME"], "SERVER_NAME"), _port(environ.get("SERVER_PORT")))
-    scheme = _text(environ.get("wsgi.url_scheme") or "http", "wsgi.url_scheme")
-    client = None
-    if environ.get("REMOTE_ADDR"):
-        client = (
-            _text(environ["REMOTE_ADDR"], "REMOTE_ADDR"),
-            _port(environ.get("REMOTE_PORT")) or 0,
-        )
-    protocol = str(environ.get("SERVER_PROTOCOL") or "")
-    return Request(
-        method=method.upper(),
-        raw_path=raw_path,
-        root_path=root,
-        query_string=clean_query(query.decode("utf-8", "replace")) if query else b"",
-        headers=headers,
-        body=body,
-        scheme=scheme,
-        server=_server(headers, scheme, fallback),
-        client=client,
-        http_version=protocol[5:] if protocol.upper().startswith("HTTP/") else "1.1",
-    )
-
-
-def _native(value: Any, where: str) -> str:
-    """A WSGI native string (latin-1 code points) as the text it encodes."""
-    return _latin1(value or "", where).decode("utf-8", "replace")
-
-
-def _path_bytes(path_info: str) -> bytes:
-    """``PATH_INFO``'s bytes: a native string's, or UTF-8 for a server that passes text."""
-    try:
-        return path_info.encode("latin-1")
-    except UnicodeEncodeError:
-        return utf8(path_info, "PATH_INFO")
-
-
-def _text(value: Any, where: str) -> str:
-    """A native string the request is built from, checked to be one (latin-1 only)."""
-    return _latin1(value, where).decode("latin-1")
-
-
-def _latin1(value: Any, where: str) -> bytes:
-    """The bytes a WSGI native string stands for: one latin-1 character per byte."""
-    try:
-        return str(value).encode("latin-1")
-    except UnicodeEncodeError:
-        raise MalformedEvent("not a WSGI native string (latin-1 characters only)", where) from None
-
-
-def _target_path(environ: Mapping[str, Any], root: str) -> bytes:
-    """The percent-encoded path below ``root``, from the raw target when the server kept it."""
-    target = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
-    if target.startswith(("http://", "https://")):
-        parts = target.split("/", 3)  # absolute-form: drop the scheme and authority
-        target = "/" + parts[3] if len(parts) == 4 else "/"
-    if target.startswith("/"):
-        full = clean_raw_path(target.partition("?")[0], "RAW_URI")
-        below = split_prefix(full, root) if root else full
-        if below is not None:
-            return below
-    path_info = _path_bytes(str(environ.get("PATH_INFO") or "/"))
-    return quote(path_info or b"/", safe=_PATH_SAFE).encode("ascii")
-
-
-def _port(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if is_port(text) else None
-
-
-def _server(
-    headers: list[tuple[bytes, bytes]], scheme: str, fallback: tuple[str, int | None] | None
-) -> tuple[str, int] | None:
-    """(host, port) as a server sees them: the Host header, else its own name and port."""
-    default_port = 443 if scheme == "https" else 80
-    for name, value in headers:
-        if name == b"host" and value.strip():
-            server_name, port = split_host(value.decode("latin-1").strip())
-            return server_name, port or default_port
-    if fallback is not None:
-        return fallback[0], fallback[1] or default_port
-    return None
-
-
-def _forwarded_scheme(headers: list[tuple[bytes, bytes]], default: str) -> str:
-    """The last ``X-Forwarded-Proto`` value, else ``default``."""
-    scheme = default
-    for name, value in headers:
-        if name == b"x-forwarded-proto":
-            proto = value.decode("latin-1").split(",")[-1].strip().lower()
-            if proto in ("http", "https"):
-                scheme = proto
-    return scheme
 
 
 def _items(mapping: Any, *, multi: bool = False) -> Iterable[tuple[Any, Any]]:
