@@ -12,9 +12,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MalformedEvent
-from ..http import Response
+from ..http import Request, Response
 from ..options import Options
-from .base import encode_body, group_headers
+from .base import (
+    Platform,
+    apply_base_path,
+    clean_raw_path,
+    decode_body,
+    encode_body,
+    group_headers,
+    header_pairs,
+    server_address,
+)
 from .base import flag as flag  # re-exported: the adapters read ``gw.flag``
 
 logger = logging.getLogger("faas_bridge")
@@ -41,6 +50,49 @@ def path_at(event: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise MalformedEvent(f"expected a string, got {type(value).__name__}", key)
     return value
+
+
+def gateway_request(
+    platform: Platform,
+    event: Mapping[str, Any],
+    context: Any,
+    *,
+    method: str,
+    query: bytes,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    mount: tuple[str, bytes] | None = None,
+    path_key: str = "path",
+    client: tuple[str, int] | None = None,
+    fallback_host: str | None = None,
+    version: str = "1.1",
+) -> Request:
+    """The Request of a gateway event: what these vendors' events share.
+
+    Each adapter passes what its vendor does its own way (method, query,
+    client, mount point); headers, path, body, scheme and server are read the
+    same way for all of them.
+    """
+    if headers is None:
+        headers = header_pairs(event.get("headers"), "headers")
+    if mount is None:
+        mount = apply_base_path(clean_raw_path(path_at(event, path_key)), platform.options)
+    root, raw_path = mount
+    scheme, server = server_address(headers, fallback_host)
+    return Request(
+        method=method.upper(),
+        raw_path=raw_path,
+        root_path=root,
+        query_string=query,
+        headers=headers,
+        body=decode_body(event.get("body"), flag(event.get("isBase64Encoded"), "isBase64Encoded")),
+        scheme=scheme,
+        server=server,
+        client=client,
+        http_version=version,
+        event=event,
+        context=context,
+        platform=platform.name,
+    )
 
 
 def header_value(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

@@ -47,18 +47,14 @@ from ._environ import from_environ
 from .base import (
     HttpCall,
     Platform,
-    apply_base_path,
     clean_raw_path,
-    decode_body,
     encode_path,
     event_body,
-    header_pairs,
     http_version,
     mapping_at,
     query_from_params,
     request_id,
     require_str,
-    server_address,
     source_ip,
     split_prefix,
     status_line,
@@ -91,26 +87,17 @@ class FC3HttpTrigger(Platform):
         rc = mapping_at(event, "requestContext", "requestContext")
         http = mapping_at(rc, "http", "requestContext.http")
         method = require_str(http, "method", "requestContext.http.method")
-        headers = header_pairs(event.get("headers"), "headers")
-        root, raw_path = apply_base_path(clean_raw_path(gw.path_at(event, "rawPath")), self.options)
         domain = rc.get("domainName")
-        scheme, server = server_address(headers, domain if isinstance(domain, str) else None)
-        return Request(
-            method=method.upper(),
-            raw_path=raw_path,
-            root_path=root,
-            query_string=query_from_params(event.get("queryParameters"), "queryParameters"),
-            headers=headers,
-            body=decode_body(
-                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
-            ),
-            scheme=scheme,
-            server=server,
+        return gw.gateway_request(
+            self,
+            event,
+            context,
+            method=method,
+            query=query_from_params(event.get("queryParameters"), "queryParameters"),
+            path_key="rawPath",
             client=source_ip(http.get("sourceIp")),
-            http_version=http_version(http.get("protocol")),
-            event=event,
-            context=context,
-            platform=self.name,
+            fallback_host=domain if isinstance(domain, str) else None,
+            version=http_version(http.get("protocol")),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
@@ -140,24 +127,12 @@ class APIGateway(Platform):
         )
 
     def decode(self, event: Any, context: Any) -> Request:
-        method = require_str(event, "httpMethod", "httpMethod")
-        headers = header_pairs(event.get("headers"), "headers")
-        root, raw_path = apply_base_path(clean_raw_path(gw.path_at(event, "path")), self.options)
-        scheme, server = server_address(headers, None)
-        return Request(
-            method=method.upper(),
-            raw_path=raw_path,
-            root_path=root,
-            query_string=query_from_params(event.get("queryParameters"), "queryParameters"),
-            headers=headers,
-            body=decode_body(
-                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
-            ),
-            scheme=scheme,
-            server=server,
-            event=event,
-            context=context,
-            platform=self.name,
+        return gw.gateway_request(
+            self,
+            event,
+            context,
+            method=require_str(event, "httpMethod", "httpMethod"),
+            query=query_from_params(event.get("queryParameters"), "queryParameters"),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

@@ -31,15 +31,11 @@ from . import _gateways as gw
 from .base import (
     HttpCall,
     Platform,
-    apply_base_path,
-    clean_raw_path,
-    decode_body,
     header_pairs,
     mapping_at,
     query_from_params,
     request_id,
     require_str,
-    server_address,
     source_ip,
 )
 
@@ -73,26 +69,15 @@ class FunctionGraphAPIG(Platform):
         rc = mapping_at(event, "requestContext", "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
         headers = header_pairs(event.get("headers"), "headers")
-        root, raw_path = apply_base_path(clean_raw_path(gw.path_at(event, "path")), self.options)
-        scheme, server = server_address(headers, None)
         client = source_ip(rc.get("sourceIp")) or source_ip(gw.header_value(headers, b"x-real-ip"))
-        return Request(
-            method=method.upper(),
-            raw_path=raw_path,
-            root_path=root,
-            query_string=query_from_params(
-                event.get("queryStringParameters"), "queryStringParameters"
-            ),
+        return gw.gateway_request(
+            self,
+            event,
+            context,
+            method=method,
+            query=query_from_params(event.get("queryStringParameters"), "queryStringParameters"),
             headers=headers,
-            body=decode_body(
-                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
-            ),
-            scheme=scheme,
-            server=server,
             client=client,
-            event=event,
-            context=context,
-            platform=self.name,
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

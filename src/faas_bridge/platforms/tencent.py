@@ -41,7 +41,6 @@ from .base import (
     Platform,
     apply_base_path,
     clean_raw_path,
-    decode_body,
     event_body,
     group_headers,
     header_pairs,
@@ -49,7 +48,6 @@ from .base import (
     query_from_params,
     request_id,
     require_str,
-    server_address,
     source_ip,
 )
 
@@ -88,26 +86,19 @@ class SCFAPIGateway(Platform):
             root = "/" + stage
         else:
             root, raw_path = apply_base_path(raw_path, self.options)
-        scheme, server = server_address(headers, None)
         if "queryString" in event:
             query = query_from_params(event.get("queryString"), "queryString")
         else:
             query = query_from_params(event.get("queryStringParameters"), "queryStringParameters")
-        return Request(
-            method=method.upper(),
-            raw_path=raw_path,
-            root_path=root,
-            query_string=query,
+        return gw.gateway_request(
+            self,
+            event,
+            context,
+            method=method,
+            query=query,
             headers=headers,
-            body=decode_body(
-                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
-            ),
-            scheme=scheme,
-            server=server,
+            mount=(root, raw_path),
             client=source_ip(rc.get("sourceIp")),
-            event=event,
-            context=context,
-            platform=self.name,
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
@@ -140,26 +131,12 @@ class CloudBase(Platform):
         )
 
     def decode(self, event: Any, context: Any) -> Request:
-        method = require_str(event, "httpMethod", "httpMethod")
-        headers = header_pairs(event.get("headers"), "headers")
-        root, raw_path = apply_base_path(clean_raw_path(gw.path_at(event, "path")), self.options)
-        scheme, server = server_address(headers, None)
-        return Request(
-            method=method.upper(),
-            raw_path=raw_path,
-            root_path=root,
-            query_string=query_from_params(
-                event.get("queryStringParameters"), "queryStringParameters"
-            ),
-            headers=headers,
-            body=decode_body(
-                event.get("body"), gw.flag(event.get("isBase64Encoded"), "isBase64Encoded")
-            ),
-            scheme=scheme,
-            server=server,
-            event=event,
-            context=context,
-            platform=self.name,
+        return gw.gateway_request(
+            self,
+            event,
+            context,
+            method=require_str(event, "httpMethod", "httpMethod"),
+            query=query_from_params(event.get("queryStringParameters"), "queryStringParameters"),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
