@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from faas_bridge import wrap
-from faas_bridge.asgi import AppReturnedEarly, ASGIBridge, build_scope
+from faas_bridge.asgi import AppReturnedEarly, ASGIBridge, build_scope, wire_headers
 from faas_bridge.http import Request
 
 
@@ -24,7 +24,7 @@ def test_scope_matches_uvicorn_conventions() -> None:
             raw_path=b"/caf%C3%A9/a%2Fb",
             root_path="/prod",
             query_string=b"x=1",
-            headers=[(b"x-multi", b"1"), (b"x-multi", b"2")],
+            headers=[("x-multi", "1"), ("x-multi", "2")],
             client=("203.0.113.9", 0),
             server=("example.com", 443),
         )
@@ -38,6 +38,26 @@ def test_scope_matches_uvicorn_conventions() -> None:
     assert scope["headers"] == [(b"x-multi", b"1"), (b"x-multi", b"2")]
     assert scope["client"] == ("203.0.113.9", 0)
     assert scope["server"] == ("example.com", 443)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([], []),
+        ([("x-name", "caf\xc3\xa9")], [(b"x-name", "café".encode())]),
+        (
+            [("a", ""), ("b", "\t x \xff"), ("a", "2")],
+            [(b"a", b""), (b"b", b"\t x \xff"), (b"a", b"2")],
+        ),
+        # Never in a vetted request, but encoded right all the same.
+        ([("a", "1\n2"), ("b", "3")], [(b"a", b"1\n2"), (b"b", b"3")]),
+        ([("a\nb", "1")], [(b"a\nb", b"1")]),
+    ],
+)
+def test_wire_headers_are_the_native_strings_bytes(
+    headers: list[tuple[str, str]], expected: list[tuple[bytes, bytes]]
+) -> None:
+    assert wire_headers(headers) == expected
 
 
 def test_receive_gives_body_then_disconnect_after_the_reply() -> None:

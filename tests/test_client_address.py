@@ -121,8 +121,8 @@ def test_a_chain_shorter_than_the_trusted_hops_keeps_the_record(
     assert remote_addr(vendor, variant, build, call, hops=5) == RECORD[vendor]
 
 
-def xff(*values: str) -> list[tuple[bytes, bytes]]:
-    return [(b"x-forwarded-for", v.encode()) for v in values]
+def xff(*values: str) -> list[tuple[str, str]]:
+    return [("x-forwarded-for", v) for v in values]
 
 
 @pytest.mark.parametrize(

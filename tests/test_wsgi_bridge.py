@@ -31,7 +31,7 @@ def test_content_headers_are_not_duplicated_as_http_keys() -> None:
     environ = build_environ(
         make_request(
             method="POST",
-            headers=[(b"content-type", b"text/plain"), (b"content-length", b"999")],
+            headers=[("content-type", "text/plain"), ("content-length", "999")],
             body=b"hello",
         )
     )
@@ -51,15 +51,53 @@ def test_repeated_headers_join_with_comma_and_cookies_with_semicolon() -> None:
     environ = build_environ(
         make_request(
             headers=[
-                (b"x-multi", b"1"),
-                (b"cookie", b"a=1"),
-                (b"x-multi", b"2"),
-                (b"cookie", b"b=2"),
+                ("x-multi", "1"),
+                ("cookie", "a=1"),
+                ("x-multi", "2"),
+                ("cookie", "b=2"),
             ]
         )
     )
     assert environ["HTTP_X_MULTI"] == "1,2"
     assert environ["HTTP_COOKIE"] == "a=1; b=2"
+
+
+def test_the_same_names_with_and_without_a_repeat_each_get_their_own_keys() -> None:
+    # Keys are worked out once per set of names: a set seen without a repeat
+    # must not lend its plan to a set that has one, and the reverse.
+    plain = [("x-one", "1"), ("content-type", "text/csv"), ("x-two", "2")]
+    repeated = [("x-one", "1"), ("content-type", "text/csv"), ("x-one", "3")]
+    for _ in range(2):
+        environ = build_environ(make_request(headers=plain))
+        assert (environ["HTTP_X_ONE"], environ["CONTENT_TYPE"], environ["HTTP_X_TWO"]) == (
+            "1",
+            "text/csv",
+            "2",
+        )
+        assert "HTTP_CONTENT_TYPE" not in environ
+        environ = build_environ(make_request(headers=repeated))
+        assert environ["HTTP_X_ONE"] == "1,3"
+        assert "HTTP_X_TWO" not in environ
+
+
+def test_a_repeated_content_type_keeps_the_last_and_length_is_the_body() -> None:
+    headers = [
+        ("content-type", "text/plain"),
+        ("content-length", "3"),
+        ("content-type", "application/json"),
+        ("content-length", "4"),
+    ]
+    environ = build_environ(make_request(headers=headers, body=b"{}"))
+    assert environ["CONTENT_TYPE"] == "application/json"
+    assert environ["CONTENT_LENGTH"] == "2"
+    assert "HTTP_CONTENT_TYPE" not in environ and "HTTP_CONTENT_LENGTH" not in environ
+
+
+def test_header_values_are_native_strings_in_the_environ() -> None:
+    # "café" as a client sends it in UTF-8: two characters for the é, as gunicorn gives.
+    environ = build_environ(make_request(headers=[("x-name", "caf\xc3\xa9")]))
+    assert environ["HTTP_X_NAME"] == "caf\xc3\xa9"
+    assert environ["HTTP_X_NAME"].encode("latin-1").decode("utf-8") == "caf\u00e9"
 
 
 def test_query_server_client_and_scheme() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from ._loop import loop_runner
-from .http import Request, Response
+from .http import Headers, Request, Response
 from .wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 
 Scope = MutableMapping[str, Any]
@@ -48,13 +48,30 @@ def build_scope(request: Request) -> dict[str, Any]:
         "raw_path": root.encode("utf-8") + request.raw_path,
         "query_string": request.query_string,
         "root_path": root,
-        "headers": request.headers,
+        "headers": wire_headers(request.headers),
         "client": request.client,
         "server": request.server,
         EVENT_KEY: request.event,
         CONTEXT_KEY: request.context,
         PLATFORM_KEY: request.platform,
     }
+
+
+def wire_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
+    """ASGI's header bytes: a native string's characters are its bytes (latin-1).
+
+    Encoded as two joined strings rather than pair by pair: two encodes in C
+    instead of two per header. A newline inside a value (never in a vetted
+    request) shows as a count that does not match, and then each is encoded.
+    """
+    if not headers:
+        return []
+    names, values = zip(*headers, strict=True)
+    name_bytes = "\n".join(names).encode("latin-1").split(b"\n")
+    value_bytes = "\n".join(values).encode("latin-1").split(b"\n")
+    if len(name_bytes) == len(value_bytes) == len(headers):
+        return list(zip(name_bytes, value_bytes, strict=True))
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
 class AppReturnedEarly(RuntimeError):

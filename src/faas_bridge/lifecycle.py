@@ -335,6 +335,10 @@ class StackWatch:
     daemon thread serves every watched request. A request that finishes in
     time leaves nothing behind: ``unwatch`` drops its entry, and the thread is
     woken only when a new deadline comes before the one it waits for.
+
+    Watching takes no lock (dict operations are atomic): only waking the
+    thread does. While the thread works out its next wake-up, ``_wake_at`` is
+    -inf, so a request registered meanwhile always wakes it.
     """
 
     def __init__(self) -> None:
@@ -348,28 +352,30 @@ class StackWatch:
         """Start watching the calling thread; returns a token for :meth:`unwatch`."""
         token = next(self._ids)
         due = time.monotonic() + seconds
-        with self._cond:
-            self._watched[token] = (due, threading.get_ident(), request_id)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="faas_bridge-watchdog", daemon=True
-                )
-                self._thread.start()
-            elif due < self._wake_at:
+        self._watched[token] = (due, threading.get_ident(), request_id)
+        if due < self._wake_at:
+            with self._cond:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="faas_bridge-watchdog", daemon=True
+                    )
+                    self._thread.start()
                 self._cond.notify()
         return token
 
     def unwatch(self, token: int) -> None:
-        with self._cond:
-            self._watched.pop(token, None)
+        self._watched.pop(token, None)
 
     def _run(self) -> None:
         while True:
             with self._cond:
+                self._wake_at = float("-inf")  # until the snapshot is read: see the class
                 now = time.monotonic()
-                expired = [t for t, (due, _, _) in self._watched.items() if due <= now]
-                stuck = [self._watched.pop(t) for t in expired]
-                pending = [due for due, _, _ in self._watched.values()]
+                # list() copies in one step in C: safe while requests come and go.
+                watched = list(self._watched.items())
+                popped = [self._watched.pop(t, None) for t, (due, _, _) in watched if due <= now]
+                stuck = [entry for entry in popped if entry is not None]  # unless just unwatched
+                pending = [due for due, _, _ in list(self._watched.values())]
                 self._wake_at = min(pending) if pending else float("inf")
                 if not stuck:
                     self._cond.wait(None if not pending else self._wake_at - now)

@@ -868,15 +868,15 @@ def _delivery(
     kind = KINDS[kind_name]
     body = json.dumps(as_json(unit_event), default=str, ensure_ascii=False).encode("utf-8")
     headers = [
-        (b"host", route.host.encode("ascii")),
-        (b"content-type", b"application/json"),
-        (b"user-agent", b"faas-bridge"),
-        (TRIGGER_HEADER.encode("ascii"), kind_name.encode("ascii")),
+        ("host", route.host),
+        ("content-type", "application/json"),
+        ("user-agent", "faas-bridge"),
+        (TRIGGER_HEADER, kind_name),
     ]
     for name, value in (("source", kind.source_of(unit)), ("id", kind.id_of(unit))):
         if value:
-            text = re.sub(r"[\x00-\x1f\x7f]", "", value).encode("utf-8")
-            headers.append((f"x-faas-bridge-{name}".encode("ascii"), text))
+            text = re.sub(r"[\x00-\x1f\x7f]", "", value).encode("utf-8").decode("latin-1")
+            headers.append((f"x-faas-bridge-{name}", text))
     host, _, port = route.host.partition(":")
     return Request(
         method=route.method,

@@ -28,9 +28,10 @@ CONTEXT_KEY = "faas_bridge.context"
 PLATFORM_KEY = "faas_bridge.platform"
 
 
-#: Header name -> environ key ("" for Content-Length, which is set from the body),
-#: filled as names are met: clients send the same few names again and again.
-_ENVIRON_KEYS: dict[bytes, str] = {b"content-type": "CONTENT_TYPE", b"content-length": ""}
+#: A request's header names, in order -> their environ keys, or () when a name
+#: repeats (values then need joining). Clients send the same few sets of names
+#: again and again, so the keys are worked out once per set. Bounded, never evicted.
+_ENVIRON_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
 _MAX_KEYS = 512
 
 
@@ -88,29 +89,49 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
         if port:
             environ["REMOTE_PORT"] = str(port)
 
-    has_length = bool(body)
-    keys = _ENVIRON_KEYS
-    for name, value in request.headers:
-        key = keys.get(name)
-        if key is None:
-            key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
-            if len(keys) < _MAX_KEYS:
-                keys[name] = key
-        elif not key:  # Content-Length
-            has_length = True
-            continue
-        text = value.decode("latin-1")
-        old = environ.get(key)
-        if old is None or key == "CONTENT_TYPE":  # a repeated Content-Type: the last one
-            environ[key] = text
+    headers = request.headers
+    if headers:
+        names, values = zip(*headers, strict=True)
+        keys = _ENVIRON_KEYS.get(names)
+        if keys is None:
+            keys = _environ_keys(names)
+        if keys:
+            environ.update(zip(keys, values, strict=True))
         else:
-            # RFC 9110 joins repeated fields with ","; Cookie lines with "; " (RFC 6265).
-            environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + text
-    if has_length:
+            _join_repeats(environ, headers)
+    if body or "CONTENT_LENGTH" in environ:
         # The decoded body's true length: a header copied from the event may
         # describe the base64 form or be missing altogether.
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
+
+
+def _environ_keys(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The environ key of each header name; () when one repeats."""
+    keys = tuple(
+        name.upper().replace("-", "_")
+        if name in ("content-type", "content-length")
+        else "HTTP_" + name.upper().replace("-", "_")
+        for name in names
+    )
+    plan = keys if len(set(keys)) == len(keys) else ()
+    if len(_ENVIRON_KEYS) < _MAX_KEYS:
+        _ENVIRON_KEYS[names] = plan
+    return plan
+
+
+def _join_repeats(environ: dict[str, Any], headers: list[tuple[str, str]]) -> None:
+    """Headers into the environ, repeats joined as a server joins them."""
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        old = environ.get(key)
+        if old is None or key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
+            environ[key] = value  # a repeated Content-Type: the last one
+        else:
+            # RFC 9110 joins repeated fields with ","; Cookie lines with "; " (RFC 6265).
+            environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + value
 
 
 def _vendor_environ(request: Request) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ..http import Response
+from ..http import Headers, Response
 from ..options import Options
 from .base import apply_base_path, encode_body, group_headers, split_prefix, status_line
 
@@ -24,11 +24,11 @@ def is_execute_api(host: str | None) -> bool:
     return host is not None and ".execute-api." in host
 
 
-def host_of(headers: list[tuple[bytes, bytes]], context: Mapping[str, Any]) -> str | None:
+def host_of(headers: Headers, context: Mapping[str, Any]) -> str | None:
     """The Host the client used, else the domain name API Gateway recorded."""
     for name, value in headers:
-        if name == b"host":
-            return value.decode("latin-1")
+        if name == "host":
+            return value
     domain = context.get("domainName")
     return domain if isinstance(domain, str) else None
 

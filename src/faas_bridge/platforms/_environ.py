@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import MalformedEvent, shown
-from ..http import Request
+from ..http import Headers, Request
 from .base import (
     PATH_SAFE,
     clean_query,
@@ -40,7 +40,7 @@ def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -
     if base_path and not root:
         rest = split_prefix(raw_path, base_path)
         root, raw_path = base_path, raw_path if rest is None else rest
-    headers: list[tuple[bytes, bytes]] = []
+    headers: Headers = []
     for key, value in environ.items():
         if not isinstance(key, str) or not isinstance(value, str):
             continue
@@ -50,7 +50,7 @@ def from_environ(environ: Mapping[str, Any], body: bytes, base_path: str = "") -
             name = key.lower().replace("_", "-")
         else:
             continue
-        headers.append((name.encode("latin-1", "replace"), latin1_bytes(value, key)))
+        headers.append((name, checked_text(value, key)))
     query = latin1_bytes(environ.get("QUERY_STRING") or "", "QUERY_STRING")
     fallback = None
     if environ.get("SERVER_NAME"):
@@ -127,25 +127,25 @@ def port_number(value: Any) -> int | None:
 
 
 def server_from_headers(
-    headers: list[tuple[bytes, bytes]], scheme: str, fallback: tuple[str, int | None] | None
+    headers: Headers, scheme: str, fallback: tuple[str, int | None] | None
 ) -> tuple[str, int] | None:
     """(host, port) as a server sees them: the Host header, else its own name and port."""
     default_port = 443 if scheme == "https" else 80
     for name, value in headers:
-        if name == b"host" and value.strip():
-            server_name, port = split_host(value.decode("latin-1").strip())
+        if name == "host" and value.strip():
+            server_name, port = split_host(value.strip())
             return server_name, port or default_port
     if fallback is not None:
         return fallback[0], fallback[1] or default_port
     return None
 
 
-def forwarded_scheme(headers: list[tuple[bytes, bytes]], default: str) -> str:
+def forwarded_scheme(headers: Headers, default: str) -> str:
     """The last ``X-Forwarded-Proto`` value, else ``default``."""
     scheme = default
     for name, value in headers:
-        if name == b"x-forwarded-proto":
-            proto = value.decode("latin-1").split(",")[-1].strip().lower()
+        if name == "x-forwarded-proto":
+            proto = value.split(",")[-1].strip().lower()
             if proto in ("http", "https"):
                 scheme = proto
     return scheme

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MalformedEvent
-from ..http import Request, Response
+from ..http import Headers, Request, Response
 from ..options import Options
 from .base import (
     Platform,
@@ -59,7 +59,7 @@ def gateway_request(
     *,
     method: str,
     query: bytes,
-    headers: list[tuple[bytes, bytes]] | None = None,
+    headers: Headers | None = None,
     mount: tuple[str, bytes] | None = None,
     path_key: str = "path",
     client: tuple[str, int] | None = None,
@@ -95,13 +95,13 @@ def gateway_request(
     )
 
 
-def header_value(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+def header_value(headers: Headers, name: str) -> str | None:
     """The last value of a (lower-case) request header, or None."""
     found = None
     for key, value in headers:
         if key == name:
             found = value
-    return found.decode("latin-1") if found is not None else None
+    return found
 
 
 def context_request_id(context: Any) -> str | None:

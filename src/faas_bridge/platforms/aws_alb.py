@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MalformedEvent
-from ..http import Request, Response
+from ..http import Headers, Request, Response
 from . import _aws, aws_apigw_v2
 from .base import (
     HttpCall,
@@ -118,15 +118,15 @@ def _query(event: Mapping[str, Any]) -> bytes:
     return clean_query("&".join(parts), where)
 
 
-def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+def _client(headers: Headers) -> tuple[str, int] | None:
     """The address ALB appended to X-Forwarded-For (the last entry)."""
     last = None
     for name, value in headers:
-        if name == b"x-forwarded-for":
+        if name == "x-forwarded-for":
             last = value
     if not last:
         return None
-    address = last.decode("latin-1").rsplit(",", 1)[-1].strip()
+    address = last.rsplit(",", 1)[-1].strip()
     return (address, 0) if address else None
 
 

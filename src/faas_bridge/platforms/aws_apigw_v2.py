@@ -14,6 +14,7 @@ import binascii
 import json
 import time
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -32,13 +33,13 @@ from .base import (
     header_pairs,
     http_version,
     mapping_at,
+    native,
     request_id,
     require_str,
     server_address,
     source_ip,
     status_line,
     str_at,
-    utf8,
 )
 
 
@@ -84,8 +85,9 @@ class APIGatewayV2(Platform):
         if cookies:
             # One Cookie header, as a browser sends it; Function URLs also copy
             # it into headers, which must not count twice.
-            headers = [pair for pair in headers if pair[0] != b"cookie"]
-            headers.append((b"cookie", _cookie_header(cookies)))
+            if "cookie" in map(itemgetter(0), headers):
+                headers = [pair for pair in headers if pair[0] != "cookie"]
+            headers.append(("cookie", _cookie_header(cookies)))
         host = _aws.host_of(headers, rc)
         root, raw_path = self.mount(event, rc, host)
         scheme, server = server_address(headers, host)
@@ -125,17 +127,17 @@ class APIGatewayV2(Platform):
         return _aws.aws_request_id(event, context)
 
 
-def _cookie_header(cookies: Any) -> bytes:
+def _cookie_header(cookies: Any) -> str:
     """The Cookie header a browser sends for ``cookies``, a list of ``name=value`` strings."""
     if not isinstance(cookies, list):
         raise MalformedEvent(f"expected a list of strings, got {type(cookies).__name__}", "cookies")
     try:
-        return "; ".join(cookies).encode("utf-8")
-    except (TypeError, UnicodeEncodeError):
+        return native("; ".join(cookies), "cookies")
+    except (TypeError, MalformedEvent):
         kept = [c for c in cookies if c is not None]  # a null among them is no cookie
         if not all(isinstance(c, str) for c in kept):
             raise MalformedEvent("expected a list of strings", "cookies") from None
-        return utf8("; ".join(kept), "cookies")
+        return native("; ".join(kept), "cookies")
 
 
 def build_event(

@@ -53,7 +53,7 @@ from http import HTTPStatus
 from typing import Any
 
 from ..errors import FaasBridgeError, MalformedEvent, RequestTooLarge, safe_text
-from ..http import Request, Response, plain_response
+from ..http import Headers, Request, Response, plain_response
 from .base import (
     HttpCall,
     Platform,
@@ -63,10 +63,10 @@ from .base import (
     decode_body,
     encode_body,
     mapping_at,
+    native,
     require_str,
     source_ip,
     split_host,
-    utf8,
 )
 
 logger = logging.getLogger("faas_bridge")
@@ -325,28 +325,28 @@ def _text(request: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _request_headers(headers: Any) -> list[tuple[bytes, bytes]]:
+def _request_headers(headers: Any) -> Headers:
     """Pairs from CloudFront's ``{name: [{"key", "value"}, ...]}``, every entry kept."""
     if headers is None:
         return []
     where = _REQUEST + ".headers"
     if not isinstance(headers, Mapping):
         raise MalformedEvent(f"expected an object, got {type(headers).__name__}", where)
-    pairs: list[tuple[bytes, bytes]] = []
+    pairs: Headers = []
     for name, entries in headers.items():
         if not isinstance(entries, list):
             raise MalformedEvent(
                 f"expected a list of {{key, value}} objects, got {type(entries).__name__}",
                 f"{where}.{name}",
             )
-        key = str(name).lower().encode("latin-1", "replace")
+        key = native(str(name).lower(), f"{where}.{name}")
         for entry in entries:
             value = entry.get("value") if isinstance(entry, Mapping) else None
             if not isinstance(value, str):
                 raise MalformedEvent(
                     "expected {key, value} objects with string values", f"{where}.{name}"
                 )
-            pairs.append((key, utf8(value, f"{where}.{name}")))
+            pairs.append((key, native(value, f"{where}.{name}")))
     return pairs
 
 
@@ -381,38 +381,34 @@ def _origin_domain(request: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _public_host(
-    headers: list[tuple[bytes, bytes]], origin: str | None, public: str
-) -> list[tuple[bytes, bytes]]:
+def _public_host(headers: Headers, origin: str | None, public: str) -> Headers:
     """Headers with an origin's Host (set by CloudFront) replaced by the public one."""
-    hosts = [value for name, value in headers if name == b"host"]
+    hosts = [value for name, value in headers if name == "host"]
     if hosts:
-        host = split_host(hosts[0].decode("latin-1").strip())[0].lower()
+        host = split_host(hosts[0].strip())[0].lower()
         if origin is None or host != origin.lower():
             return headers  # the viewer's own Host, forwarded by the distribution
-    replaced: list[tuple[bytes, bytes]] = [(b"host", public.encode("ascii", "replace"))]
+    replaced: Headers = [("host", public.encode("ascii", "replace").decode("ascii"))]
     if hosts:
-        first = next(i for i, (name, _) in enumerate(headers) if name == b"host")
-        return headers[:first] + replaced + [p for p in headers[first:] if p[0] != b"host"]
+        first = next(i for i, (name, _) in enumerate(headers) if name == "host")
+        return headers[:first] + replaced + [p for p in headers[first:] if p[0] != "host"]
     return replaced + headers
 
 
-def _scheme(headers: list[tuple[bytes, bytes]], trigger: str) -> str:
+def _scheme(headers: Headers, trigger: str) -> str:
     """https, or what CloudFront-Forwarded-Proto says after the viewer-request trigger."""
     if trigger == "viewer-request":
         return "https"  # any CloudFront-Forwarded-Proto here was sent by the viewer
     proto = None
     for name, value in headers:
-        if name == b"cloudfront-forwarded-proto":
-            proto = value.decode("latin-1").strip().lower()
+        if name == "cloudfront-forwarded-proto":
+            proto = value.strip().lower()
     return proto if proto in ("http", "https") else "https"
 
 
-def _server(
-    headers: list[tuple[bytes, bytes]], fallback: str | None, scheme: str
-) -> tuple[str, int] | None:
+def _server(headers: Headers, fallback: str | None, scheme: str) -> tuple[str, int] | None:
     """(host, port) from Host, else the distribution's domain name."""
-    host = next((v.decode("latin-1").strip() for n, v in headers if n == b"host"), None)
+    host = next((v.strip() for n, v in headers if n == "host"), None)
     host = host or fallback
     if not host:
         return None

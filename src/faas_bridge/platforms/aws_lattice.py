@@ -44,7 +44,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MalformedEvent
-from ..http import Request, Response, plain_response
+from ..http import Headers, Request, Response, plain_response
 from .base import (
     HttpCall,
     Platform,
@@ -67,8 +67,8 @@ logger = logging.getLogger("faas_bridge")
 RESPONSE_LIMIT = 6 * 1024 * 1024
 #: (Lattice's documented header name, the usual one).
 _SPELLINGS = (
-    (b"x-forwarded-for-proto", b"x-forwarded-proto"),
-    (b"x-forwarded-for-port", b"x-forwarded-port"),
+    ("x-forwarded-for-proto", "x-forwarded-proto"),
+    ("x-forwarded-for-port", "x-forwarded-port"),
 )
 
 
@@ -203,25 +203,25 @@ def _rebuilt_query(event: Mapping[str, Any], v2: bool) -> str:
     return "&".join(parts)
 
 
-def _with_lattice_spellings(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def _with_lattice_spellings(headers: Headers) -> Headers:
     """Headers as server_address reads them, Lattice's documented spellings included."""
     names = {name for name, _ in headers}
-    extra: list[tuple[bytes, bytes]] = []
+    extra: Headers = []
     for lattice, standard in _SPELLINGS:
         if standard not in names:
             extra += [(standard, value) for name, value in headers if name == lattice]
     return headers + extra if extra else headers
 
 
-def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+def _client(headers: Headers) -> tuple[str, int] | None:
     """The address Lattice appended to X-Forwarded-For: the last entry."""
     last = None
     for name, value in headers:
-        if name == b"x-forwarded-for":
+        if name == "x-forwarded-for":
             last = value
     if not last:
         return None
-    address = last.decode("latin-1").rsplit(",", 1)[-1].strip()
+    address = last.rsplit(",", 1)[-1].strip()
     return (address, 0) if address else None
 
 

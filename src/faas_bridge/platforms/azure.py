@@ -53,7 +53,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import MalformedEvent
-from ..http import Request, Response
+from ..http import Headers, Request, Response
 from .base import (
     HttpCall,
     Platform,
@@ -213,39 +213,37 @@ def _prefix_from_route(raw_path: bytes, route_params: Any) -> tuple[str, bytes] 
     return unquote(head.decode("ascii")), b"/" + tail
 
 
-def _server(
-    headers: list[tuple[bytes, bytes]], url_scheme: str, netloc: str
-) -> tuple[str, tuple[str, int]]:
+def _server(headers: Headers, url_scheme: str, netloc: str) -> tuple[str, tuple[str, int]]:
     """(scheme, server): X-Forwarded-Proto/-Port when the front end set them, else the URL."""
     host = netloc
     scheme = url_scheme if url_scheme in ("http", "https") else "https"
     port_text = None
     for name, value in headers:
-        if name == b"host" and value.strip():
-            host = value.decode("latin-1").strip()
-        elif name == b"x-forwarded-proto":
-            proto = value.decode("latin-1").split(",")[-1].strip().lower()
+        if name == "host" and value.strip():
+            host = value.strip()
+        elif name == "x-forwarded-proto":
+            proto = value.split(",")[-1].strip().lower()
             if proto in ("http", "https"):
                 scheme = proto
-        elif name == b"x-forwarded-port":
-            port_text = value.decode("latin-1").split(",")[-1].strip()
+        elif name == "x-forwarded-port":
+            port_text = value.split(",")[-1].strip()
     server_name, port = split_host(host)
     if port_text and port_text.isdigit():
         port = int(port_text)
     return scheme, (server_name, port or (443 if scheme == "https" else 80))
 
 
-def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+def _client(headers: Headers) -> tuple[str, int] | None:
     """The client from ``client-ip``, else from the last X-Forwarded-For entry."""
     forwarded = None
     for name, value in headers:
-        if name == b"client-ip" and value.strip():
-            return _address(value.decode("latin-1").strip())
-        if name == b"x-forwarded-for":
+        if name == "client-ip" and value.strip():
+            return _address(value.strip())
+        if name == "x-forwarded-for":
             forwarded = value
     if not forwarded:
         return None
-    return _address(forwarded.decode("latin-1").rsplit(",", 1)[-1].strip())
+    return _address(forwarded.rsplit(",", 1)[-1].strip())
 
 
 def _address(text: str) -> tuple[str, int] | None:

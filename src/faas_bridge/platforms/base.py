@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus, urlencode
 
 from ..errors import MalformedEvent, shown
-from ..http import Request, Response
+from ..http import Headers, Request, Response
 from ..options import Options
 
 # Characters allowed literally in a path (RFC 3986 pchar and "/"), minus "%".
@@ -257,43 +257,36 @@ def is_port(text: str) -> bool:
     return 0 < len(text) <= 5 and text.isascii() and text.isdigit()
 
 
-_SERVER_HEADERS = {b"host": 0, b"x-forwarded-proto": 1, b"x-forwarded-port": 2}
-
-
 def server_address(
-    headers: list[tuple[bytes, bytes]], fallback_host: str | None
+    headers: Headers, fallback_host: str | None
 ) -> tuple[str, tuple[str, int] | None]:
     """(scheme, server) from Host and X-Forwarded-Proto/-Port headers.
 
     An event with no Host (API Gateway console tests) falls back to the domain
-    name the vendor recorded.
+    name the vendor recorded. A repeated header counts by its last value.
     """
-    host = proto = port_text = None
-    wanted = _SERVER_HEADERS
-    for name, value in headers:
-        which = wanted.get(name)  # one lookup instead of three comparisons a header
-        if which is None:
-            continue
-        if which == 0:
-            host = value.decode("latin-1")
-        elif which == 1:
-            proto = value.decode("latin-1").split(",")[-1].strip().lower()
-        else:
-            port_text = value.decode("latin-1").split(",")[-1].strip()
+    last = dict(headers)  # in C; later pairs win
+    host = last.get("host")
+    proto = last.get("x-forwarded-proto")
+    port_text = last.get("x-forwarded-port")
+    if proto is not None:
+        proto = proto.rsplit(",", 1)[-1].strip().lower()
     scheme = proto if proto in ("http", "https") else "https"
     host = host or fallback_host
     if not host:
         return scheme, None
     server_name, port = split_host(host.strip())
-    if port_text and is_port(port_text):
-        port = int(port_text)
+    if port_text:
+        port_text = port_text.rsplit(",", 1)[-1].strip()
+        if is_port(port_text):
+            port = int(port_text)
     if port is None:
         port = 443 if scheme == "https" else 80
     return scheme, (server_name, port)
 
 
 def forwarded_client(
-    headers: list[tuple[bytes, bytes]],
+    headers: Headers,
     record: tuple[str, int] | None,
     hops: int,
     window: int = 1,
@@ -313,8 +306,8 @@ def forwarded_client(
     entries = [
         entry.strip()
         for name, value in headers
-        if name == b"x-forwarded-for"
-        for entry in value.decode("latin-1").split(",")
+        if name == "x-forwarded-for"
+        for entry in value.split(",")
         if entry.strip()
     ]
     if record is not None:
@@ -339,48 +332,66 @@ def _address(entry: str) -> tuple[str, int]:
     return entry, 0
 
 
-#: Header name as the vendor spells it -> the neutral name, filled as names are
-#: met (vendors send the same few names again and again). Bounded, never evicted.
-_HEADER_NAMES: dict[str, bytes] = {}
+#: Header name as the vendor spells it -> the neutral (lower-case) name, filled
+#: as names are met (vendors send the same few names again and again). Bounded,
+#: never evicted.
+_HEADER_NAMES: dict[str, str] = {}
 _MAX_HEADER_NAMES = 512
 
 
-def header_pairs(headers: Any, where: str) -> list[tuple[bytes, bytes]]:
+def native(text: str, where: str) -> str:
+    """``text`` as a native string: its UTF-8 bytes, one character each.
+
+    JSON events carry header values as Unicode text; a server would have seen
+    their UTF-8 bytes. ASCII text (nearly every value) is its own native form.
+    """
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8").decode("latin-1")
+    except UnicodeEncodeError:
+        raise MalformedEvent(_SURROGATE, where) from None
+
+
+def header_pairs(headers: Any, where: str) -> Headers:
     """Pairs from a ``{name: value}`` or ``{name: [values]}`` mapping; None means none."""
     if headers is None:
         return []
     if type(headers) is not dict and not isinstance(headers, Mapping):
         raise MalformedEvent(f"expected an object, got {type(headers).__name__}", where)
-    pairs: list[tuple[bytes, bytes]] = []
+    try:
+        # The usual event: lower-case names, ASCII text values, already pairs.
+        joined = "".join(headers)
+        if "".join(headers.values()).isascii() and joined == joined.lower():
+            return list(headers.items())
+    except TypeError:
+        pass  # a name or value that is not a string: read one by one
+    pairs: Headers = []
     append = pairs.append
     names = _HEADER_NAMES
-    name: Any = None
-    try:
-        for name, value in headers.items():
-            key = names.get(name) if type(name) is str else None
-            if key is None:
-                key = str(name).lower().encode("latin-1", "replace")
-                if type(name) is str and len(names) < _MAX_HEADER_NAMES:
-                    names[name] = key
-            if type(value) is str or isinstance(value, str):
-                append((key, value.encode("utf-8")))
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, str):
-                        append((key, item.encode("utf-8")))
-                    elif item is not None:
-                        append((key, _scalar_header(item, where, name)))
-            elif value is not None:
-                append((key, _scalar_header(value, where, name)))
-    except UnicodeEncodeError:
-        raise MalformedEvent(_SURROGATE, f"{where}.{name}") from None
+    for name, value in headers.items():
+        key = names.get(name) if type(name) is str else None
+        if key is None:
+            key = native(str(name).lower(), f"{where}.{name}")
+            if type(name) is str and len(names) < _MAX_HEADER_NAMES:
+                names[name] = key
+        if isinstance(value, str):
+            append((key, native(value, f"{where}.{name}")))
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    append((key, native(item, f"{where}.{name}")))
+                elif item is not None:
+                    append((key, _scalar_header(item, where, name)))
+        elif value is not None:
+            append((key, _scalar_header(value, where, name)))
     return pairs
 
 
-def _scalar_header(value: Any, where: str, name: Any) -> bytes:
+def _scalar_header(value: Any, where: str, name: Any) -> str:
     """A number given as a header value, as text; any other type is an error."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value).encode("ascii")
+        return str(value)
     raise MalformedEvent(
         f"expected a string or a list of strings, got {type(value).__name__}", f"{where}.{name}"
     )

@@ -69,7 +69,7 @@ class FunctionGraphAPIG(Platform):
         rc = mapping_at(event, "requestContext", "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
         headers = header_pairs(event.get("headers"), "headers")
-        client = source_ip(rc.get("sourceIp")) or source_ip(gw.header_value(headers, b"x-real-ip"))
+        client = source_ip(rc.get("sourceIp")) or source_ip(gw.header_value(headers, "x-real-ip"))
         return gw.gateway_request(
             self,
             event,

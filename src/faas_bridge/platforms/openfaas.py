@@ -49,9 +49,9 @@ from urllib.parse import urlencode
 from ..errors import MalformedEvent
 from ..http import Request, Response
 from ._environ import (
+    checked_text,
     forwarded_scheme,
     from_environ,
-    latin1_bytes,
     server_from_headers,
 )
 from .base import (
@@ -101,7 +101,7 @@ class OpenFaaS(Platform):
         if not method:
             raise MalformedEvent("expected a non-empty string, got ''", "method")
         headers = [
-            (latin1_bytes(str(name).lower(), "headers"), latin1_bytes(value, f"headers.{name}"))
+            (checked_text(str(name).lower(), "headers"), checked_text(value, f"headers.{name}"))
             for name, value in _items(event.headers)
         ]
         raw_path = encode_path(event.path or "/", "path")

@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from ..errors import MalformedEvent
-from ..http import Request, Response
+from ..http import Headers, Request, Response
 from .base import (
     HttpCall,
     Platform,
@@ -219,7 +219,7 @@ class OpenWhisk(Platform):
         fields: _Fields = _OwFields(event) if "__ow_method" in event else _HttpFields(event)
         method = fields.method()
         headers = header_pairs(fields.headers, fields.where("headers"))
-        content_type = _last(headers, b"content-type")
+        content_type = _last(headers, "content-type")
         raw = fields.raw_query()
         if raw is not None:
             query = clean_query(raw, fields.where("query"))
@@ -248,9 +248,9 @@ class OpenWhisk(Platform):
         event: Mapping[str, Any],
         fields: _Fields,
         method: str,
-        headers: list[tuple[bytes, bytes]],
+        headers: Headers,
         content_type: str | None,
-    ) -> tuple[bytes, bytes, list[tuple[bytes, bytes]]]:
+    ) -> tuple[bytes, bytes, Headers]:
         """(query, body, headers) rebuilt from a default web action's merged parameters."""
         if not self._warned:
             self._warned = True
@@ -269,8 +269,8 @@ class OpenWhisk(Platform):
                 body = _form(params)
             else:
                 body = utf8(_json(params, "parameters"), "parameters")
-            length = str(len(body)).encode("ascii")
-            headers = [(k, length if k == b"content-length" else v) for k, v in headers]
+            length = str(len(body))
+            headers = [(k, length if k == "content-length" else v) for k, v in headers]
             return b"", body, headers
         query = _form(params)
         return query, body, headers
@@ -387,17 +387,17 @@ def _form(params: Mapping[str, Any]) -> bytes:
         raise
 
 
-def _last(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+def _last(headers: Headers, name: str) -> str | None:
     found = None
     for key, value in headers:
         if key == name:
-            found = value.decode("latin-1")
+            found = value
     return found
 
 
-def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+def _client(headers: Headers) -> tuple[str, int] | None:
     """The last ``x-forwarded-for`` entry: the one the platform's proxy added."""
-    last = _last(headers, b"x-forwarded-for")
+    last = _last(headers, "x-forwarded-for")
     if not last:
         return None
     address = last.rsplit(",", 1)[-1].strip()

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..errors import MalformedEvent
-from ..http import Request, Response
+from ..http import Headers, Request, Response
 from .base import (
     HttpCall,
     Platform,
@@ -117,11 +117,11 @@ class Scaleway(Platform):
         return super().request_id(event, context)
 
 
-def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+def _client(headers: Headers) -> tuple[str, int] | None:
     """The address Scaleway's Envoy accepted the connection from."""
     for name, value in headers:
-        if name == b"x-envoy-external-address" and value.strip():
-            return (value.decode("latin-1").strip(), 0)
+        if name == "x-envoy-external-address" and value.strip():
+            return (value.strip(), 0)
     return None
 
 

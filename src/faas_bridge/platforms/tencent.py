@@ -79,7 +79,7 @@ class SCFAPIGateway(Platform):
         rc = mapping_at(event, "requestContext", "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
         headers = header_pairs(event.get("headers"), "headers")
-        host = gw.header_value(headers, b"host")
+        host = gw.header_value(headers, "host")
         raw_path = clean_raw_path(gw.path_at(event, "path"))
         stage = rc.get("stage")
         if is_default_domain(host) and isinstance(stage, str) and stage:

@@ -129,7 +129,7 @@ class Yandex(Platform):
         if root:
             rest = split_prefix(raw_path, root)
             raw_path = raw_path if rest is None else rest
-        has_host = any(name == b"host" for name, _ in headers)
+        has_host = any(name == "host" for name, _ in headers)
         direct = not is_payload_v10(event) and not event.get("url")
         scheme, server = server_address(
             headers, FUNCTIONS_HOST if direct and not has_host else None
