@@ -491,7 +491,7 @@ FOUND = [
         "aws-apigw-v2",
         0,
         _set(("headers", "x\ud800"), "1"),
-        b"Bad Request: headers.x\\ud800: not a valid",
+        b"Bad Request: headers.x\\ud800: not valid Unicode text",
     ),
     ("aws-apigw-v2", 0, _set(("headers", "accept"), "a\udcffb"), b"Bad Request: headers.accept: "),
     ("aws-apigw-v2", 0, _set(("headers", "accept"), {"a": 1}), b"Bad Request: headers.accept: "),

@@ -38,14 +38,16 @@ _ASYNCIO_TIMEOUT: tuple[type[Exception], ...] = (
 def build_scope(request: Request) -> dict[str, Any]:
     """The ``http`` scope uvicorn would build for the same HTTP request."""
     root = request.root_path
+    raw_path = request.raw_path
+    path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
     return {
         "type": "http",
         "asgi": _ASGI,
         "http_version": request.http_version,
         "method": request.method,
         "scheme": request.scheme,
-        "path": root + unquote_to_bytes(request.raw_path).decode("utf-8", "replace"),
-        "raw_path": root.encode("utf-8") + request.raw_path,
+        "path": root + path.decode("utf-8", "replace"),
+        "raw_path": root.encode("utf-8") + raw_path if root else raw_path,
         "query_string": request.query_string,
         "root_path": root,
         "headers": wire_headers(request.headers),
@@ -147,8 +149,12 @@ class _Deadlines:
         self._expired: set[asyncio.Task[Any]] = set()
         self._handle: asyncio.TimerHandle | None = None
 
-    async def run(self, call: Awaitable[None], timeout: float) -> None:
-        """Await ``call``; TimeoutError when it is still running after ``timeout`` s."""
+    def watch(self, timeout: float) -> asyncio.Task[Any]:
+        """Cancel the current task if it still runs after ``timeout`` s; returns it.
+
+        The caller passes the task to :meth:`forget` when it ends; a
+        cancellation that :meth:`forget` owns up to was the deadline's.
+        """
         task = asyncio.current_task()
         assert task is not None  # run_until_complete and run_coroutine_threadsafe make one
         due = self._loop.time() + timeout
@@ -158,16 +164,9 @@ class _Deadlines:
             if handle is not None:
                 handle.cancel()
             self._handle = self._loop.call_at(due, self._expire)
-        try:
-            await call
-        except asyncio.CancelledError:
-            if self._forget(task):
-                raise TimeoutError from None
-            raise
-        finally:
-            self._forget(task)
+        return task
 
-    def _forget(self, task: asyncio.Task[Any]) -> bool:
+    def forget(self, task: asyncio.Task[Any]) -> bool:
         """Stop watching ``task``: True when it was cancelled for its deadline."""
         self._due.pop(task, None)
         if not self._expired or task not in self._expired:
@@ -216,14 +215,17 @@ class ASGIBridge:
         scope = build_scope(request)
         if self.state is not None:
             scope["state"] = self.state.copy()
-        call = self.app(scope, exchange.receive, exchange.send)
+        # The deadline is watched here, not in a wrapping coroutine: one frame less.
+        task = self._deadlines.watch(timeout) if timeout is not None else None
         try:
-            if timeout is None:
-                await call
-            else:
-                await self._deadlines.run(call, timeout)
-        except _ASYNCIO_TIMEOUT as exc:
-            raise TimeoutError(*exc.args) from exc
+            try:
+                await self.app(scope, exchange.receive, exchange.send)
+            except asyncio.CancelledError:
+                if task is None or not self._deadlines.forget(task):
+                    raise
+                raise TimeoutError from None
+            except _ASYNCIO_TIMEOUT as exc:
+                raise TimeoutError(*exc.args) from exc
         except Exception:
             if not exchange.complete:
                 raise
@@ -231,6 +233,8 @@ class ASGIBridge:
             # it stands; the app's later failure is logged.
             logger.exception("faas_bridge: the ASGI app failed after its complete reply")
         finally:
+            if task is not None:
+                self._deadlines.forget(task)
             if exchange.done is not None:
                 exchange.done.set()  # release any receive() still waiting
         if exchange.status is None or not exchange.complete:

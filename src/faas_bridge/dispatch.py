@@ -339,7 +339,8 @@ class Handler(PassesForFunction):
             if budget is None:
                 return self.wsgi(request)  # type: ignore[no-any-return]
             watch = lifecycle.stack_watch()
-            token = watch.watch(max(budget, 0.0), platform.request_id(request.event, context))
+            event = request.event
+            token = watch.watch(max(budget, 0.0), lambda: platform.request_id(event, context))
             try:
                 return self.wsgi(request)  # type: ignore[no-any-return]
             finally:

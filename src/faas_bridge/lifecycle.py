@@ -342,14 +342,19 @@ class StackWatch:
     """
 
     def __init__(self) -> None:
-        self._watched: dict[int, tuple[float, int, str | None]] = {}
+        #: token -> (due, thread id, what names the request: called only to log it).
+        self._watched: dict[int, tuple[float, int, Callable[[], str | None]]] = {}
         self._ids = itertools.count()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._wake_at = float("inf")
 
-    def watch(self, seconds: float, request_id: str | None) -> int:
-        """Start watching the calling thread; returns a token for :meth:`unwatch`."""
+    def watch(self, seconds: float, request_id: Callable[[], str | None]) -> int:
+        """Start watching the calling thread; returns a token for :meth:`unwatch`.
+
+        ``request_id`` is called only if the request is still running at its
+        deadline: most never are, so their id is never worked out.
+        """
         token = next(self._ids)
         due = time.monotonic() + seconds
         self._watched[token] = (due, threading.get_ident(), request_id)
@@ -386,9 +391,16 @@ class StackWatch:
                 logger.error(
                     "faas_bridge: request %s is about to reach its deadline and is still "
                     "running; where it is now:\n%s",
-                    request_id,
+                    _called(request_id),
                     stack,
                 )
+
+
+def _called(request_id: Callable[[], str | None]) -> str | None:
+    try:
+        return request_id()
+    except Exception:
+        return None
 
 
 _watch: StackWatch | None = None

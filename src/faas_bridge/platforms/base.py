@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from operator import itemgetter
 from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus, urlencode
 
@@ -360,27 +361,34 @@ def header_pairs(headers: Any, where: str) -> Headers:
     if type(headers) is not dict and not isinstance(headers, Mapping):
         raise MalformedEvent(f"expected an object, got {type(headers).__name__}", where)
     try:
-        # The usual event: lower-case names, ASCII text values, already pairs.
+        # The usual events, checked in C: lower-case names with ASCII text
+        # values, single (already pairs) or in lists (flattened).
         joined = "".join(headers)
-        if "".join(headers.values()).isascii() and joined == joined.lower():
-            return list(headers.items())
+        if joined.isascii() and joined == joined.lower():
+            if "".join(headers.values()).isascii():
+                return list(headers.items())
+            if set(map(type, headers.values())) == {list}:
+                pairs = [(name, value) for name, values in headers.items() for value in values]
+                if "".join(map(itemgetter(1), pairs)).isascii():
+                    return pairs
     except TypeError:
         pass  # a name or value that is not a string: read one by one
-    pairs: Headers = []
+    pairs = []
     append = pairs.append
     names = _HEADER_NAMES
     for name, value in headers.items():
         key = names.get(name) if type(name) is str else None
         if key is None:
-            key = native(str(name).lower(), f"{where}.{name}")
+            key = native(str(name).lower(), f"{where}.{name}")  # once per name
             if type(name) is str and len(names) < _MAX_HEADER_NAMES:
                 names[name] = key
+        # ASCII text is its own native form: native() (and its error location) only for the rest.
         if isinstance(value, str):
-            append((key, native(value, f"{where}.{name}")))
+            append((key, value if value.isascii() else native(value, f"{where}.{name}")))
         elif isinstance(value, list):
             for item in value:
                 if isinstance(item, str):
-                    append((key, native(item, f"{where}.{name}")))
+                    append((key, item if item.isascii() else native(item, f"{where}.{name}")))
                 elif item is not None:
                     append((key, _scalar_header(item, where, name)))
         elif value is not None:
