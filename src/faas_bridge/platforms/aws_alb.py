@@ -25,6 +25,7 @@ from .base import (
     clean_raw_path,
     decode_body,
     header_pairs,
+    is_mapping,
     param_text,
     require_str,
     server_address,
@@ -46,10 +47,10 @@ class ALB(Platform):
         self._warned = False
 
     def matches(self, event: Any) -> bool:
-        if not isinstance(event, Mapping):
+        if not is_mapping(event):
             return False
         rc = event.get("requestContext")
-        return isinstance(rc, Mapping) and "elb" in rc
+        return is_mapping(rc) and "elb" in rc
 
     def decode(self, event: Any, context: Any) -> Request:
         method = require_str(event, "httpMethod", "httpMethod")
@@ -78,7 +79,7 @@ class ALB(Platform):
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
-        multi = isinstance(event, Mapping) and event.get("multiValueHeaders") is not None
+        multi = is_mapping(event) and event.get("multiValueHeaders") is not None
         if not multi and not self._warned:
             cookies = [v for k, v in response.headers if k.lower() == "set-cookie"]
             if len(cookies) > 1:

@@ -28,6 +28,7 @@ from .base import (
     event_body,
     header_pairs,
     http_version,
+    is_mapping,
     mapping_at,
     rebuild_query,
     request_id,
@@ -48,10 +49,10 @@ class APIGatewayV1(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        if not isinstance(event, Mapping):
+        if not is_mapping(event):
             return False
         rc = event.get("requestContext")
-        if not isinstance(rc, Mapping) or "elb" in rc or "connectionId" in rc:
+        if not is_mapping(rc) or "elb" in rc or "connectionId" in rc:
             return False
         if "parameters" in event or "multiValueParameters" in event or "operationId" in event:
             return False  # Yandex API Gateway's payload 1.0, which mimics this one
@@ -74,7 +75,7 @@ class APIGatewayV1(Platform):
         )
         scheme, server = server_address(headers, host)
         identity = rc.get("identity")
-        client = source_ip(identity.get("sourceIp")) if isinstance(identity, Mapping) else None
+        client = source_ip(identity.get("sourceIp")) if is_mapping(identity) else None
         return Request(
             method=method.upper(),
             raw_path=raw_path,
@@ -94,7 +95,7 @@ class APIGatewayV1(Platform):
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
-        multi = isinstance(event, Mapping) and "multiValueHeaders" in event
+        multi = is_mapping(event) and "multiValueHeaders" in event
         return _aws.v1_reply(response, self.options, multi_value=multi)
 
     def request_id(self, event: Any, context: Any) -> str | None:

@@ -32,6 +32,7 @@ from .base import (
     group_headers,
     header_pairs,
     http_version,
+    is_mapping,
     mapping_at,
     native,
     request_id,
@@ -46,10 +47,10 @@ from .base import (
 def is_payload_v2(event: Any) -> bool:
     """Payload format 2.0, as HTTP APIs and Function URLs both send it."""
     return (
-        isinstance(event, Mapping)
+        is_mapping(event)
         and event.get("version") == "2.0"
         and "rawPath" in event
-        and isinstance(event.get("requestContext"), Mapping)
+        and is_mapping(event.get("requestContext"))
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from operator import itemgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from urllib.parse import quote, quote_plus, urlencode
 
 from ..errors import MalformedEvent, shown
@@ -411,6 +411,11 @@ def _scalar_header(value: Any, where: str, name: Any) -> str:
 _QUERY_VALUE_SAFE = "/?:@!$'()*,;~"
 
 
+def is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
+    """``isinstance(value, Mapping)``, a dict decided without the ABC machinery (5x slower)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def require_str(mapping: Mapping[str, Any], key: str, where: str) -> str:
     """``mapping[key]`` when it is a non-empty string, else MalformedEvent."""
     value = mapping.get(key)
@@ -434,7 +439,7 @@ def mapping_at(mapping: Mapping[str, Any], key: str, where: str = "") -> Mapping
     value = mapping.get(key)
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         raise MalformedEvent(f"expected an object, got {type(value).__name__}", where or key)
     return value
 
