@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MalformedEvent
-from ..http import Headers, Request, Response
+from ..http import Request, Response
 from . import _aws, aws_apigw_v2
 from .base import (
     HttpCall,
@@ -27,6 +27,7 @@ from .base import (
     header_pairs,
     is_mapping,
     param_text,
+    proxy_client,
     require_str,
     server_address,
     status_line,
@@ -72,7 +73,7 @@ class ALB(Platform):
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,
             server=server,
-            client=_client(headers),
+            client=proxy_client(headers),
             event=event,
             context=context,
             platform=self.name,
@@ -117,18 +118,6 @@ def _query(event: Mapping[str, Any]) -> bytes:
             text = None if value is None else param_text(value, f"{where}.{key}")
             parts.append(key if text is None else f"{key}={text}")
     return clean_query("&".join(parts), where)
-
-
-def _client(headers: Headers) -> tuple[str, int] | None:
-    """The address ALB appended to X-Forwarded-For (the last entry)."""
-    last = None
-    for name, value in headers:
-        if name == "x-forwarded-for":
-            last = value
-    if not last:
-        return None
-    address = last.rsplit(",", 1)[-1].strip()
-    return (address, 0) if address else None
 
 
 #: What ALB sends as text; every other body (and any with Content-Encoding) is base64.

@@ -56,6 +56,7 @@ from .base import (
     group_headers,
     header_pairs,
     param_text,
+    proxy_client,
     require_str,
     server_address,
     status_line,
@@ -129,7 +130,7 @@ class Lattice(Platform):
             body=decode_body(event.get("body"), event.get(flag)),
             scheme=scheme,
             server=server,
-            client=_client(headers),
+            client=proxy_client(headers),
             event=event,
             context=context,
             platform=self.name,
@@ -211,18 +212,6 @@ def _with_lattice_spellings(headers: Headers) -> Headers:
         if standard not in names:
             extra += [(standard, value) for name, value in headers if name == lattice]
     return headers + extra if extra else headers
-
-
-def _client(headers: Headers) -> tuple[str, int] | None:
-    """The address Lattice appended to X-Forwarded-For: the last entry."""
-    last = None
-    for name, value in headers:
-        if name == "x-forwarded-for":
-            last = value
-    if not last:
-        return None
-    address = last.rsplit(",", 1)[-1].strip()
-    return (address, 0) if address else None
 
 
 def _json_size(reply: dict[str, Any]) -> int:

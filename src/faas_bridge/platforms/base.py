@@ -321,6 +321,18 @@ def forwarded_client(
     return _address(entries[-hops])
 
 
+def proxy_client(headers: Headers) -> tuple[str, int] | None:
+    """The last X-Forwarded-For entry: the one the vendor's own proxy appended."""
+    last = None
+    for name, value in headers:
+        if name == "x-forwarded-for":
+            last = value
+    if not last:
+        return None
+    address = last.rsplit(",", 1)[-1].strip()
+    return (address, 0) if address else None
+
+
 def _address(entry: str) -> tuple[str, int]:
     """(host, port) from ``1.2.3.4``, ``1.2.3.4:5678``, ``[2001:db8::1]:443`` or ``2001:db8::1``."""
     if entry.startswith("["):

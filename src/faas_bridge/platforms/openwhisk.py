@@ -55,6 +55,7 @@ from .base import (
     clean_raw_path,
     group_headers,
     header_pairs,
+    proxy_client,
     server_address,
     split_prefix,
     utf8,
@@ -237,7 +238,7 @@ class OpenWhisk(Platform):
             body=body,
             scheme=scheme,
             server=server,
-            client=_client(headers),
+            client=proxy_client(headers),
             event=event,
             context=context,
             platform=self.name,
@@ -393,15 +394,6 @@ def _last(headers: Headers, name: str) -> str | None:
         if key == name:
             found = value
     return found
-
-
-def _client(headers: Headers) -> tuple[str, int] | None:
-    """The last ``x-forwarded-for`` entry: the one the platform's proxy added."""
-    last = _last(headers, "x-forwarded-for")
-    if not last:
-        return None
-    address = last.rsplit(",", 1)[-1].strip()
-    return (address, 0) if address else None
 
 
 def _decode_body(body: Any, is_base64: bool, where: str) -> bytes:
