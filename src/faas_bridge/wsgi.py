@@ -108,24 +108,23 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
 
 def _environ_keys(names: tuple[str, ...]) -> tuple[str, ...]:
     """The environ key of each header name; () when one repeats."""
-    keys = tuple(
-        name.upper().replace("-", "_")
-        if name in ("content-type", "content-length")
-        else "HTTP_" + name.upper().replace("-", "_")
-        for name in names
-    )
+    keys = tuple(map(_environ_key, names))
     plan = keys if len(set(keys)) == len(keys) else ()
     if len(_ENVIRON_KEYS) < _MAX_KEYS:
         _ENVIRON_KEYS[names] = plan
     return plan
 
 
+def _environ_key(name: str) -> str:
+    """``HTTP_X_NAME`` for ``x-name``; Content-Type and Content-Length have their own keys."""
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+
+
 def _join_repeats(environ: dict[str, Any], headers: list[tuple[str, str]]) -> None:
     """Headers into the environ, repeats joined as a server joins them."""
     for name, value in headers:
-        key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
+        key = _environ_key(name)
         old = environ.get(key)
         if old is None or key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
             environ[key] = value  # a repeated Content-Type: the last one

@@ -134,7 +134,7 @@ def _cookie_header(cookies: Any) -> str:
         raise MalformedEvent(f"expected a list of strings, got {type(cookies).__name__}", "cookies")
     try:
         return native("; ".join(cookies), "cookies")
-    except (TypeError, MalformedEvent):
+    except TypeError:  # a null (no cookie) or a non-string among them
         kept = [c for c in cookies if c is not None]  # a null among them is no cookie
         if not all(isinstance(c, str) for c in kept):
             raise MalformedEvent("expected a list of strings", "cookies") from None
