@@ -36,7 +36,7 @@ def stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Call
     ctx = adapters.CONTEXT
     platform = handler.detect(event)
     request = platform.decode(event, ctx)
-    response = handler._run(request, platform, ctx)
+    response = handler.respond(request, platform, ctx)
     watch = lifecycle.stack_watch()
 
     def deadline() -> None:

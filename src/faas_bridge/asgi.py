@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any, Literal
 from urllib.parse import unquote_to_bytes
 
 from ._loop import loop_runner
-from .http import Headers, Request, Response
+from .http import Headers, Request, Response, lower_tokens
 from .wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 
 Scope = MutableMapping[str, Any]
@@ -40,22 +40,118 @@ def build_scope(request: Request) -> dict[str, Any]:
     root = request.root_path
     raw_path = request.raw_path
     path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
+    return _scope(
+        request.method,
+        root,
+        root + path.decode("utf-8", "replace"),
+        root.encode("utf-8") + raw_path if root else raw_path,
+        request.query_string,
+        wire_headers(request.headers),
+        request.scheme,
+        request.server,
+        request.client,
+        request.http_version,
+        request.event,
+        request.context,
+        request.platform,
+    )
+
+
+def scope_input(request: Request) -> tuple[dict[str, Any], bytes]:
+    """What the ASGI bridge runs for a Request: its scope and body."""
+    return build_scope(request), request.body
+
+
+def lane_scope(
+    method: str,
+    root: str,
+    path: str,
+    query: str,
+    names: tuple[str, ...],
+    values: Sequence[str],
+    body: bytes,
+    scheme: str,
+    server: tuple[str, int] | None,
+    client: tuple[str, int] | None,
+    http_version: str,
+    event: Any,
+    context: Any,
+    platform: str,
+) -> tuple[dict[str, Any], bytes] | None:
+    """(scope, body) from a clean event's parts; None for a bad header name.
+
+    What an adapter's fast lane (``Platform.lane``) builds for the ASGI
+    bridge: ``path`` and ``query`` are plain ASCII (nothing to decode), the
+    values hold no newline (so they encode as one string).
+    """
+    wire = _WIRE_NAMES.get(names)
+    if wire is None:
+        wire = tuple(name.encode("latin-1") for name in names) if lower_tokens(names) else False
+        if len(_WIRE_NAMES) < _MAX_NAME_SETS:
+            _WIRE_NAMES[names] = wire
+    if wire is False:
+        return None
+    headers = (
+        list(zip(wire, "\n".join(values).encode("latin-1").split(b"\n"), strict=True))
+        if names
+        else []
+    )
+    full = root + path
+    scope = _scope(
+        method,
+        root,
+        full,
+        full.encode("ascii"),
+        query.encode("ascii"),
+        headers,
+        scheme,
+        server,
+        client,
+        http_version,
+        event,
+        context,
+        platform,
+    )
+    return scope, body
+
+
+#: A request's header names, in order -> their bytes, or False when one is not
+#: a lower-case token (checked once per set). Bounded, never evicted.
+_WIRE_NAMES: dict[tuple[str, ...], tuple[bytes, ...] | Literal[False]] = {}
+_MAX_NAME_SETS = 512
+
+
+def _scope(
+    method: str,
+    root: str,
+    path: str,
+    raw_path: bytes,
+    query: bytes,
+    headers: list[tuple[bytes, bytes]],
+    scheme: str,
+    server: tuple[str, int] | None,
+    client: tuple[str, int] | None,
+    http_version: str,
+    event: Any,
+    context: Any,
+    platform: str,
+) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": _ASGI,
-        "http_version": request.http_version,
-        "method": request.method,
-        "scheme": request.scheme,
-        "path": root + path.decode("utf-8", "replace"),
-        "raw_path": root.encode("utf-8") + raw_path if root else raw_path,
-        "query_string": request.query_string,
+        "http_version": http_version,
+        "method": method,
+        "scheme": scheme,
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": query,
         "root_path": root,
-        "headers": wire_headers(request.headers),
-        "client": request.client,
-        "server": request.server,
-        EVENT_KEY: request.event,
-        CONTEXT_KEY: request.context,
-        PLATFORM_KEY: request.platform,
+        "headers": headers,
+        "client": client,
+        "server": server,
+        EVENT_KEY: event,
+        CONTEXT_KEY: context,
+        PLATFORM_KEY: platform,
     }
 
 
@@ -207,12 +303,11 @@ class ASGIBridge:
         self._deadlines = _Deadlines(self.runner.loop)
 
     def __call__(self, request: Request, timeout: float | None = None) -> Response:
-        return self.runner.run(self.run(request, timeout))
+        return self.runner.run(self.run(build_scope(request), request.body, timeout))
 
-    async def run(self, request: Request, timeout: float | None = None) -> Response:
+    async def run(self, scope: Scope, body: bytes, timeout: float | None = None) -> Response:
         """The app's reply; TimeoutError when it is not complete within ``timeout``."""
-        exchange = _Exchange(request.body)
-        scope = build_scope(request)
+        exchange = _Exchange(body)
         if self.state is not None:
             scope["state"] = self.state.copy()
         # The deadline is watched here, not in a wrapping coroutine: one frame less.

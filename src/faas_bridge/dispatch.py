@@ -28,7 +28,8 @@ from .errors import (
 from .http import Request, Response, check_reply, check_request, plain_response
 from .options import DEFAULT_WARMUP, Interface, LifespanMode, Options
 from .platforms import Platform, load_platform, platform_entries
-from .platforms.base import forwarded_client, status_line
+from .platforms.base import LaneBuild, forwarded_client, status_line
+from .wsgi import build_environ, lane_environ
 
 if TYPE_CHECKING:
     from .config import RouteTable
@@ -55,7 +56,10 @@ class Handler(PassesForFunction):
 
     __slots__ = (
         "_adapters",
+        "_build",
         "_entries",
+        "_input",
+        "_lanes",
         "_last",
         "_warmup",
         "app",
@@ -88,10 +92,14 @@ class Handler(PassesForFunction):
         self.wsgi: Any = None
         lifespan = None
         runner = None
+        #: The bridge's input for a Request, and from an event's parts (fast lanes).
+        self._input: Callable[[Request], Any] = build_environ
+        self._build: LaneBuild[Any] = lane_environ
         if self.interface == "asgi":
-            from .asgi import ASGIBridge
+            from .asgi import ASGIBridge, lane_scope, scope_input
 
             self.asgi = ASGIBridge(_single_callable(app))
+            self._input, self._build = scope_input, lane_scope
             runner = self.asgi.runner
             if options.lifespan != "off":
                 lifespan = lifecycle.Lifespan(self.asgi.app, runner)
@@ -100,6 +108,9 @@ class Handler(PassesForFunction):
 
             self.wsgi = WSGIBridge(app)
         self.bridge = self.asgi or self.wsgi
+        #: Whether fast lanes may be taken: not before the cold start is reported,
+        #: nor when the client address is read behind the user's own proxies.
+        self._lanes = False
         self.lifecycle = lifecycle.Lifecycle(
             runner, lifespan, options.lifespan, options.shutdown_timeout
         )
@@ -200,6 +211,18 @@ class Handler(PassesForFunction):
     def __call__(self, event: Any, context: Any = None) -> Any:
         if self._warmup is not None and self._warmup(event):
             return dict(WARM_REPLY)
+        last = self._last
+        if self._lanes and last is not None and self.routes is None and _matches(last, event):
+            try:
+                taken = last.lane(event, context, self._build)
+            except Exception:
+                taken = None  # the general way reports what is wrong
+            if taken is not None:
+                try:
+                    response = self._run(taken, last, event, context)
+                finally:
+                    lifecycle.after_invocation()
+                return self._encode(response, _is_head(taken), last, event, context)
         if isinstance(event, (bytes, bytearray, str)):
             event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
         try:
@@ -227,14 +250,14 @@ class Handler(PassesForFunction):
         try:
             routes = self.routes
             if routes is None or routes.allows(request):
-                response = self._run(request, platform, context)
+                response = self.respond(request, platform, context)
             else:
                 response = routes.refusal(request)  # another function's route (faas.yml)
         finally:
             if self.cold:
                 self._report_cold_start(platform)
             lifecycle.after_invocation()
-        return self._encode(response, request, platform, context)
+        return self._encode(response, request.method == "HEAD", platform, event, context)
 
     def _not_http(self, event: Any, context: Any, unrecognised: UnrecognisedEvent) -> Any:
         """A command, a routed non-HTTP event, or the error saying what would route it."""
@@ -270,19 +293,18 @@ class Handler(PassesForFunction):
                     request.environ = environ
 
     def _encode(
-        self, response: Response, request: Request, platform: Platform, context: Any
+        self, response: Response, head: bool, platform: Platform, event: Any, context: Any
     ) -> Any:
         """The vendor's reply for the app's response, or a defined error reply.
 
         A reply that is not valid HTTP is a 500 (logged, never sent: a CR or LF
         in a header would forge headers); one the vendor would refuse, a 502.
         """
-        event = request.event
         try:
             header_chars = check_reply(response)
         except AppFailure as exc:
             return self._fail(platform, exc, event, context)
-        if response.body and (request.method == "HEAD" or response.status in _NO_BODY_STATUSES):
+        if response.body and (head or response.status in _NO_BODY_STATUSES):
             response.body = b""  # a server sends no body here whatever the app wrote
         try:
             reply = platform.encode(response, event, context)
@@ -324,8 +346,15 @@ class Handler(PassesForFunction):
         text = phrase if status == 500 else f"{phrase}: {exc}"
         return platform.encode(plain_response(status, text), event, context)
 
-    def _run(self, request: Request, platform: Platform, context: Any) -> Response:
-        """The app's reply, with failures and the deadline turned into replies."""
+    def respond(self, request: Request, platform: Platform, context: Any) -> Response:
+        """The app's reply to a decoded request (failures and the deadline made replies)."""
+        return self._run(self._input(request), platform, request.event, context)
+
+    def _run(self, taken: Any, platform: Platform, event: Any, context: Any) -> Response:
+        """The app's reply to its input (an environ, or a scope and body).
+
+        Failures and the deadline are turned into replies.
+        """
         budget = None
         remaining = platform.remaining_time(context)
         if remaining is not None:
@@ -334,32 +363,30 @@ class Handler(PassesForFunction):
             if self.asgi is not None:
                 if budget is not None and budget <= 0:
                     raise TimeoutError
-                response: Response = self.asgi(request, budget)
+                scope, body = taken
+                response: Response = self.asgi.runner.run(self.asgi.run(scope, body, budget))
                 return response
             if budget is None:
-                return self.wsgi(request)  # type: ignore[no-any-return]
+                return self.wsgi.run(taken)  # type: ignore[no-any-return]
             watch = lifecycle.stack_watch()
-            event = request.event
             token = watch.watch(max(budget, 0.0), lambda: platform.request_id(event, context))
             try:
-                return self.wsgi(request)  # type: ignore[no-any-return]
+                return self.wsgi.run(taken)  # type: ignore[no-any-return]
             finally:
                 watch.unwatch(token)
         except TimeoutError:  # the ASGI bridge's deadline (asyncio's is turned into it)
             logger.error(
-                "faas_bridge: %s %s cancelled %.2f s before the deadline (request id %s)",
-                request.method,
-                _target(request),
+                "faas_bridge: %s cancelled %.2f s before the deadline (request id %s)",
+                _describe(taken),
                 self.options.deadline_margin,
-                platform.request_id(request.event, context),
+                _request_id(platform, event, context),
             )
             return plain_response(504, "Gateway Timeout")
         except Exception:
             logger.exception(
-                "faas_bridge: the app failed on %s %s (request id %s)",
-                request.method,
-                _target(request),
-                platform.request_id(request.event, context),
+                "faas_bridge: the app failed on %s (request id %s)",
+                _describe(taken),
+                _request_id(platform, event, context),
             )
             return plain_response(500, "Internal Server Error")
 
@@ -378,6 +405,7 @@ class Handler(PassesForFunction):
 
     def _report_cold_start(self, platform: Platform) -> None:
         self.cold = False
+        self._lanes = not self.options.trusted_proxy_hops
         logger.info(
             "faas_bridge cold start %s",
             json.dumps({"platform": platform.name, "interface": self.interface, **self.timings}),
@@ -409,8 +437,19 @@ def _request_id(platform: Platform, event: Any, context: Any) -> str | None:
         return None
 
 
-def _target(request: Request) -> str:
-    return request.root_path + request.raw_path.decode("latin-1")
+def _is_head(taken: Any) -> bool:
+    """Whether a bridge's input (an environ, or a scope and body) is a HEAD request."""
+    method = taken[0]["method"] if type(taken) is tuple else taken["REQUEST_METHOD"]
+    return method == "HEAD"  # type: ignore[no-any-return]
+
+
+def _describe(taken: Any) -> str:
+    """``GET /path`` for a log line, from a bridge's input (not the query: it may hold secrets)."""
+    if type(taken) is tuple:
+        scope = taken[0]
+        return f"{scope['method']} {scope['raw_path'].decode('latin-1')}"
+    path = taken.get("SCRIPT_NAME", "") + taken.get("PATH_INFO", "")
+    return f"{taken.get('REQUEST_METHOD')} {path}"
 
 
 def _parse_json(event: bytes | bytearray | str) -> Any:

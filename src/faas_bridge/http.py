@@ -10,6 +10,7 @@ distinguishable from ``/``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -86,10 +87,19 @@ def plain_response(status: int, message: str) -> Response:
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _METHOD = re.compile(_TOKEN)
+#: Whether a string is an HTTP token (a method, a header name): a match or None.
+is_token = _METHOD.fullmatch
+
+
+def lower_tokens(names: Iterable[str]) -> bool:
+    """Whether every name is a lower-case HTTP token, as request header names must be here."""
+    return all(name == name.lower() and is_token(name) is not None for name in names)
+
+
 #: What a request header value may not hold (tab and the rest are allowed).
 _REQUEST_VALUE_BAD = re.compile("[\r\n\x00\u0100-\U0010ffff]")
-#: Methods known to be tokens, checked without the regex.
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+#: The usual methods, known to be tokens: checked without the regex.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 _NAME, _VALUE = itemgetter(0), itemgetter(1)
 #: Reply header names, lower-cased, each between newlines: a character no token
 #: has, or an empty name.
@@ -130,7 +140,7 @@ def check_request(request: Request) -> None:
     (no character beyond latin-1): an adapter that let one through is wrong.
     """
     method = request.method
-    if method not in _METHODS and _METHOD.fullmatch(method) is None:
+    if method not in METHODS and _METHOD.fullmatch(method) is None:
         raise MalformedEvent(f"expected an HTTP method, got {shown(method)}", "method")
     headers = request.headers
     if not headers:

@@ -813,7 +813,7 @@ class TriggerRouter:
         request = _delivery(handler, kind_name, route, unit_event, unit, context)
         if self._platform is None:
             self._platform = _TriggerPlatform(handler.options)
-        response: Response = handler._run(request, self._platform, context)
+        response: Response = handler.respond(request, self._platform, context)
         if not 200 <= response.status < 300:
             logger.error(
                 "faas_bridge: %s %s answered %d to the %s event: %s",

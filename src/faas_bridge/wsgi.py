@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import unquote_to_bytes
 
-from .http import Request, Response
+from .http import Request, Response, lower_tokens
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -28,11 +28,23 @@ CONTEXT_KEY = "faas_bridge.context"
 PLATFORM_KEY = "faas_bridge.platform"
 
 
-#: A request's header names, in order -> their environ keys, or () when a name
-#: repeats (values then need joining). Clients send the same few sets of names
-#: again and again, so the keys are worked out once per set. Bounded, never evicted.
-_ENVIRON_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+#: A request's header names, in order -> (their environ keys, whether a key
+#: repeats: values then need joining), or False when a name is not a lower-case
+#: HTTP token (only an adapter's fast lane passes names not checked before).
+#: Clients send the same few sets of names again and again, so this is worked
+#: out once per set. Bounded, never evicted.
+_ENVIRON_KEYS: dict[tuple[str, ...], tuple[tuple[str, ...], bool] | Literal[False]] = {}
 _MAX_KEYS = 512
+
+
+#: What every environ holds, the same for every request.
+_CONSTANT: dict[str, Any] = {
+    "wsgi.version": (1, 0),
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": False,
+    "wsgi.run_once": False,
+    "wsgi.input_terminated": True,
+}
 
 
 class _Writable(Protocol):
@@ -51,54 +63,89 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
         return _vendor_environ(request)
     raw_path = request.raw_path
     root = request.root_path
-    script = root.encode("utf-8").decode("latin-1") if root else ""
-    path = raw_path.decode("latin-1")
-    query = request.query_string.decode("latin-1")
+    headers = request.headers
+    names, values = zip(*headers, strict=True) if headers else ((), ())
+    environ = lane_environ(
+        request.method,
+        root.encode("utf-8").decode("latin-1") if root else "",
+        raw_path.decode("latin-1"),
+        request.query_string.decode("latin-1"),
+        names,
+        values,
+        request.body,
+        request.scheme,
+        request.server,
+        request.client,
+        request.http_version,
+        request.event,
+        request.context,
+        request.platform,
+        unquote_to_bytes(raw_path).decode("latin-1") if b"%" in raw_path else None,
+    )
+    assert environ is not None, "check_request() vets the names first"
+    if errors is not None:
+        environ["wsgi.errors"] = errors
+    return environ
+
+
+def lane_environ(
+    method: str,
+    script: str,
+    path: str,
+    query: str,
+    names: tuple[str, ...],
+    values: Sequence[str],
+    body: bytes,
+    scheme: str,
+    server: tuple[str, int] | None,
+    client: tuple[str, int] | None,
+    http_version: str,
+    event: Any,
+    context: Any,
+    platform: str,
+    path_info: str | None = None,
+) -> dict[str, Any] | None:
+    """The environ from a request's parts, as native strings; None for a bad header name.
+
+    ``path`` is the percent-encoded path below ``script``; ``path_info`` its
+    decoded form, when it differs. Adapters' fast lanes (``Platform.lane``)
+    call this directly with a clean event's parts, so the names are checked
+    here (once per set of names); values are the caller's to check.
+    """
+    plan = _ENVIRON_KEYS.get(names)
+    if plan is None:
+        plan = _environ_keys(names)
+    if plan is False:
+        return None
+    keys, repeats = plan
     uri = script + path + "?" + query if query else script + path
-    body = request.body
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": script,
-        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1") if b"%" in raw_path else path,
-        "QUERY_STRING": query,
-        "RAW_URI": uri,
-        "REQUEST_URI": uri,
-        "SERVER_PROTOCOL": "HTTP/" + request.http_version,
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": request.scheme,
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": errors if errors is not None else sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.input_terminated": True,
-        EVENT_KEY: request.event,
-        CONTEXT_KEY: request.context,
-        PLATFORM_KEY: request.platform,
-    }
-    server = request.server
+    environ = _CONSTANT.copy()  # in C: cheaper than setting the same keys one by one
+    environ["REQUEST_METHOD"] = method
+    environ["SCRIPT_NAME"] = script
+    environ["PATH_INFO"] = path if path_info is None else path_info
+    environ["QUERY_STRING"] = query
+    environ["RAW_URI"] = environ["REQUEST_URI"] = uri
+    environ["SERVER_PROTOCOL"] = "HTTP/" + http_version
+    environ["wsgi.url_scheme"] = scheme
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr  # the current one (tests and loggers replace it)
+    environ[EVENT_KEY] = event
+    environ[CONTEXT_KEY] = context
+    environ[PLATFORM_KEY] = platform
     if server is not None:
         environ["SERVER_NAME"], port = server
         environ["SERVER_PORT"] = str(port)
     else:
         environ["SERVER_NAME"] = "localhost"
-        environ["SERVER_PORT"] = "443" if request.scheme == "https" else "80"
-    client = request.client
+        environ["SERVER_PORT"] = "443" if scheme == "https" else "80"
     if client is not None:
         environ["REMOTE_ADDR"], port = client
         if port:
             environ["REMOTE_PORT"] = str(port)
-
-    headers = request.headers
-    if headers:
-        names, values = zip(*headers, strict=True)
-        keys = _ENVIRON_KEYS.get(names)
-        if keys is None:
-            keys = _environ_keys(names)
-        if keys:
-            environ.update(zip(keys, values, strict=True))
-        else:
-            _join_repeats(environ, headers)
+    if repeats:
+        _join_repeats(environ, zip(keys, values, strict=False))  # one key per value
+    else:
+        environ.update(zip(keys, values, strict=False))
     if body or "CONTENT_LENGTH" in environ:
         # The decoded body's true length: a header copied from the event may
         # describe the base64 form or be missing altogether.
@@ -106,10 +153,13 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
     return environ
 
 
-def _environ_keys(names: tuple[str, ...]) -> tuple[str, ...]:
-    """The environ key of each header name; () when one repeats."""
-    keys = tuple(map(_environ_key, names))
-    plan = keys if len(set(keys)) == len(keys) else ()
+def _environ_keys(names: tuple[str, ...]) -> tuple[tuple[str, ...], bool] | Literal[False]:
+    """(the environ key of each header name, whether one repeats); False when one is bad."""
+    if lower_tokens(names):
+        keys = tuple(map(_environ_key, names))
+        plan: tuple[tuple[str, ...], bool] | Literal[False] = (keys, len(set(keys)) != len(keys))
+    else:
+        plan = False
     if len(_ENVIRON_KEYS) < _MAX_KEYS:
         _ENVIRON_KEYS[names] = plan
     return plan
@@ -121,10 +171,9 @@ def _environ_key(name: str) -> str:
     return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
 
 
-def _join_repeats(environ: dict[str, Any], headers: list[tuple[str, str]]) -> None:
-    """Headers into the environ, repeats joined as a server joins them."""
-    for name, value in headers:
-        key = _environ_key(name)
+def _join_repeats(environ: dict[str, Any], items: Iterable[tuple[str, str]]) -> None:
+    """(environ key, value) pairs into the environ, repeats joined as a server joins them."""
+    for key, value in items:
         old = environ.get(key)
         if old is None or key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
             environ[key] = value  # a repeated Content-Type: the last one
@@ -194,8 +243,12 @@ class WSGIBridge:
         self.app = app
 
     def __call__(self, request: Request) -> Response:
+        return self.run(build_environ(request))
+
+    def run(self, environ: dict[str, Any]) -> Response:
+        """The app's complete reply to ``environ``."""
         collector = _Collector()
-        result = self.app(build_environ(request), collector.start_response)
+        result = self.app(environ, collector.start_response)
         try:
             for chunk in result:
                 if chunk:

@@ -15,17 +15,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MalformedEvent
-from ..http import Request, Response
+from ..http import METHODS, Request, Response
 from . import _aws, aws_apigw_v2
 from .base import (
     HttpCall,
+    LaneBuild,
     Platform,
+    T,
+    address_from,
     apply_base_path,
     clean_query,
     clean_raw_path,
     decode_body,
     header_pairs,
     is_mapping,
+    lane_headers,
+    last_entry,
     param_text,
     proxy_client,
     require_str,
@@ -34,12 +39,14 @@ from .base import (
     str_at,
 )
 
+#: "Lambda functions as targets": request body and response JSON at most 1 MB.
+_LIMIT = 1_048_576
+
 
 class ALB(Platform):
     name = "aws-alb"
-    #: "Lambda functions as targets": request body and response JSON at most 1 MB.
-    request_limit = 1_048_576
-    reply_limit = 1_048_576
+    request_limit = _LIMIT
+    reply_limit = _LIMIT
 
     __slots__ = ("_warned",)
 
@@ -77,6 +84,37 @@ class ALB(Platform):
             event=event,
             context=context,
             platform=self.name,
+        )
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        method = event.get("httpMethod")
+        multi = event.get("multiValueHeaders")
+        read = lane_headers(multi if multi is not None else event.get("headers"))
+        if method not in METHODS or read is None:
+            return None
+        names, values, last = read
+        root, raw_path = apply_base_path(
+            clean_raw_path(str_at(event, "path", "path", "/")), self.options
+        )
+        body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+        if b"%" in raw_path or not root.isascii() or len(body) > _LIMIT:
+            return None
+        scheme, server = address_from(last, None)
+        return build(
+            method,
+            root,
+            raw_path.decode("ascii"),
+            _query(event).decode("ascii"),
+            names,
+            values,
+            body,
+            scheme,
+            server,
+            last_entry(last.get("x-forwarded-for")),
+            "1.1",
+            event,
+            context,
+            self.name,
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

@@ -17,11 +17,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from ..http import Request, Response
+from ..http import METHODS, Request, Response
 from . import _aws, aws_apigw_v2
 from .base import (
     HttpCall,
+    LaneBuild,
     Platform,
+    T,
+    address_from,
     clean_raw_path,
     decode_body,
     encode_path,
@@ -29,6 +32,7 @@ from .base import (
     header_pairs,
     http_version,
     is_mapping,
+    lane_headers,
     mapping_at,
     rebuild_query,
     request_id,
@@ -61,21 +65,14 @@ class APIGatewayV1(Platform):
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
-        path = str_at(event, "path", "path", "/")
-        http_api = event.get("version") == "1.0"
         multi = event.get("multiValueHeaders")
         if multi is not None:
             headers = header_pairs(multi, "multiValueHeaders")
         else:
             headers = header_pairs(event.get("headers"), "headers")
         host = _aws.host_of(headers, rc)
-        raw_path = encode_path(path) if http_api else clean_raw_path(path)
-        root, raw_path = _aws.mount(
-            raw_path, self.options, host, rc.get("stage"), stage_in_path=http_api
-        )
+        root, raw_path = self._mount(event, rc, host)
         scheme, server = server_address(headers, host)
-        identity = rc.get("identity")
-        client = source_ip(identity.get("sourceIp")) if is_mapping(identity) else None
         return Request(
             method=method.upper(),
             raw_path=raw_path,
@@ -87,11 +84,57 @@ class APIGatewayV1(Platform):
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,
             server=server,
-            client=client,
+            client=_client(rc),
             http_version=http_version(rc.get("protocol")),
             event=event,
             context=context,
             platform=self.name,
+        )
+
+    def _mount(
+        self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
+    ) -> tuple[str, bytes]:
+        """(root_path, raw_path): a REST API's path is percent-encoded, HTTP API 1.0's not."""
+        path = str_at(event, "path", "path", "/")
+        http_api = event.get("version") == "1.0"
+        raw_path = encode_path(path) if http_api else clean_raw_path(path)
+        return _aws.mount(raw_path, self.options, host, rc.get("stage"), stage_in_path=http_api)
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        method = event.get("httpMethod")
+        multi = event.get("multiValueHeaders")
+        read = lane_headers(multi if multi is not None else event.get("headers"))
+        if method not in METHODS or read is None:
+            return None
+        names, values, last = read
+        rc = event["requestContext"]
+        host = last.get("host")
+        if host is None:
+            domain = rc.get("domainName")
+            host = domain if isinstance(domain, str) else None
+        root, raw_path = self._mount(event, rc, host)
+        body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+        if b"%" in raw_path or not root.isascii() or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
+            return None
+        query = rebuild_query(
+            event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
+        )
+        scheme, server = address_from(last, host)
+        return build(
+            method,
+            root,
+            raw_path.decode("ascii"),
+            query.decode("ascii"),
+            names,
+            values,
+            body,
+            scheme,
+            server,
+            _client(rc),
+            http_version(rc.get("protocol")),
+            event,
+            context,
+            self.name,
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
@@ -100,6 +143,11 @@ class APIGatewayV1(Platform):
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return _aws.aws_request_id(event, context)
+
+
+def _client(rc: Mapping[str, Any]) -> tuple[str, int] | None:
+    identity = rc.get("identity")
+    return source_ip(identity.get("sourceIp")) if is_mapping(identity) else None
 
 
 def build_event(

@@ -19,11 +19,14 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..errors import MalformedEvent
-from ..http import Request, Response
+from ..http import METHODS, Request, Response
 from . import _aws
 from .base import (
     HttpCall,
+    LaneBuild,
     Platform,
+    T,
+    address_from,
     clean_query,
     decode_body,
     encode_body,
@@ -33,6 +36,9 @@ from .base import (
     header_pairs,
     http_version,
     is_mapping,
+    lane_headers,
+    lane_text,
+    lane_value,
     mapping_at,
     native,
     request_id,
@@ -106,6 +112,57 @@ class APIGatewayV2(Platform):
             event=event,
             context=context,
             platform=self.name,
+        )
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        http = event["requestContext"].get("http")
+        if type(http) is not dict:
+            return None
+        method = http.get("method")
+        read = lane_headers(event.get("headers"))
+        if method not in METHODS or read is None:
+            return None
+        names, values, last = read
+        cookies = event.get("cookies")
+        if cookies:
+            cookie = "; ".join(cookies)  # a null among them (TypeError): the general way
+            if not lane_value(cookie) or type(cookies) is not list:
+                return None
+            if "cookie" in last:  # a Function URL's copy of the header: not counted twice
+                kept = [i for i, name in enumerate(names) if name != "cookie"]
+                names, values = tuple(names[i] for i in kept), [values[i] for i in kept]
+            names += ("cookie",)
+            values.append(cookie)
+        host = last.get("host")
+        if host is None:
+            domain = event["requestContext"].get("domainName")
+            host = domain if isinstance(domain, str) else None
+        root, raw_path = self.mount(event, event["requestContext"], host)
+        query = event.get("rawQueryString") or ""
+        body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+        if (
+            b"%" in raw_path
+            or not root.isascii()
+            or not lane_text(query)
+            or len(body) > _aws.LAMBDA_REQUEST_LIMIT
+        ):
+            return None
+        scheme, server = address_from(last, host)
+        return build(
+            method,
+            root,
+            raw_path.decode("ascii"),
+            query,
+            names,
+            values,
+            body,
+            scheme,
+            server,
+            source_ip(http.get("sourceIp")),
+            http_version(http.get("protocol")),
+            event,
+            context,
+            self.name,
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

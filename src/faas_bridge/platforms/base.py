@@ -11,11 +11,12 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from itertools import chain, repeat
 from operator import itemgetter
-from typing import Any, ClassVar, TypeGuard
+from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 from ..errors import MalformedEvent, shown
@@ -35,6 +36,37 @@ _SURROGATE = "not valid Unicode text: it holds a lone surrogate"
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*").fullmatch
 # Characters JSON must escape in a string.
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+T = TypeVar("T")
+
+#: What a fast lane (:meth:`Platform.lane`) hands a clean event's parts to, in
+#: this order: the method (one of ``http.METHODS``), the root path and the
+#: path below it (ASCII, no ``%``: the same percent-encoded or not), the
+#: query string (printable ASCII, no space), header names (lower-case) and
+#: their values (ASCII, no CR, LF or NUL), the body (within the vendor's
+#: limit), scheme, server and client addresses, HTTP version, the event, the
+#: context and the platform's name. The bridge's builder answers its input,
+#: or None for a header name that is not a token.
+LaneBuild = Callable[
+    [
+        str,
+        str,
+        str,
+        str,
+        tuple[str, ...],
+        Sequence[str],
+        bytes,
+        str,
+        "tuple[str, int] | None",
+        "tuple[str, int] | None",
+        str,
+        Any,
+        Any,
+        str,
+    ],
+    "T | None",
+]
 
 
 class Platform:
@@ -74,6 +106,19 @@ class Platform:
         vendor passes ``start_response`` there).
         """
         raise NotImplementedError
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        """The bridge's input built straight from a clean event, or None.
+
+        The fast lane, for the few event shapes nearly every invocation has:
+        no neutral Request, no second pass over the headers. An adapter that
+        has one reads only events it can take whole and calls ``build`` with
+        their parts (see :data:`LaneBuild` for what each must be); anything
+        unusual (or any exception) sends the event the general way, through
+        :meth:`decode`, which reports what is wrong. The tests hold every
+        lane to giving what the general way gives.
+        """
+        return None
 
     def remaining_time(self, context: Any) -> float | None:
         """Seconds left before the platform's deadline, when the context says."""
@@ -266,14 +311,41 @@ def server_address(
     An event with no Host (API Gateway console tests) falls back to the domain
     name the vendor recorded. A repeated header counts by its last value.
     """
-    last = dict(headers)  # in C; later pairs win
-    host = last.get("host")
-    proto = last.get("x-forwarded-proto")
-    port_text = last.get("x-forwarded-port")
+    return address_from(dict(headers), fallback_host)  # in C; later pairs win
+
+
+def address_from(
+    last: Mapping[str, str], fallback_host: str | None
+) -> tuple[str, tuple[str, int] | None]:
+    """:func:`server_address` from each header's last value, by lower-case name.
+
+    A function is reached by the same few hosts, schemes and ports again and
+    again, so each combination is worked out once.
+    """
+    key = (
+        last.get("host") or fallback_host,
+        last.get("x-forwarded-proto"),
+        last.get("x-forwarded-port"),
+    )
+    known = _ADDRESSES.get(key)
+    if known is None:
+        known = _address_of(*key)
+        if len(_ADDRESSES) < _MAX_ADDRESSES:
+            _ADDRESSES[key] = known
+    return known
+
+
+#: (host, X-Forwarded-Proto, X-Forwarded-Port) -> (scheme, server). Bounded, never evicted.
+_ADDRESSES: dict[tuple[str | None, ...], tuple[str, tuple[str, int] | None]] = {}
+_MAX_ADDRESSES = 256
+
+
+def _address_of(
+    host: str | None, proto: str | None, port_text: str | None
+) -> tuple[str, tuple[str, int] | None]:
     if proto is not None:
         proto = proto.rsplit(",", 1)[-1].strip().lower()
     scheme = proto if proto in ("http", "https") else "https"
-    host = host or fallback_host
     if not host:
         return scheme, None
     server_name, port = split_host(host.strip())
@@ -327,9 +399,14 @@ def proxy_client(headers: Headers) -> tuple[str, int] | None:
     for name, value in headers:
         if name == "x-forwarded-for":
             last = value
-    if not last:
+    return last_entry(last)
+
+
+def last_entry(forwarded_for: str | None) -> tuple[str, int] | None:
+    """The address an X-Forwarded-For value ends with."""
+    if not forwarded_for:
         return None
-    address = last.rsplit(",", 1)[-1].strip()
+    address = forwarded_for.rsplit(",", 1)[-1].strip()
     return (address, 0) if address else None
 
 
@@ -406,6 +483,67 @@ def header_pairs(headers: Any, where: str) -> Headers:
         elif value is not None:
             append((key, _scalar_header(value, where, name)))
     return pairs
+
+
+#: Header names as a vendor sent them (with the number of values of each, for
+#: lists) -> one lower-cased name per value, or False when one is not an ASCII
+#: string (fast lanes only). Bounded, never evicted.
+_LANE_NAMES: dict[tuple[Any, ...], tuple[str, ...] | Literal[False]] = {}
+
+
+def lane_headers(
+    headers: Any,
+) -> tuple[tuple[str, ...], list[str], Mapping[str, str]] | None:
+    """(names, values, last value by name) for a fast lane, or None.
+
+    Takes what :func:`header_pairs` reads the same way: a dict of strings or
+    of lists of strings, with ASCII names and values free of CR, LF and NUL.
+    """
+    if type(headers) is not dict:
+        return None
+    values: list[Any] = list(headers.values())
+    names: tuple[Any, ...] = tuple(headers)
+    key: tuple[Any, ...] = names
+    multi = bool(values) and type(values[0]) is list
+    if multi:  # lists of values: flattened
+        if set(map(type, values)) != {list}:
+            return None
+        key = (names, tuple(map(len, values)))
+        values = list(chain.from_iterable(values))
+    try:
+        joined = "".join(values)
+    except TypeError:
+        return None  # a null, a number...: the general way
+    if not lane_value(joined):
+        return None
+    lowered = _LANE_NAMES.get(key)
+    if lowered is None:
+        if multi:
+            names = tuple(chain.from_iterable(map(repeat, names, key[1])))
+        lowered = (
+            tuple(name.lower() for name in names)
+            if all(type(name) is str and name.isascii() for name in names)
+            else False
+        )
+        if len(_LANE_NAMES) < _MAX_HEADER_NAMES:
+            _LANE_NAMES[key] = lowered
+    if lowered is False:
+        return None
+    if not multi and lowered == names:
+        return lowered, values, headers  # names lower-case already
+    if lowered.count("host") > 1:
+        return None  # adapters read the first Host, server_address the last
+    return lowered, values, dict(zip(lowered, values, strict=True))
+
+
+def lane_value(text: str) -> bool:
+    """Whether header values (joined) go as they are: ASCII, no CR, LF or NUL."""
+    return text.isascii() and "\n" not in text and "\r" not in text and "\x00" not in text
+
+
+def lane_text(text: Any) -> bool:
+    """Whether a query string or Cookie line goes as it is: printable ASCII, no space."""
+    return type(text) is str and text.isascii() and text.isprintable() and " " not in text
 
 
 def _scalar_header(value: Any, where: str, name: Any) -> str:
