@@ -212,9 +212,9 @@ class Handler(PassesForFunction):
         if self._warmup is not None and self._warmup(event):
             return dict(WARM_REPLY)
         last = self._last
-        if self._lanes and last is not None and self.routes is None and _matches(last, event):
+        if self._lanes and last is not None and self.routes is None:
             try:
-                taken = last.lane(event, context, self._build)
+                taken = last.lane(event, context, self._build) if last.matches(event) else None
             except Exception:
                 taken = None  # the general way reports what is wrong
             if taken is not None:

@@ -138,7 +138,9 @@ class APIGatewayV2(Platform):
             domain = event["requestContext"].get("domainName")
             host = domain if isinstance(domain, str) else None
         root, raw_path = self.mount(event, event["requestContext"], host)
-        query = event.get("rawQueryString") or ""
+        query = event.get("rawQueryString")
+        if query is None:
+            query = ""
         body = decode_body(event.get("body"), event.get("isBase64Encoded"))
         if (
             b"%" in raw_path
