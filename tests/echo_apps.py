@@ -22,8 +22,18 @@ from starlette.responses import JSONResponse
 from starlette.responses import Response as StarletteResponse
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+async def read_body(receive: Any) -> bytes:
+    """The whole request body, however many ``http.request`` messages carry it."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
 
 
 # -- WSGI: raw environ ---------------------------------------------------------
@@ -43,7 +53,7 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         "headers": sorted((k, v) for k, v in environ.items() if k.startswith("HTTP_")),
         "scheme": environ["wsgi.url_scheme"],
         "remote_addr": environ.get("REMOTE_ADDR"),
-        "body": _b64(body),
+        "body": b64(body),
     }
     return _wsgi_reply(environ, seen, body, start_response)
 
@@ -91,7 +101,7 @@ def flask_echo(rest: str) -> Response:
         "args": sorted((k, v) for k, vs in request.args.lists() for v in vs),
         "headers": sorted((k.lower(), v) for k, v in request.headers.items()),
         "cookies": sorted(request.cookies.items()),
-        "body": _b64(body),
+        "body": b64(body),
         "scheme": request.scheme,
         "host": request.host,
         "url": request.url,
@@ -121,12 +131,7 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     request = StarletteRequest(scope)
     seen = {
         "method": scope["method"],
@@ -140,7 +145,7 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         "client_host": scope["client"][0] if scope.get("client") else None,
         "http_version": scope["http_version"],
         "url": str(request.url),
-        "body": _b64(body),
+        "body": b64(body),
     }
     headers = dict(scope["headers"])
     status = int(headers.get(b"x-reply-status", b"200"))

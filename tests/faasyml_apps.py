@@ -26,6 +26,7 @@ from typing import Any
 import click
 from flask import Flask, Response, request
 
+from echo_apps import read_body
 from faas_bridge.triggers import trigger_type
 
 CALLS: list[tuple[Any, Any]] = []
@@ -110,12 +111,7 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": f"lifespan.{message['type'].split('.')[1]}.complete"})
             if kind == "shutdown":
                 return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     headers = {k.decode(): v.decode() for k, v in scope["headers"]}
     seen = {
         "app": "asgi",

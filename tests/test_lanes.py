@@ -15,7 +15,6 @@ the cold call (general way), the warm call (lane) and with lanes turned off.
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import random
@@ -28,6 +27,7 @@ from typing import Any
 import pytest
 
 import faas_bridge
+from echo_apps import b64, read_body
 from events import events_dir
 from faas_bridge.dispatch import Handler
 from faas_bridge.errors import UnrecognisedEvent
@@ -855,10 +855,6 @@ def test_compare_catches_a_wrong_lane() -> None:
 # -- End to end: the same reply cold (general way), warm (lane) and with lanes off ---
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def echo_wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     path = environ.get("PATH_INFO", "")
     if path.endswith("/raise"):
@@ -878,7 +874,7 @@ def echo_wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
             for k, v in environ.items()
             if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
         ),
-        "body": _b64(body),
+        "body": b64(body),
         "remote": [environ.get("REMOTE_ADDR"), environ.get("REMOTE_PORT")],
         "server": [environ.get("SERVER_NAME"), environ.get("SERVER_PORT")],
         "scheme": environ["wsgi.url_scheme"],
@@ -893,12 +889,7 @@ async def echo_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
     path = scope["path"]
     if path.endswith("/raise"):
         raise RuntimeError("the app failed")
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     if path.endswith("/bad-header"):
         headers = [(b"x-bad", b"a\nb")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -911,7 +902,7 @@ async def echo_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
         "root_path": scope.get("root_path", ""),
         "query": scope["query_string"].decode("latin-1"),
         "headers": sorted([k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]),
-        "body": _b64(body),
+        "body": b64(body),
         "client": scope.get("client"),
         "server": scope.get("server"),
         "scheme": scope.get("scheme"),

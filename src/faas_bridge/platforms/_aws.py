@@ -6,9 +6,16 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ..http import Headers, Response
+from ..http import METHODS, Headers, Response
 from ..options import Options
-from .base import apply_base_path, encode_body, group_headers, split_prefix, status_line
+from .base import (
+    apply_base_path,
+    encode_body,
+    group_headers,
+    lane_headers,
+    split_prefix,
+    status_line,
+)
 
 logger = logging.getLogger("faas_bridge")
 
@@ -51,6 +58,19 @@ def mount(
         rest = split_prefix(raw_path, prefix)
         return ("", raw_path) if rest is None else (prefix, rest)
     return apply_base_path(raw_path, options)
+
+
+def lane_start(event: Mapping[str, Any]) -> tuple[str, tuple[str, ...], list[str], Any] | None:
+    """A REST, HTTP API 1.0 or ALB event's method and :func:`lane_headers`, or None.
+
+    For a fast lane: (method, header names, values, last value by name).
+    """
+    method = event.get("httpMethod")
+    multi = event.get("multiValueHeaders")
+    read = lane_headers(multi if multi is not None else event.get("headers"))
+    if method not in METHODS or read is None:
+        return None
+    return (method, *read)
 
 
 def aws_request_id(event: Any, context: Any) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MalformedEvent
-from ..http import METHODS, Request, Response
+from ..http import Request, Response
 from . import _aws, aws_apigw_v2
 from .base import (
     HttpCall,
@@ -29,7 +29,6 @@ from .base import (
     decode_body,
     header_pairs,
     is_mapping,
-    lane_headers,
     last_entry,
     param_text,
     proxy_client,
@@ -87,12 +86,10 @@ class ALB(Platform):
         )
 
     def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        method = event.get("httpMethod")
-        multi = event.get("multiValueHeaders")
-        read = lane_headers(multi if multi is not None else event.get("headers"))
-        if method not in METHODS or read is None:
+        read = _aws.lane_start(event)
+        if read is None:
             return None
-        names, values, last = read
+        method, names, values, last = read
         root, raw_path = apply_base_path(
             clean_raw_path(str_at(event, "path", "path", "/")), self.options
         )

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from ..http import METHODS, Request, Response
+from ..http import Request, Response
 from . import _aws, aws_apigw_v2
 from .base import (
     HttpCall,
@@ -32,7 +32,6 @@ from .base import (
     header_pairs,
     http_version,
     is_mapping,
-    lane_headers,
     mapping_at,
     rebuild_query,
     request_id,
@@ -101,12 +100,10 @@ class APIGatewayV1(Platform):
         return _aws.mount(raw_path, self.options, host, rc.get("stage"), stage_in_path=http_api)
 
     def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        method = event.get("httpMethod")
-        multi = event.get("multiValueHeaders")
-        read = lane_headers(multi if multi is not None else event.get("headers"))
-        if method not in METHODS or read is None:
+        read = _aws.lane_start(event)
+        if read is None:
             return None
-        names, values, last = read
+        method, names, values, last = read
         rc = event["requestContext"]
         host = last.get("host")
         if host is None:
