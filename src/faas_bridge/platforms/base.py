@@ -1,8 +1,10 @@
 """What every platform adapter is, and the helpers they share.
 
 An adapter recognises its vendor's event, decodes it into a neutral Request and
-encodes a neutral Response into the vendor's reply. Adapters never touch the
-bridges, and the bridges never see a vendor event.
+encodes a neutral Response into the vendor's reply. For the few event shapes
+nearly every invocation has, it may also offer a fast lane (``Platform.lane``):
+a clean event's parts handed straight to the bridge's builder. Adapters never
+import the bridges, and the bridges never read a vendor event.
 """
 
 from __future__ import annotations
