@@ -36,6 +36,13 @@ def host_of(headers: Headers, context: Mapping[str, Any]) -> str | None:
     for name, value in headers:
         if name == "host":
             return value
+    return or_domain(None, context)
+
+
+def or_domain(host: str | None, context: Mapping[str, Any]) -> str | None:
+    """``host`` if the client sent one, else the domain name API Gateway recorded."""
+    if host is not None:
+        return host
     domain = context.get("domainName")
     return domain if isinstance(domain, str) else None
 

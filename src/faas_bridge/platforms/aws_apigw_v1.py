@@ -105,10 +105,7 @@ class APIGatewayV1(Platform):
             return None
         method, names, values, last = read
         rc = event["requestContext"]
-        host = last.get("host")
-        if host is None:
-            domain = rc.get("domainName")
-            host = domain if isinstance(domain, str) else None
+        host = _aws.or_domain(last.get("host"), rc)
         root, raw_path = self._mount(event, rc, host)
         body = decode_body(event.get("body"), event.get("isBase64Encoded"))
         if b"%" in raw_path or not root.isascii() or len(body) > _aws.LAMBDA_REQUEST_LIMIT:

@@ -133,10 +133,7 @@ class APIGatewayV2(Platform):
                 names, values = tuple(names[i] for i in kept), [values[i] for i in kept]
             names += ("cookie",)
             values.append(cookie)
-        host = last.get("host")
-        if host is None:
-            domain = event["requestContext"].get("domainName")
-            host = domain if isinstance(domain, str) else None
+        host = _aws.or_domain(last.get("host"), event["requestContext"])
         root, raw_path = self.mount(event, event["requestContext"], host)
         query = event.get("rawQueryString")
         if query is None:
