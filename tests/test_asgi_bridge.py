@@ -160,3 +160,120 @@ def test_starlette_and_fastapi_apps_run() -> None:
     event["requestContext"]["http"]["method"] = "GET"
     assert reply_body(wrap(star)(event, None)) == b"hi /Prod/my/path /Prod"
     assert reply_body(wrap(api)(event, None)) == b'{"ok":true}'
+
+
+# -- The first step taken at once: what the app sees is a running loop -------------
+
+
+def test_the_app_runs_in_a_task_on_the_running_loop() -> None:
+    """Taken at once or on the loop, a request sees what uvicorn gives it."""
+    seen: list[tuple[Any, ...]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        loop = asyncio.get_running_loop()
+        hooks = __import__("sys").get_asyncgen_hooks()
+        seen.append(
+            (loop, loop.is_running(), asyncio.current_task(), hooks.firstiter, hooks.finalizer)
+        )
+        if scope["path"] == "/wait":
+            await asyncio.sleep(0.001)  # left waiting: the loop takes over
+            seen.append((asyncio.get_running_loop(), asyncio.current_task()))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    import sys
+
+    before = sys.get_asyncgen_hooks()
+    bridge = ASGIBridge(app)
+    assert bridge(make_request()).body == b"done"
+    assert bridge(make_request(raw_path=b"/wait")).body == b"done"
+    loop, running, task, firstiter, finalizer = seen[0]
+    assert running and isinstance(task, asyncio.Task)
+    assert firstiter is not None and finalizer is not None  # async generators are the loop's
+    assert seen[1][0] is loop and seen[1][2] is not task  # one loop, a task per request
+    assert seen[2] == (loop, seen[1][2])  # after the wait: the same loop and task
+    # Nothing of the running state is left behind in the calling thread.
+    assert asyncio._get_running_loop() is None and not loop.is_running()
+    assert sys.get_asyncgen_hooks() == before
+
+
+def test_tasks_the_app_starts_without_waiting_get_their_first_step() -> None:
+    """As under run_until_complete: a fire-and-forget task starts before the reply returns."""
+    started: list[str] = []
+
+    async def note(path: str) -> None:
+        started.append(path)
+        await asyncio.sleep(0)
+        started.append(path + " resumed")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        asyncio.get_running_loop().create_task(note(scope["path"]))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    bridge = ASGIBridge(app)
+    bridge(make_request(raw_path=b"/one"))
+    assert started == ["/one"]
+    # Then, as run_until_complete orders them: the first one resumes before the
+    # second request runs, and the second's task starts before the call returns.
+    bridge(make_request(raw_path=b"/two"))
+    assert started == ["/one", "/one resumed", "/two"]
+
+
+def test_a_failure_in_the_first_step_is_the_apps_own() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise LookupError("no such thing")
+
+    with pytest.raises(LookupError, match="no such thing"):
+        ASGIBridge(app)(make_request())
+    assert asyncio._get_running_loop() is None
+
+
+def test_an_unfinished_async_generator_is_closed_on_the_loop() -> None:
+    """The loop's finaliser closes what the app left open, as run_forever's hooks do."""
+    closed: list[str] = []
+
+    async def chunks() -> Any:
+        try:
+            yield b"a"
+            yield b"b"
+        finally:
+            closed.append("closed")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        gen = chunks()
+        first = await gen.__anext__()  # left unfinished, then dropped
+        del gen
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": first})
+
+    bridge = ASGIBridge(app)
+    assert bridge(make_request()).body == b"a"
+    bridge(make_request())  # the loop runs the aclose() the finaliser scheduled
+    assert closed and closed[0] == "closed"
+
+
+def test_a_request_that_never_waits_does_not_run_the_loop(monkeypatch: Any) -> None:
+    """The speed-up itself: no run_until_complete (two selector polls) unless needed."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/wait":
+            await asyncio.sleep(0)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    bridge = ASGIBridge(app)
+    loop = bridge.runner.loop
+    runs: list[object] = []
+    real = loop.run_until_complete
+
+    def counted(future: Any) -> Any:
+        runs.append(future)
+        return real(future)
+
+    monkeypatch.setattr(loop, "run_until_complete", counted)
+    assert bridge(make_request(raw_path=b"/wait")).body == b"ok"
+    assert len(runs) == 1
+    for _ in range(3):
+        assert bridge(make_request()).body == b"ok"
+    assert len(runs) == 1
