@@ -70,6 +70,10 @@ class ImportResult:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # The warm-up runs write the bytecode caches, as pip's install-time compile
+    # does for every package (the peers' included): a deployed function does
+    # not compile its sources on each cold start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 

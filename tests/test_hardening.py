@@ -574,3 +574,19 @@ def test_a_newline_inside_a_header_name_is_refused_after_its_halves_were_seen() 
         check_request(Request("GET", b"/", headers=[("a", "1\r\n")]))
     with pytest.raises(MalformedEvent, match="NUL, CR or LF"):
         check_request(Request("GET", b"/", headers=[("a", "\u0100")]))
+
+
+def test_request_header_values_refuse_exactly_nul_cr_lf_and_beyond_latin1() -> None:
+    """Every code point up to U+03FF and a spread above: refused iff NUL, CR, LF or > U+00FF."""
+    from faas_bridge.errors import MalformedEvent
+    from faas_bridge.http import Request, check_request
+
+    points = [*range(0x400), *range(0x400, 0x110000, 251), 0xFFFF, 0x10000, 0x10FFFF]
+    points = [p for p in points if not 0xD800 <= p <= 0xDFFF]  # adapters refuse lone surrogates
+    refused = []
+    for point in points:
+        try:
+            check_request(Request("GET", b"/", headers=[("x", "a" + chr(point) + "b")]))
+        except MalformedEvent:
+            refused.append(point)
+    assert refused == [p for p in points if p in (0, 10, 13) or p > 0xFF]
