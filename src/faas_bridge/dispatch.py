@@ -209,6 +209,8 @@ class Handler(PassesForFunction):
         raise UnrecognisedEvent(event, (name for name, _ in self._entries))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
+        if isinstance(event, (bytes, bytearray, str)):
+            event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
         if self._warmup is not None and self._warmup(event):
             return dict(WARM_REPLY)
         last = self._last
@@ -223,8 +225,6 @@ class Handler(PassesForFunction):
                 finally:
                     lifecycle.after_invocation()
                 return self._encode(response, _is_head(taken), last, event, context)
-        if isinstance(event, (bytes, bytearray, str)):
-            event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
         try:
             platform = self.detect(event)
         except UnrecognisedEvent as exc:

@@ -46,11 +46,14 @@ from . import _gateways as gw
 from ._environ import from_environ
 from .base import (
     HttpCall,
+    LaneBuild,
     Platform,
+    T,
     clean_raw_path,
     encode_path,
     event_body,
     http_version,
+    lane_headers,
     mapping_at,
     query_from_params,
     request_id,
@@ -100,6 +103,26 @@ class FC3HttpTrigger(Platform):
             version=http_version(http.get("protocol")),
         )
 
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        rc = event["requestContext"]
+        http = rc.get("http")
+        if type(http) is not dict:
+            return None
+        domain = rc.get("domainName")
+        return gw.gateway_lane(
+            self,
+            event,
+            context,
+            build,
+            method=http.get("method"),
+            read=lane_headers(event.get("headers")),
+            params=event.get("queryParameters"),
+            path_key="rawPath",
+            client=source_ip(http.get("sourceIp")),
+            fallback_host=domain if isinstance(domain, str) else None,
+            version=http_version(http.get("protocol")),
+        )
+
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         return gw.reply(response, self.options, self._reply.headers(response))
 
@@ -133,6 +156,17 @@ class APIGateway(Platform):
             context,
             method=require_str(event, "httpMethod", "httpMethod"),
             query=query_from_params(event.get("queryParameters"), "queryParameters"),
+        )
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        return gw.gateway_lane(
+            self,
+            event,
+            context,
+            build,
+            method=event.get("httpMethod"),
+            read=lane_headers(event.get("headers")),
+            params=event.get("queryParameters"),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

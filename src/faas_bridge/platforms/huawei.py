@@ -30,8 +30,11 @@ from ..http import Request, Response
 from . import _gateways as gw
 from .base import (
     HttpCall,
+    LaneBuild,
     Platform,
+    T,
     header_pairs,
+    lane_headers,
     mapping_at,
     query_from_params,
     request_id,
@@ -78,6 +81,22 @@ class FunctionGraphAPIG(Platform):
             query=query_from_params(event.get("queryStringParameters"), "queryStringParameters"),
             headers=headers,
             client=client,
+        )
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        read = lane_headers(event.get("headers"))
+        if read is None:
+            return None
+        sent = source_ip(event["requestContext"].get("sourceIp"))
+        return gw.gateway_lane(
+            self,
+            event,
+            context,
+            build,
+            method=event.get("httpMethod"),
+            read=read,
+            params=event.get("queryStringParameters"),
+            client=sent or source_ip(read[2].get("x-real-ip")),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

@@ -38,12 +38,15 @@ from ..http import Request, Response
 from . import _gateways as gw
 from .base import (
     HttpCall,
+    LaneBuild,
     Platform,
+    T,
     apply_base_path,
     clean_raw_path,
     event_body,
     group_headers,
     header_pairs,
+    lane_headers,
     mapping_at,
     query_from_params,
     request_id,
@@ -101,6 +104,29 @@ class SCFAPIGateway(Platform):
             client=source_ip(rc.get("sourceIp")),
         )
 
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        read = lane_headers(event.get("headers"))
+        if read is None:
+            return None
+        rc = event["requestContext"]
+        raw_path = clean_raw_path(gw.path_at(event, "path"))
+        stage = rc.get("stage")
+        if is_default_domain(read[2].get("host")) and isinstance(stage, str) and stage:
+            root = "/" + stage
+        else:
+            root, raw_path = apply_base_path(raw_path, self.options)
+        return gw.gateway_lane(
+            self,
+            event,
+            context,
+            build,
+            method=event.get("httpMethod"),
+            read=read,
+            params=event.get("queryString" if "queryString" in event else "queryStringParameters"),
+            mount=(root, raw_path),
+            client=source_ip(rc.get("sourceIp")),
+        )
+
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         headers: dict[str, str | list[str]] = {}
         for name, values in group_headers(response.headers).items():
@@ -137,6 +163,17 @@ class CloudBase(Platform):
             context,
             method=require_str(event, "httpMethod", "httpMethod"),
             query=query_from_params(event.get("queryStringParameters"), "queryStringParameters"),
+        )
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        return gw.gateway_lane(
+            self,
+            event,
+            context,
+            build,
+            method=event.get("httpMethod"),
+            read=lane_headers(event.get("headers")),
+            params=event.get("queryStringParameters"),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
