@@ -16,7 +16,7 @@ from ..errors import MalformedEvent
 from ..http import METHODS, Headers, Request, Response
 from ..options import Options
 from .base import (
-    _QUERY_VALUE_SAFE,
+    QUERY_VALUE_SAFE,
     LaneBuild,
     Platform,
     T,
@@ -166,7 +166,7 @@ def gateway_lane(
 
 #: Names and values of query parameters that urlencode (as query_from_params
 #: calls it) leaves as they are, joined with "=" and "&" (counted apart).
-_PLAIN_QUERY = re.compile("[A-Za-z0-9_.~=&" + re.escape(_QUERY_VALUE_SAFE) + "-]*").fullmatch
+_PLAIN_QUERY = re.compile("[A-Za-z0-9_.~=&" + re.escape(QUERY_VALUE_SAFE) + "-]*").fullmatch
 
 
 def lane_query(params: Any) -> str:

@@ -560,7 +560,7 @@ def _scalar_header(value: Any, where: str, name: Any) -> str:
 # -- Reading events: shared by every adapter -------------------------------------
 
 # What a browser leaves unescaped in a query value (RFC 3986 query minus delimiters).
-_QUERY_VALUE_SAFE = "/?:@!$'()*,;~"
+QUERY_VALUE_SAFE = "/?:@!$'()*,;~"
 
 
 def is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
@@ -625,7 +625,7 @@ def query_from_params(params: Any, where: str) -> bytes:
     if not pairs:
         return b""
     try:
-        return urlencode(pairs, safe=_QUERY_VALUE_SAFE, quote_via=quote_plus).encode("ascii")
+        return urlencode(pairs, safe=QUERY_VALUE_SAFE, quote_via=quote_plus).encode("ascii")
     except UnicodeEncodeError:
         bad = next((name for name, v in pairs if _unencodable(name + v)), "")
         raise MalformedEvent(_SURROGATE, f"{where}.{bad}") from None
