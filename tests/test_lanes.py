@@ -979,6 +979,11 @@ def test_reply_same_cold_warm_and_without_lanes(
     interface: str, label: str, event: dict[str, Any], clean: bool
 ) -> None:
     """Guards end to end that the lane changes nothing the app sees or the vendor gets back."""
+    assert_same_reply_three_ways(interface, event, clean)
+
+
+def assert_same_reply_three_ways(interface: str, event: Any, clean: bool) -> None:
+    """A 200 reply, the same cold, warm and with lanes off; a clean event takes the lane."""
     (cold, warm, off), built = replies_three_ways(interface, event)
     assert cold["statusCode"] == 200, cold
     assert warm == cold
@@ -987,34 +992,43 @@ def test_reply_same_cold_warm_and_without_lanes(
         assert built == [True], f"the warm call must take the lane: {built}"
 
 
-def _special_events() -> list[tuple[str, dict[str, Any]]]:
+#: Requests answered by a failure or with no body, and the status of each.
+SPECIAL_REQUESTS = {
+    "raise": (HttpCall("GET", "/raise"), 500),
+    "head": (HttpCall("HEAD", "/hello", [("Accept", "text/html")]), 200),
+    "204": (HttpCall("POST", "/status/204", [("Content-Type", "text/plain")], b"data"), 204),
+    "bad-header": (HttpCall("GET", "/bad-header"), 500),
+}
+
+
+def special_events(
+    builders: list[tuple[str, Callable[[HttpCall], dict[str, Any]]]],
+) -> list[tuple[str, dict[str, Any]]]:
     """One clean built event per builder, for each special request."""
-    requests = {
-        "raise": HttpCall("GET", "/raise"),
-        "head": HttpCall("HEAD", "/hello", [("Accept", "text/html")]),
-        "204": HttpCall("POST", "/status/204", [("Content-Type", "text/plain")], b"data"),
-        "bad-header": HttpCall("GET", "/bad-header"),
-    }
     return [
         (f"{what} {label}", build(call))
-        for what, call in requests.items()
-        for label, build in BUILDERS
+        for what, (call, _) in SPECIAL_REQUESTS.items()
+        for label, build in builders
     ]
 
 
-SPECIAL = _special_events()
+def assert_special_reply_three_ways(interface: str, label: str, event: Any) -> None:
+    """The special request's status, no body on HEAD/204, the same all three ways, by lane."""
+    (cold, warm, off), built = replies_three_ways(interface, event)
+    assert warm == cold
+    assert off == cold
+    what = label.split(" ", 1)[0]
+    assert cold["statusCode"] == SPECIAL_REQUESTS[what][1], cold
+    if what in ("head", "204"):
+        assert cold["body"] == "", cold
+    assert built == [True], f"the warm call must take the lane: {built}"
+
+
+SPECIAL = special_events(BUILDERS)
 
 
 @pytest.mark.parametrize("interface", INTERFACES)
 @pytest.mark.parametrize(("label", "event"), SPECIAL, ids=[s[0] for s in SPECIAL])
 def test_special_replies_same_both_ways(interface: str, label: str, event: dict[str, Any]) -> None:
     """Guards failures and bodiless replies: 500 for a raise or a newline, no body on HEAD/204."""
-    (cold, warm, off), built = replies_three_ways(interface, event)
-    assert warm == cold
-    assert off == cold
-    what = label.split(" ", 1)[0]
-    expected = {"raise": 500, "bad-header": 500, "head": 200, "204": 204}[what]
-    assert cold["statusCode"] == expected, cold
-    if what in ("head", "204"):
-        assert cold["body"] == "", cold
-    assert built == [True], f"the warm call must take the lane: {built}"
+    assert_special_reply_three_ways(interface, label, event)

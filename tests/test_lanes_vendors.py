@@ -46,6 +46,8 @@ from test_lanes import (
     PROTOS,
     STAGES,
     Tally,
+    assert_same_reply_three_ways,
+    assert_special_reply_three_ways,
     compare,
     lane_input,
     m_header_name,
@@ -55,7 +57,7 @@ from test_lanes import (
     make_handler,
     prefixed,
     put_header,
-    replies_three_ways,
+    special_events,
 )
 
 LANE_PLATFORMS = (
@@ -652,42 +654,14 @@ def test_reply_same_cold_warm_and_without_lanes(
     interface: str, label: str, event: Any, clean: bool
 ) -> None:
     """Guards end to end that the lane changes nothing the app sees or the vendor gets back."""
-    (cold, warm, off), built = replies_three_ways(interface, event)
-    assert cold["statusCode"] == 200, cold
-    assert warm == cold
-    assert off == cold
-    if clean:
-        assert built == [True], f"the warm call must take the lane: {built}"
+    assert_same_reply_three_ways(interface, event, clean)
 
 
-def _special_events() -> list[tuple[str, dict[str, Any]]]:
-    """One built event per builder, for each special request."""
-    requests = {
-        "raise": HttpCall("GET", "/raise"),
-        "head": HttpCall("HEAD", "/hello", [("Accept", "text/html")]),
-        "204": HttpCall("POST", "/status/204", [("Content-Type", "text/plain")], b"data"),
-        "bad-header": HttpCall("GET", "/bad-header"),
-    }
-    return [
-        (f"{what} {label}", build(call))
-        for what, call in requests.items()
-        for label, build in BUILDERS
-    ]
-
-
-SPECIAL = _special_events()
+SPECIAL = special_events(BUILDERS)
 
 
 @pytest.mark.parametrize("interface", INTERFACES)
 @pytest.mark.parametrize(("label", "event"), SPECIAL, ids=[s[0] for s in SPECIAL])
 def test_special_replies_same_both_ways(interface: str, label: str, event: dict[str, Any]) -> None:
     """Guards failures and bodiless replies: 500 for a raise or a newline, no body on HEAD/204."""
-    (cold, warm, off), built = replies_three_ways(interface, event)
-    assert warm == cold
-    assert off == cold
-    what = label.split(" ", 1)[0]
-    expected = {"raise": 500, "bad-header": 500, "head": 200, "204": 204}[what]
-    assert cold["statusCode"] == expected, cold
-    if what in ("head", "204"):
-        assert cold["body"] == "", cold
-    assert built == [True], f"the warm call must take the lane: {built}"
+    assert_special_reply_three_ways(interface, label, event)
