@@ -65,7 +65,10 @@ class LoopRunner:
         queued = len(ready) if ready is not None else -1
         task = loop.create_task(coro)
         if ready is not None and len(ready) == queued + 1:
-            _step(loop, ready.pop())  # the first step, which create_task scheduled
+            # The step create_task queued; or, if another thread's submission
+            # landed just after it, that one: either is the loop's to run, and
+            # the loop runs whatever is left below.
+            _step(loop, ready.pop())
             if task.done() and not ready:
                 return task.result()
         return loop.run_until_complete(task)
