@@ -26,7 +26,7 @@ from faas_bridge.errors import (
     RequestTooLarge,
     UnrecognisedEvent,
 )
-from faas_bridge.http import HOP_BY_HOP, Response, check_reply
+from faas_bridge.http import HOP_BY_HOP, ReplyShape, Response, check_reply, reply_shape
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
 from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2
@@ -210,9 +210,52 @@ def test_check_reply_refuses_what_no_bridge_should_pass() -> None:
         check_reply(Response(True, []))
     with pytest.raises(AppFailure, match="pairs of strings"):
         check_reply(Response(200, [("a", "b", "c")]))  # type: ignore[list-item]
+    with pytest.raises(AppFailure, match="pairs of strings: one is a tuple"):
+        check_reply(Response(200, [("a", "b"), ("c", "d", "e")]))  # type: ignore[list-item]
+    with pytest.raises(AppFailure, match="the value of 'x' is a int"):
+        check_reply(Response(200, [("a", "b"), ("x", 1)]))  # type: ignore[list-item]
+    with pytest.raises(AppFailure, match="one is a int"):
+        check_reply(Response(200, [("a", "b"), 7]))  # type: ignore[list-item]
+    # A newline inside a name would pass for two names once they are joined.
+    with pytest.raises(AppFailure, match="not an HTTP token"):
+        check_reply(Response(200, [("X\nSet-Cookie", "pwned=1")]))
     response = Response(200, [("Connection", "close"), ("X", "1"), ("Content-Length", "1")])
     assert check_reply(response) == len("Connection\nX\nContent-Length") + len("close11")
     assert response.headers == [("X", "1"), ("Content-Length", "1")]
+
+
+def test_a_reply_shape_groups_names_without_case_and_finds_the_headers_that_matter() -> None:
+    headers = [
+        ("Set-Cookie", "a=1"),
+        ("content-type", "text/plain"),
+        ("X-Trace", "t"),
+        ("SET-COOKIE", "b=2"),
+        ("Content-Encoding", "gzip"),
+        ("Content-Type", "text/html"),
+        ("Content-Length", "3"),
+    ]
+    response = Response(200, list(headers), b"abc")
+    check_reply(response)
+    assert response.shape == ReplyShape(
+        length_at=6,
+        hop_by_hop=False,
+        type_at=1,
+        encoding_at=4,
+        groups=(
+            ("Set-Cookie", (0, 3)),
+            ("content-type", (1, 5)),
+            ("X-Trace", (2,)),
+            ("Content-Encoding", (4,)),
+            ("Content-Length", (6,)),
+        ),
+    )
+    # A reply faas_bridge did not check (its own) gets its shape on demand.
+    assert reply_shape(Response(200, list(headers))) == response.shape
+    assert reply_shape(Response(204)) == ReplyShape()
+    # Hop-by-hop headers dropped: the shape is that of what is left.
+    response = Response(200, [("Connection", "close"), ("Content-Type", "text/plain")])
+    check_reply(response)
+    assert response.shape == ReplyShape(type_at=0, groups=(("Content-Type", (0,)),))
 
 
 def test_asgi_header_bytes_with_crlf_are_a_500() -> None:

@@ -24,7 +24,7 @@ from echo_apps import asgi_app, wsgi_app
 from events import load_event, reply_body, reply_json
 from faas_bridge import UnrecognisedEvent, wrap
 from faas_bridge.dispatch import WARM_REPLY
-from faas_bridge.lifecycle import LifespanFailure
+from faas_bridge.lifecycle import LifespanFailure, StackWatch
 
 V2 = "aws-apigw-v2/go-get-root-no-authorizer.json"
 ROOT = Path(__file__).resolve().parents[1]
@@ -245,6 +245,29 @@ def test_no_stack_is_logged_for_a_request_that_finishes_in_time(
         handler(v2_event(), lambda_context(250, "req-quick"))
         time.sleep(0.3)
     assert [r for r in caplog.records if "req-quick" in r.getMessage()] == []
+
+
+def test_the_watchdog_thread_is_not_woken_by_a_run_of_requests_due_later(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    watch = StackWatch()
+    wakes: list[float] = []
+    notify = watch._cond.notify
+    watch._cond.notify = lambda n=1: (wakes.append(time.monotonic()), notify(n))  # type: ignore[method-assign]
+    watch.unwatch(watch.watch(0.4, lambda: "first"))  # starts the thread: one wake
+    time.sleep(0.05)  # the thread finds nothing to watch and idles
+    for _ in range(20):  # as invocations come, each with a budget of its own
+        watch.unwatch(watch.watch(0.5, lambda: "quick"))
+        time.sleep(0.005)
+    assert len(wakes) == 1
+    # A shorter budget than any seen still wakes it, and a hang is still caught.
+    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
+        token = watch.watch(0.15, lambda: "req-hung")
+        time.sleep(0.4)
+        watch.unwatch(token)
+    assert len(wakes) == 2
+    assert [r for r in caplog.records if "req-hung" in r.getMessage()]
+    assert not [r for r in caplog.records if "quick" in r.getMessage()]
 
 
 def test_warmup_pings_never_reach_the_app() -> None:

@@ -62,6 +62,7 @@ class Handler(PassesForFunction):
         "_lanes",
         "_last",
         "_warmup",
+        "_watch",
         "app",
         "asgi",
         "bridge",
@@ -90,6 +91,7 @@ class Handler(PassesForFunction):
         self._warmup = lifecycle.WarmupMatcher(options.warmup) if options.warmup else None
         self.asgi: Any = None
         self.wsgi: Any = None
+        self._watch: lifecycle.StackWatch | None = None
         lifespan = None
         runner = None
         #: The bridge's input for a Request, and from an event's parts (fast lanes).
@@ -107,6 +109,8 @@ class Handler(PassesForFunction):
             from .wsgi import WSGIBridge
 
             self.wsgi = WSGIBridge(app)
+            #: Logs the stack of a request still running near its deadline.
+            self._watch = lifecycle.stack_watch()
         self.bridge = self.asgi or self.wsgi
         #: Whether fast lanes may be taken: not before the cold start is reported,
         #: nor when the client address is read behind the user's own proxies.
@@ -224,7 +228,9 @@ class Handler(PassesForFunction):
                     response = self._run(taken, last, event, context)
                 finally:
                     lifecycle.after_invocation()
-                return self._encode(response, _is_head(taken), last, event, context)
+                # The bridge's input: an environ, or an ASGI scope and body.
+                method = taken[0]["method"] if type(taken) is tuple else taken["REQUEST_METHOD"]
+                return self._encode(response, method == "HEAD", last, event, context)
         try:
             platform = self.detect(event)
         except UnrecognisedEvent as exc:
@@ -368,7 +374,8 @@ class Handler(PassesForFunction):
                 return response
             if budget is None:
                 return self.wsgi.run(taken)  # type: ignore[no-any-return]
-            watch = lifecycle.stack_watch()
+            watch = self._watch
+            assert watch is not None
             token = watch.watch(max(budget, 0.0), lambda: platform.request_id(event, context))
             try:
                 return self.wsgi.run(taken)  # type: ignore[no-any-return]
@@ -435,12 +442,6 @@ def _request_id(platform: Platform, event: Any, context: Any) -> str | None:
         return platform.request_id(event, context)
     except Exception:
         return None
-
-
-def _is_head(taken: Any) -> bool:
-    """Whether a bridge's input (an environ, or a scope and body) is a HEAD request."""
-    method = taken[0]["method"] if type(taken) is tuple else taken["REQUEST_METHOD"]
-    return method == "HEAD"  # type: ignore[no-any-return]
 
 
 def _describe(taken: Any) -> str:

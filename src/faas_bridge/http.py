@@ -49,6 +49,26 @@ class Request:
     environ: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyShape:
+    """What a reply's header names alone decide, worked out once per sequence of names.
+
+    Apps answer with the same few sequences of names again and again, so
+    checking them, finding Content-Type and grouping repeats for the vendor's
+    reply cost one dictionary lookup per reply.
+    """
+
+    #: The index of Content-Length, or -1.
+    length_at: int = -1
+    #: Whether any name is hop-by-hop (such headers are dropped).
+    hop_by_hop: bool = False
+    #: The index of the first Content-Type, and of the first Content-Encoding, or -1.
+    type_at: int = -1
+    encoding_at: int = -1
+    #: Each name (its first spelling; case is ignored) with the indexes of its values.
+    groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+
 @dataclass(slots=True)
 class Response:
     """What the app answered.
@@ -60,6 +80,8 @@ class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    #: The headers' shape, once :func:`check_reply` or :func:`reply_shape` has read them.
+    shape: ReplyShape | None = field(default=None, compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (any case), or None."""
@@ -128,9 +150,10 @@ HOP_BY_HOP = frozenset(
 _HOP_BY_HOP = re.compile("\n(?:" + "|".join(sorted(HOP_BY_HOP)) + ")\n")
 _CONTENT_LENGTH = "\ncontent-length\n"
 #: Sets of names seen before: request names that are all tokens; reply names
-#: -> (index of Content-Length or -1, any hop-by-hop). Bounded, never evicted.
+#: (joined with newlines) -> their shape. Bounded, never evicted.
 _GOOD_REQUEST_NAMES: set[str] = set()
-_REPLY_NAMES: dict[str, tuple[int, bool]] = {}
+_REPLY_SHAPES: dict[str, ReplyShape] = {}
+_NO_HEADERS = ReplyShape()
 _REMEMBERED = 256
 
 
@@ -198,45 +221,85 @@ def check_reply(response: Response) -> int:
         )
     headers = response.headers
     if not headers:
+        response.shape = _NO_HEADERS
         return 0
     try:
-        names = "\n".join([name for name, _ in headers])  # a pair of any other size: ValueError
-        values = "".join([value for _, value in headers])
+        # In C: a pair of any other size is a ValueError, a non-string a TypeError.
+        name_column, value_column = zip(*headers, strict=True)
+        names = "\n".join(name_column)
+        values = "".join(value_column)
     except (TypeError, ValueError):
         raise AppFailure(
             "the headers must be (name, value) pairs of strings: " + _not_a_pair(headers)
         ) from None
-    known = _REPLY_NAMES.get(names)
-    if known is None:
-        known = _reply_names(names, headers)
-        if len(_REPLY_NAMES) < _REMEMBERED:
-            _REPLY_NAMES[names] = known
+    shape = _REPLY_SHAPES.get(names)
+    if shape is None:
+        shape = _shape(names, headers)
     if not (values.isascii() and values.isprintable()) and _REPLY_VALUE_BAD.search(values):
         bad = next(n for n, v in headers if _REPLY_VALUE_BAD.search(v))
         raise AppFailure(
             f"the value of the {bad} header holds a control character (CR, LF, NUL...) "
             "or a character beyond latin-1"
         )
-    length_at, hop_by_hop = known
-    if length_at >= 0:
-        text = headers[length_at][1]
+    if shape.length_at >= 0:
+        text = headers[shape.length_at][1]
         if not (text.isdigit() and text.isascii()):
             text = text.strip(" \t")
             if not (text.isdigit() and text.isascii()):
                 raise AppFailure(f"Content-Length must be digits, not {shown(text)}")
-    if hop_by_hop:
-        response.headers = [(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]
+    if shape.hop_by_hop:
+        headers = [(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]
+        response.headers = headers
+        shape = _shape("\n".join([name for name, _ in headers]), headers) if headers else None
+    response.shape = shape or _NO_HEADERS
     return len(names) + len(values)
 
 
-def _reply_names(names: str, headers: list[tuple[str, str]]) -> tuple[int, bool]:
-    """(index of Content-Length or -1, whether any is hop-by-hop); AppFailure for bad names."""
+def reply_shape(response: Response) -> ReplyShape:
+    """The shape of the reply's headers (left on the response by :func:`check_reply`).
+
+    Works it out for a reply that was not checked (faas_bridge's own); its
+    names must be valid.
+    """
+    shape = response.shape
+    if shape is None:
+        headers = response.headers
+        shape = _shape("\n".join([name for name, _ in headers]), headers) if headers else None
+        response.shape = shape = shape or _NO_HEADERS
+    return shape
+
+
+def _shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
+    """The shape for ``names`` (the headers' names joined with newlines), remembered."""
+    shape = _REPLY_SHAPES.get(names)
+    if shape is None:
+        shape = _new_shape(names, headers)
+        if len(_REPLY_SHAPES) < _REMEMBERED:
+            _REPLY_SHAPES[names] = shape
+    return shape
+
+
+def _new_shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
+    """The shape of a sequence of names; AppFailure for a bad or repeated-length name."""
     lowered = "\n" + names.lower() + "\n"
-    if _REPLY_NAME_BAD.search(lowered) is not None:
+    # A newline inside a name would pass for two names: the count tells.
+    if _REPLY_NAME_BAD.search(lowered) is not None or names.count("\n") != len(headers) - 1:
         bad = next(n for n, _ in headers if _METHOD.fullmatch(n) is None)
         raise AppFailure(f"the header name {shown(bad)} is not an HTTP token")
     at = lowered.find(_CONTENT_LENGTH)
     if at != -1 and lowered.find(_CONTENT_LENGTH, at + 1) != -1:
         raise AppFailure(f"Content-Length is given {lowered.count(_CONTENT_LENGTH)} times")
-    index = lowered.count("\n", 0, at) if at != -1 else -1  # newlines before it: its index
-    return index, _HOP_BY_HOP.search(lowered) is not None
+    spellings: dict[str, str] = {}
+    groups: dict[str, list[int]] = {}
+    for index, name in enumerate(names.split("\n")):
+        first = spellings.setdefault(name.lower(), name)
+        groups.setdefault(first, []).append(index)
+    return ReplyShape(
+        length_at=lowered.count("\n", 0, at) if at != -1 else -1,  # newlines before it
+        hop_by_hop=_HOP_BY_HOP.search(lowered) is not None,
+        type_at=groups[spellings["content-type"]][0] if "content-type" in spellings else -1,
+        encoding_at=(
+            groups[spellings["content-encoding"]][0] if "content-encoding" in spellings else -1
+        ),
+        groups=tuple((name, tuple(at)) for name, at in groups.items()),
+    )

@@ -338,7 +338,10 @@ class StackWatch:
 
     Watching takes no lock (dict operations are atomic): only waking the
     thread does. While the thread works out its next wake-up, ``_wake_at`` is
-    -inf, so a request registered meanwhile always wakes it.
+    -inf, so a request registered meanwhile always wakes it. With nothing to
+    watch, the thread still looks again after the shortest budget seen: a
+    request due later than that is then found in time without waking it, so
+    a run of requests costs no thread switch at all.
     """
 
     def __init__(self) -> None:
@@ -348,6 +351,8 @@ class StackWatch:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._wake_at = float("inf")
+        #: How long the thread sleeps with nothing to watch: the shortest budget seen.
+        self._idle = float("inf")
 
     def watch(self, seconds: float, request_id: Callable[[], str | None]) -> int:
         """Start watching the calling thread; returns a token for :meth:`unwatch`.
@@ -358,6 +363,8 @@ class StackWatch:
         token = next(self._ids)
         due = time.monotonic() + seconds
         self._watched[token] = (due, threading.get_ident(), request_id)
+        if seconds < self._idle:
+            self._idle = max(seconds, _SHORTEST_IDLE)
         if due < self._wake_at:
             with self._cond:
                 if self._thread is None:
@@ -381,9 +388,9 @@ class StackWatch:
                 popped = [self._watched.pop(t, None) for t, (due, _, _) in watched if due <= now]
                 stuck = [entry for entry in popped if entry is not None]  # unless just unwatched
                 pending = [due for due, _, _ in list(self._watched.values())]
-                self._wake_at = min(pending) if pending else float("inf")
+                self._wake_at = min(pending) if pending else now + self._idle
                 if not stuck:
-                    self._cond.wait(None if not pending else self._wake_at - now)
+                    self._cond.wait(self._wake_at - now if self._wake_at < float("inf") else None)
                     continue
             for _, thread_id, request_id in stuck:
                 frame = sys._current_frames().get(thread_id)
@@ -394,6 +401,11 @@ class StackWatch:
                     _called(request_id),
                     stack,
                 )
+
+
+#: The shortest sleep of the idle watchdog thread, in seconds: budgets below it
+#: wake the thread instead.
+_SHORTEST_IDLE = 0.1
 
 
 def _called(request_id: Callable[[], str | None]) -> str | None:

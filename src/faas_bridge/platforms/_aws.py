@@ -56,7 +56,7 @@ def mount(
     never carries it, an HTTP API's carries a named one (``$default`` is never
     a mount point). Elsewhere (a custom domain) the configured base path is.
     """
-    if is_execute_api(host):
+    if host is not None and ".execute-api." in host:  # is_execute_api(), without a call
         if not isinstance(stage, str) or not stage or stage == "$default":
             return "", raw_path
         prefix = "/" + stage
@@ -104,7 +104,7 @@ def v1_reply(
     reply: dict[str, Any] = {"statusCode": response.status}
     if description:
         reply["statusDescription"] = status_line(response.status)
-    grouped = group_headers(response.headers)
+    grouped = group_headers(response)
     if multi_value:
         reply["multiValueHeaders"] = grouped
     else:

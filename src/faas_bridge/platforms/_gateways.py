@@ -228,7 +228,7 @@ class SingleValueReply:
 
     def headers(self, response: Response) -> dict[str, str]:
         single: dict[str, str] = {}
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             if name.lower() == "set-cookie":
                 if len(values) > 1:
                     self._warn(len(values))

@@ -37,6 +37,7 @@ from .base import (
     http_version,
     is_mapping,
     lane_headers,
+    lane_path,
     lane_text,
     lane_value,
     mapping_at,
@@ -50,20 +51,21 @@ from .base import (
 )
 
 
-def is_payload_v2(event: Any) -> bool:
-    """Payload format 2.0, as HTTP APIs and Function URLs both send it."""
-    return (
-        is_mapping(event)
-        and event.get("version") == "2.0"
-        and "rawPath" in event
-        and is_mapping(event.get("requestContext"))
-    )
+def is_payload_v2(event: Any, *, function_url: bool) -> bool:
+    """Payload format 2.0 from a Function URL (a ``*.lambda-url.*`` domain) or an HTTP API.
 
-
-def is_function_url(event: Mapping[str, Any]) -> bool:
-    """Whether a payload 2.0 event came from a ``*.lambda-url.*`` domain."""
-    domain = event["requestContext"].get("domainName")
-    return isinstance(domain, str) and ".lambda-url." in domain
+    HTTP APIs and Function URLs send the same format; only the domain tells.
+    Dicts are told apart without a call: this runs on every invocation.
+    """
+    if type(event) is not dict and not is_mapping(event):
+        return False
+    rc = event.get("requestContext")
+    if event.get("version") != "2.0" or "rawPath" not in event:
+        return False
+    if type(rc) is not dict and not is_mapping(rc):
+        return False
+    domain = rc.get("domainName")
+    return (isinstance(domain, str) and ".lambda-url." in domain) is function_url
 
 
 class APIGatewayV2(Platform):
@@ -74,7 +76,7 @@ class APIGatewayV2(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        return is_payload_v2(event) and not is_function_url(event)
+        return is_payload_v2(event, function_url=False)
 
     def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
@@ -115,7 +117,8 @@ class APIGatewayV2(Platform):
         )
 
     def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        http = event["requestContext"].get("http")
+        rc = event["requestContext"]
+        http = rc.get("http")
         if type(http) is not dict:
             return None
         method = http.get("method")
@@ -133,18 +136,21 @@ class APIGatewayV2(Platform):
                 names, values = tuple(names[i] for i in kept), [values[i] for i in kept]
             names += ("cookie",)
             values.append(cookie)
-        host = _aws.or_domain(last.get("host"), event["requestContext"])
-        root, raw_path = self.mount(event, event["requestContext"], host)
+        host = last.get("host")
+        if host is None:
+            host = _aws.or_domain(None, rc)
+        path = lane_path(event.get("rawPath"))
         query = event.get("rawQueryString")
         if query is None:
             query = ""
-        body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-        if (
-            b"%" in raw_path
-            or not root.isascii()
-            or not lane_text(query)
-            or len(body) > _aws.LAMBDA_REQUEST_LIMIT
-        ):
+        body = event.get("body")
+        body = b"" if body is None else decode_body(body, event.get("isBase64Encoded"))
+        if path is None or not lane_text(query) or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
+            return None
+        root, raw_path = _aws.mount(
+            path.encode("ascii"), self.options, host, rc.get("stage"), stage_in_path=True
+        )
+        if not root.isascii():
             return None
         scheme, server = address_from(last, host)
         return build(
@@ -168,7 +174,7 @@ class APIGatewayV2(Platform):
         body, is_base64 = encode_body(response, self.options)
         headers: dict[str, str] = {}
         cookies: list[str] = []
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             if name.lower() == "set-cookie":
                 cookies.extend(values)
             else:

@@ -159,7 +159,7 @@ class Lattice(Platform):
     def _reply(self, response: Response) -> dict[str, Any]:
         body, is_base64 = encode_body(response, self.options)
         headers: dict[str, str] = {}
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             if len(values) > 1 and name.lower() == "set-cookie":
                 self._warn_cookies(len(values))
                 headers[name] = values[-1]

@@ -156,7 +156,7 @@ class AzureFunctions(Platform):
         import azure.functions as func
 
         reply = func.HttpResponse(body=response.body, status_code=response.status)
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             if name.lower() == "set-cookie":
                 for value in values:
                     self._check_cookie(value)

@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from itertools import chain, repeat
@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 from ..errors import MalformedEvent, shown
-from ..http import Headers, Request, Response
+from ..http import Headers, Request, Response, reply_shape
 from ..options import Options
 
 # Characters allowed literally in a path (RFC 3986 pchar and "/"), minus "%".
@@ -253,14 +253,10 @@ def encode_body(response: Response, options: Options) -> tuple[str, bool]:
     body = response.body
     if not body:
         return "", False
-    content_type = encoding = None
-    for name, value in response.headers:  # one pass for both (Response.header is one each)
-        lower = name.lower()
-        if lower == "content-type":
-            if content_type is None:
-                content_type = value
-        elif lower == "content-encoding" and encoding is None:
-            encoding = value
+    shape = response.shape or reply_shape(response)
+    headers = response.headers
+    content_type = headers[shape.type_at][1] if shape.type_at >= 0 else None
+    encoding = headers[shape.encoding_at][1] if shape.encoding_at >= 0 else None
     if options.is_text(content_type) and not encoding:
         try:
             return body.decode("utf-8"), False
@@ -269,18 +265,19 @@ def encode_body(response: Response, options: Options) -> tuple[str, bool]:
     return base64.b64encode(body).decode("ascii"), True
 
 
-def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Header values by name, names compared without case, first spelling kept.
+def group_headers(response: Response) -> dict[str, list[str]]:
+    """The reply's header values by name, names compared without case, first spelling kept.
 
     Values are trimmed as a server trims them on the wire (Django's WSGI
     handler, for one, starts every Set-Cookie value with a space).
     """
+    headers = response.headers
     grouped: dict[str, list[str]] = {}
-    spelling: dict[str, str] = {}
-    for name, value in headers:
-        key = name.lower()
-        first = spelling.setdefault(key, name)
-        grouped.setdefault(first, []).append(value.strip(" \t"))
+    for name, at in (response.shape or reply_shape(response)).groups:
+        if len(at) == 1:  # nearly always: no comprehension to run
+            grouped[name] = [headers[at[0]][1].strip(" \t")]
+        else:
+            grouped[name] = [headers[i][1].strip(" \t") for i in at]
     return grouped
 
 
@@ -536,6 +533,11 @@ def lane_headers(
     if lowered.count("host") > 1:
         return None  # adapters read the first Host, server_address the last
     return lowered, values, dict(zip(lowered, values, strict=True))
+
+
+def lane_path(path: Any) -> str | None:
+    """A path a fast lane takes as it is: a non-empty string with nothing to encode or decode."""
+    return path if type(path) is str and path and _PLAIN_PATH(path) is not None else None
 
 
 def lane_value(text: str) -> bool:

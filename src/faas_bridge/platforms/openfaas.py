@@ -128,7 +128,7 @@ class OpenFaaS(Platform):
     def encode(
         self, response: Response, event: Any, context: Any
     ) -> tuple[bytes, int, dict[str, list[str]]]:
-        headers = dict(group_headers(response.headers))
+        headers = dict(group_headers(response))
         return response.body, response.status, headers
 
     def request_id(self, event: Any, context: Any) -> str | None:

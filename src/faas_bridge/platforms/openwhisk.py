@@ -289,7 +289,7 @@ class OpenWhisk(Platform):
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         headers: dict[str, Any] = {}
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             if name.lower() in _DROPPED_REPLY_HEADERS:
                 continue
             headers[name] = values[0] if len(values) == 1 else values

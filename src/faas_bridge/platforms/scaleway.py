@@ -99,7 +99,7 @@ class Scaleway(Platform):
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         body, is_base64 = encode_body(response, self.options)
         headers: dict[str, str | list[str]] = {}
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             headers[name] = values[0] if len(values) == 1 else values
         return {
             "statusCode": response.status,

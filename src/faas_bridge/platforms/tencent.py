@@ -129,7 +129,7 @@ class SCFAPIGateway(Platform):
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         headers: dict[str, str | list[str]] = {}
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             headers[name] = values[0] if len(values) == 1 else values
         return gw.reply(response, self.options, headers)
 

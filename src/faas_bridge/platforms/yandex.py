@@ -172,7 +172,7 @@ class Yandex(Platform):
         body, is_base64 = encode_body(response, self.options)
         headers: dict[str, str] = {}
         multi: dict[str, list[str]] = {}
-        for name, values in group_headers(response.headers).items():
+        for name, values in group_headers(response).items():
             key = name.lower()
             if key in _DROPPED_REPLY_HEADERS:
                 continue
