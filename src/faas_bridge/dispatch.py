@@ -376,7 +376,8 @@ class Handler(PassesForFunction):
                 return self.wsgi.run(taken)  # type: ignore[no-any-return]
             watch = self._watch
             assert watch is not None
-            token = watch.watch(max(budget, 0.0), lambda: platform.request_id(event, context))
+            seconds = budget if budget > 0.0 else 0.0
+            token = watch.watch(seconds, lambda: platform.request_id(event, context))
             try:
                 return self.wsgi.run(taken)  # type: ignore[no-any-return]
             finally:

@@ -224,10 +224,8 @@ def check_reply(response: Response) -> int:
         response.shape = _NO_HEADERS
         return 0
     try:
-        # In C: a pair of any other size is a ValueError, a non-string a TypeError.
-        name_column, value_column = zip(*headers, strict=True)
-        names = "\n".join(name_column)
-        values = "".join(value_column)
+        names = "\n".join([name for name, _ in headers])  # a pair of any other size: ValueError
+        values = "".join([value for _, value in headers])
     except (TypeError, ValueError):
         raise AppFailure(
             "the headers must be (name, value) pairs of strings: " + _not_a_pair(headers)

@@ -143,9 +143,10 @@ def lane_environ(
         if port:
             environ["REMOTE_PORT"] = str(port)
     if repeats:
-        _join_repeats(environ, zip(keys, values, strict=False))  # one key per value
+        # zip() without keywords: parsing one costs more than the rest of the call.
+        _join_repeats(environ, zip(keys, values))  # noqa: B905 (one key per value)
     else:
-        environ.update(zip(keys, values, strict=False))
+        environ.update(zip(keys, values))  # noqa: B905
     if body or "CONTENT_LENGTH" in environ:
         # The decoded body's true length: a header copied from the event may
         # describe the base64 form or be missing altogether.
@@ -201,7 +202,8 @@ class _Collector:
     __slots__ = ("body", "headers", "headers_sent", "status")
 
     def __init__(self) -> None:
-        self.status: str | None = None
+        #: The status code, once start_response() has been called.
+        self.status: int | None = None
         self.headers: list[tuple[str, str]] = []
         self.body: list[bytes] = []
         self.headers_sent = False
@@ -220,9 +222,8 @@ class _Collector:
                 exc_info = None  # break the traceback reference cycle (PEP 3333)
         elif self.status is not None:
             raise AssertionError("start_response called a second time without exc_info")
-        if not isinstance(status, str) or len(status) < 3 or not status[:3].isdigit():
-            raise ValueError(f"WSGI status must be a string like '200 OK', not {status!r}")
-        self.status = status
+        code = _STATUS_CODES.get(status) if type(status) is str else None
+        self.status = code if code is not None else _status_code(status)
         self.headers = list(headers)
         return self.write
 
@@ -262,7 +263,22 @@ class WSGIBridge:
         _close(result)  # a failure there is logged; the complete reply stands
         if collector.status is None:
             raise AssertionError("the WSGI app returned without calling start_response()")
-        return Response(int(collector.status[:3]), collector.headers, b"".join(collector.body))
+        return Response(collector.status, collector.headers, b"".join(collector.body))
+
+
+#: Status lines seen before -> their code. Apps send the same few again and
+#: again. Bounded, never evicted.
+_STATUS_CODES: dict[str, int] = {}
+
+
+def _status_code(status: Any) -> int:
+    """The code of a WSGI status line such as ``"200 OK"``; ValueError for anything else."""
+    if not isinstance(status, str) or len(status) < 3 or not status[:3].isdigit():
+        raise ValueError(f"WSGI status must be a string like '200 OK', not {status!r}")
+    code = int(status[:3])
+    if type(status) is str and len(_STATUS_CODES) < 64:
+        _STATUS_CODES[status] = code
+    return code
 
 
 def _close(result: Iterable[bytes]) -> bool:

@@ -29,6 +29,7 @@ from .base import (
     decode_body,
     header_pairs,
     is_mapping,
+    lane_path,
     last_entry,
     param_text,
     proxy_client,
@@ -90,11 +91,12 @@ class ALB(Platform):
         if read is None:
             return None
         method, names, values, last = read
-        root, raw_path = apply_base_path(
-            clean_raw_path(str_at(event, "path", "path", "/")), self.options
-        )
+        path = lane_path(event.get("path"))
         body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-        if b"%" in raw_path or not root.isascii() or len(body) > _LIMIT:
+        if path is None or len(body) > _LIMIT:
+            return None
+        root, raw_path = apply_base_path(path.encode("ascii"), self.options)
+        if not root.isascii():
             return None
         scheme, server = address_from(last, None)
         return build(

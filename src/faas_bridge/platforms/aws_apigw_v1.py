@@ -32,6 +32,7 @@ from .base import (
     header_pairs,
     http_version,
     is_mapping,
+    lane_path,
     mapping_at,
     rebuild_query,
     request_id,
@@ -106,9 +107,15 @@ class APIGatewayV1(Platform):
         method, names, values, last = read
         rc = event["requestContext"]
         host = _aws.or_domain(last.get("host"), rc)
-        root, raw_path = self._mount(event, rc, host)
+        path = lane_path(event.get("path"))  # plain: the same whether REST encoded it or not
         body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-        if b"%" in raw_path or not root.isascii() or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
+        if path is None or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
+            return None
+        http_api = event.get("version") == "1.0"
+        root, raw_path = _aws.mount(
+            path.encode("ascii"), self.options, host, rc.get("stage"), stage_in_path=http_api
+        )
+        if not root.isascii():
             return None
         query = rebuild_query(
             event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")

@@ -605,9 +605,16 @@ def source_ip(value: Any) -> tuple[str, int] | None:
 
 def http_version(protocol: Any) -> str:
     """``"1.1"`` from ``"HTTP/1.1"``; HTTP/1.1 when the vendor does not say."""
+    if type(protocol) is str:
+        version = _HTTP_VERSIONS.get(protocol)  # no slicing: cheaper on every invocation
+        if version is not None:
+            return version
     if isinstance(protocol, str) and protocol.upper().startswith("HTTP/"):
         return protocol[5:]
     return "1.1"
+
+
+_HTTP_VERSIONS = {f"HTTP/{v}": v for v in ("1.0", "1.1", "2", "2.0", "3", "3.0")}
 
 
 def query_from_params(params: Any, where: str) -> bytes:
