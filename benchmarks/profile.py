@@ -42,7 +42,7 @@ def stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Call
     def deadline() -> None:
         budget = platform.remaining_time(ctx) - handler.options.deadline_margin
         if handler.wsgi is not None:
-            token = watch.watch(budget, lambda: platform.request_id(event, ctx))
+            token = watch.watch(budget, platform.request_id, event, ctx)
             watch.unwatch(token)
 
     out: list[tuple[str, Callable[[], Any]]] = [

@@ -377,7 +377,7 @@ class Handler(PassesForFunction):
             watch = self._watch
             assert watch is not None
             seconds = budget if budget > 0.0 else 0.0
-            token = watch.watch(seconds, lambda: platform.request_id(event, context))
+            token = watch.watch(seconds, platform.request_id, event, context)
             try:
                 return self.wsgi.run(taken)  # type: ignore[no-any-return]
             finally:

@@ -345,8 +345,9 @@ class StackWatch:
     """
 
     def __init__(self) -> None:
-        #: token -> (due, thread id, what names the request: called only to log it).
-        self._watched: dict[int, tuple[float, int, Callable[[], str | None]]] = {}
+        #: token -> (due, thread id, what names the request and its arguments:
+        #: called only to log it).
+        self._watched: dict[int, tuple[float, int, Callable[..., str | None], tuple[Any, ...]]] = {}
         self._ids = itertools.count()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -354,15 +355,15 @@ class StackWatch:
         #: How long the thread sleeps with nothing to watch: the shortest budget seen.
         self._idle = float("inf")
 
-    def watch(self, seconds: float, request_id: Callable[[], str | None]) -> int:
+    def watch(self, seconds: float, request_id: Callable[..., str | None], *args: Any) -> int:
         """Start watching the calling thread; returns a token for :meth:`unwatch`.
 
-        ``request_id`` is called only if the request is still running at its
+        ``request_id(*args)`` is called only if the request is still running at its
         deadline: most never are, so their id is never worked out.
         """
         token = next(self._ids)
         due = time.monotonic() + seconds
-        self._watched[token] = (due, threading.get_ident(), request_id)
+        self._watched[token] = (due, threading.get_ident(), request_id, args)
         if seconds < self._idle:
             self._idle = max(seconds, _SHORTEST_IDLE)
         if due < self._wake_at:
@@ -385,20 +386,20 @@ class StackWatch:
                 now = time.monotonic()
                 # list() copies in one step in C: safe while requests come and go.
                 watched = list(self._watched.items())
-                popped = [self._watched.pop(t, None) for t, (due, _, _) in watched if due <= now]
+                popped = [self._watched.pop(t, None) for t, (due, *_) in watched if due <= now]
                 stuck = [entry for entry in popped if entry is not None]  # unless just unwatched
-                pending = [due for due, _, _ in list(self._watched.values())]
+                pending = [due for due, *_ in list(self._watched.values())]
                 self._wake_at = min(pending) if pending else now + self._idle
                 if not stuck:
                     self._cond.wait(self._wake_at - now if self._wake_at < float("inf") else None)
                     continue
-            for _, thread_id, request_id in stuck:
+            for _, thread_id, request_id, args in stuck:
                 frame = sys._current_frames().get(thread_id)
                 stack = "".join(traceback.format_stack(frame)) if frame else "(gone)\n"
                 logger.error(
                     "faas_bridge: request %s is about to reach its deadline and is still "
                     "running; where it is now:\n%s",
-                    _called(request_id),
+                    _called(request_id, args),
                     stack,
                 )
 
@@ -408,9 +409,9 @@ class StackWatch:
 _SHORTEST_IDLE = 0.1
 
 
-def _called(request_id: Callable[[], str | None]) -> str | None:
+def _called(request_id: Callable[..., str | None], args: tuple[Any, ...]) -> str | None:
     try:
-        return request_id()
+        return request_id(*args)
     except Exception:
         return None
 
