@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import adapters, report  # noqa: E402
+from benchmarks import adapters, cachegrind, report  # noqa: E402
 from benchmarks.run import Plan, run_timing  # noqa: E402
 from benchmarks.timing import QUICK  # noqa: E402
 
@@ -46,3 +46,55 @@ def test_quick_run_times_every_adapter_and_tabulates_them(tmp_path: Path) -> Non
     if find_spec("matplotlib") is not None:
         report.overhead_chart(results, tmp_path / "overhead.png")
         assert (tmp_path / "overhead.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cachegrind_figures_per_call_from_out_files(tmp_path: Path) -> None:
+    """``python -m benchmarks.cachegrind``'s arithmetic, on synthetic out files (no valgrind)."""
+
+    def out_file(name: str, summary: str) -> Path:
+        path = tmp_path / name
+        path.write_text(
+            "desc: I1 cache:         32768 B, 64 B, 8-way associative\n"
+            "cmd: python -m benchmarks._cachegrind_child flask v2-get floor 0\n"
+            "events: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw\n"
+            "fl=/usr/src/python/Python/ceval.c\n"
+            "fn=_PyEval_EvalFrameDefault\n"
+            "12 7 1 0 3\n"
+            f"summary: {summary}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    base = cachegrind.read_summary(out_file("cg.0", "1000 50 5 300 40 4 100 10 0"))
+    assert base == {
+        "Ir": 1000,
+        "I1mr": 50,
+        "ILmr": 5,
+        "Dr": 300,
+        "D1mr": 40,
+        "DLmr": 4,
+        "Dw": 100,
+        "D1mw": 10,
+        "DLmw": 0,
+    }
+    # Trailing zero counts may be left out of a summary line.
+    loaded = cachegrind.read_summary(out_file("cg.1000", "501000 2050 5 300300 6040 4 100 10"))
+    assert loaded["DLmw"] == 0
+    calls = cachegrind.per_call(base, loaded, 1000)
+    assert (calls["Ir"], calls["I1mr"], calls["D1mr"], calls["DLmw"]) == (500, 2, 6, 0)
+
+    def cost(name: str, ir: float, i1: float, d1: float) -> cachegrind.Cost:
+        return cachegrind.Cost("flask", "v2-get", name, {"Ir": ir, "I1mr": i1, "D1mr": d1})
+
+    costs = [
+        cost(adapters.FLOOR, 400, 10, 5),
+        cost(adapters.FAAS_BRIDGE, 500, 12, 6),
+        cost("apig-wsgi", 700, 20, 9),
+        cost("serverless-wsgi", 600, 30, 5.5),
+    ]
+    rows = cachegrind.table(costs).splitlines()
+    assert rows[3] == "| flask | v2-get | **faas_bridge** | 500 | 12.0 | 6.0 | +100 | +2.0 | +1.0 |"
+    # faas_bridge's excess over the floor ÷ the least excess of a peer, column by column.
+    assert rows[-1].endswith(
+        "| 0.50\u00d7 (serverless-wsgi) | 0.20\u00d7 (apig-wsgi) | 2.00\u00d7 (serverless-wsgi) |"
+    )
