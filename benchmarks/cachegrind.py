@@ -23,7 +23,6 @@ counts do not depend on the load). About a minute per app and event.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -136,22 +135,14 @@ def warm_bytecode(app_name: str, event_name: str) -> None:
     Otherwise the first run under valgrind would compile sources the second
     reads, and the difference of the two would be off by the compiling.
     """
-    done = subprocess.run(
-        [sys.executable, *_child(app_name, event_name, adapters.FLOOR, 0)],
-        env=_child_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(_failure(done))
+    _run_child([sys.executable, *_child(app_name, event_name, adapters.FLOOR, 0)])
 
 
 def count(
     app_name: str, event_name: str, contender: str, calls: int, out_file: Path
 ) -> dict[str, int]:
     """Whole-program cachegrind totals of one child run."""
-    done = subprocess.run(
+    _run_child(
         [
             "valgrind",
             "--tool=cachegrind",
@@ -160,15 +151,16 @@ def count(
             f"--cachegrind-out-file={out_file}",
             interpreter(),
             *_child(app_name, event_name, contender, calls),
-        ],
-        env=_child_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+        ]
     )
+    return read_summary(out_file)
+
+
+def _run_child(command: list[str]) -> None:
+    """Run a child in the repo with the children's environment; RuntimeError if it fails."""
+    done = subprocess.run(command, env=_child_env(), cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(_failure(done))
-    return read_summary(out_file)
 
 
 def measure_one(app_name: str, event_name: str, contender: str, calls: int, workdir: Path) -> Cost:
@@ -189,32 +181,11 @@ def measure_one(app_name: str, event_name: str, contender: str, calls: int, work
 def contenders(bench: Bench, app_name: str, event_name: str) -> tuple[list[str], dict[str, str]]:
     """Contenders that answer the event as the floor does, and why the others are left out.
 
-    The main benchmark's check before it times (status and body bytes, the
-    event unchanged): the work of an adapter that answers wrongly means nothing.
+    The main benchmark's check before it times: the work of an adapter that
+    answers wrongly means nothing.
     """
-    found, result = bench.contenders(app_name, event_name)
-    failures = dict(result.failures)
-    event = bench.events[event_name]
-    before = json.dumps(event, sort_keys=True)
-    floor = found[0]
-    expected = floor.read(floor.call())
-    names = []
-    for contender in found:
-        try:
-            got = contender.read(contender.call())
-        except Exception as exc:
-            failures[contender.name] = f"raised {type(exc).__name__}: {exc}"
-            continue
-        if got != expected:
-            failures[contender.name] = (
-                f"wrong reply: status {got[0]}, {len(got[1])} body bytes "
-                f"(expected {expected[0]}, {len(expected[1])})"
-            )
-        elif json.dumps(event, sort_keys=True) != before:
-            failures[contender.name] = "changed the event it was given"
-        else:
-            names.append(contender.name)
-    return names, failures
+    valid, result = bench.checked_contenders(app_name, event_name)
+    return [contender.name for contender in valid], dict(result.failures)
 
 
 def measure(
