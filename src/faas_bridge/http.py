@@ -209,8 +209,9 @@ def check_reply(response: Response) -> int:
     latin-1, and Content-Length given at most once, as digits. Hop-by-hop
     headers are dropped. A status outside 200-599 (1xx is not a final reply)
     is ReplyRejected: no vendor delivers it. Returns the characters in the
-    header names and values, for a cheap bound on the reply's size. Messages
-    name the header, never its value (which may be a secret).
+    header names and values, for a cheap bound on the reply's size, and
+    leaves the headers' shape on the response for the adapter's encoder.
+    Messages name the header, never its value (which may be a secret).
     """
     status = response.status
     if type(status) is not int:
@@ -278,7 +279,7 @@ def _shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
 
 
 def _new_shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
-    """The shape of a sequence of names; AppFailure for a bad or repeated-length name."""
+    """The shape of a sequence of names; AppFailure for a non-token name or two Content-Lengths."""
     lowered = "\n" + names.lower() + "\n"
     # A newline inside a name would pass for two names: the count tells.
     if _REPLY_NAME_BAD.search(lowered) is not None or names.count("\n") != len(headers) - 1:
