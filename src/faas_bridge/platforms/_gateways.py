@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import MalformedEvent
 from ..http import METHODS, Headers, Request, Response
@@ -27,8 +27,10 @@ from .base import (
     encode_body,
     group_headers,
     header_pairs,
+    lane_headers,
     lane_text,
     query_from_params,
+    require_str,
     server_address,
 )
 from .base import flag as flag  # re-exported: the adapters read ``gw.flag``
@@ -248,6 +250,49 @@ class SingleValueReply:
             self.vendor,
             count,
         )
+
+
+class PlainGateway(Platform):
+    """A gateway whose event is the common shape and whose reply has one value per header.
+
+    ``httpMethod``, ``headers``, ``path``, ``body`` and ``isBase64Encoded``,
+    with the decoded query parameters under :attr:`params_key`. Subclasses
+    set ``name``, the limits, ``vendor`` (for the Set-Cookie warning),
+    ``params_key``, ``matches`` and ``request_id``.
+    """
+
+    vendor: ClassVar[str]
+    params_key: ClassVar[str]
+
+    __slots__ = ("_reply",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._reply = SingleValueReply(self.vendor)
+
+    def decode(self, event: Any, context: Any) -> Request:
+        key = self.params_key
+        return gateway_request(
+            self,
+            event,
+            context,
+            method=require_str(event, "httpMethod", "httpMethod"),
+            query=query_from_params(event.get(key), key),
+        )
+
+    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
+        return gateway_lane(
+            self,
+            event,
+            context,
+            build,
+            method=event.get("httpMethod"),
+            read=lane_headers(event.get("headers")),
+            params=event.get(self.params_key),
+        )
+
+    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
+        return reply(response, self.options, self._reply.headers(response))
 
 
 def reply(response: Response, options: Options, headers: Mapping[str, Any]) -> dict[str, Any]:

@@ -130,15 +130,13 @@ class FC3HttpTrigger(Platform):
         return gw.context_request_id(context) or _event_request_id(event)
 
 
-class APIGateway(Platform):
+class APIGateway(gw.PlainGateway):
     name = "aliyun-apigw"
     request_limit = FC_REQUEST_LIMIT
+    vendor = "Alibaba API Gateway"
+    params_key = "queryParameters"
 
-    __slots__ = ("_reply",)
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._reply = gw.SingleValueReply("Alibaba API Gateway")
+    __slots__ = ()
 
     def matches(self, event: Any) -> bool:
         return (
@@ -148,29 +146,6 @@ class APIGateway(Platform):
             and "rawPath" not in event
             and not gw.claimed_by_aws(event)
         )
-
-    def decode(self, event: Any, context: Any) -> Request:
-        return gw.gateway_request(
-            self,
-            event,
-            context,
-            method=require_str(event, "httpMethod", "httpMethod"),
-            query=query_from_params(event.get("queryParameters"), "queryParameters"),
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        return gw.gateway_lane(
-            self,
-            event,
-            context,
-            build,
-            method=event.get("httpMethod"),
-            read=lane_headers(event.get("headers")),
-            params=event.get("queryParameters"),
-        )
-
-    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
-        return gw.reply(response, self.options, self._reply.headers(response))
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return gw.context_request_id(context)

@@ -137,15 +137,13 @@ class SCFAPIGateway(Platform):
         return gw.context_request_id(context) or _event_request_id(event)
 
 
-class CloudBase(Platform):
+class CloudBase(gw.PlainGateway):
     name = "tencent-cloudbase"
     request_limit = REQUEST_LIMIT
+    vendor = "Tencent CloudBase HTTP access"
+    params_key = "queryStringParameters"
 
-    __slots__ = ("_reply",)
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._reply = gw.SingleValueReply("Tencent CloudBase HTTP access")
+    __slots__ = ()
 
     def matches(self, event: Any) -> bool:
         rc = _request_context(event)
@@ -155,29 +153,6 @@ class CloudBase(Platform):
             and "serviceId" not in rc
             and not gw.claimed_by_aws(event)
         )
-
-    def decode(self, event: Any, context: Any) -> Request:
-        return gw.gateway_request(
-            self,
-            event,
-            context,
-            method=require_str(event, "httpMethod", "httpMethod"),
-            query=query_from_params(event.get("queryStringParameters"), "queryStringParameters"),
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        return gw.gateway_lane(
-            self,
-            event,
-            context,
-            build,
-            method=event.get("httpMethod"),
-            read=lane_headers(event.get("headers")),
-            params=event.get("queryStringParameters"),
-        )
-
-    def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
-        return gw.reply(response, self.options, self._reply.headers(response))
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return gw.context_request_id(context) or _event_request_id(event)
