@@ -255,7 +255,34 @@ def test_a_reply_shape_groups_names_without_case_and_finds_the_headers_that_matt
     # Hop-by-hop headers dropped: the shape is that of what is left.
     response = Response(200, [("Connection", "close"), ("Content-Type", "text/plain")])
     check_reply(response)
-    assert response.shape == ReplyShape(type_at=0, groups=(("Content-Type", (0,)),))
+    assert response.shape == ReplyShape(
+        type_at=0, groups=(("Content-Type", (0,)),), distinct=("Content-Type",)
+    )
+    # Names that neither repeat (in any case) nor set a cookie map one to one.
+    response = Response(200, [("Content-Type", "a"), ("X-A", "b"), ("x-b", "c")])
+    check_reply(response)
+    assert response.shape is not None
+    assert response.shape.distinct == ("Content-Type", "X-A", "x-b")
+    for names in (["X-A", "x-a"], ["Set-Cookie"], ["set-cookie", "X-A"]):
+        response = Response(200, [(name, "v") for name in names])
+        check_reply(response)
+        assert response.shape is not None and response.shape.distinct is None, names
+
+
+#: Vendors whose own WSGI server writes the reply's headers (as it writes them).
+SERVER_WRITTEN = {"gcp", "aliyun-fc2"}
+
+
+@pytest.mark.parametrize(
+    ("vendor", "build"), [v for v in VARIANTS if v.values[0] not in SERVER_WRITTEN]
+)
+def test_distinct_reply_headers_arrive_trimmed_one_value_each(vendor: str, build: Build) -> None:
+    headers = [("Content-Type", "text/plain "), ("X-Pad", " padded \t"), ("x-other", "v")]
+    status, got, body = invoke(fixed("200 OK", headers), vendor, build)
+    assert status == 200 and body == b"ok"
+    assert header_values(got, "x-pad") == ["padded"]
+    assert header_values(got, "x-other") == ["v"]
+    assert header_values(got, "content-type") == ["text/plain"]
 
 
 def test_asgi_header_bytes_with_crlf_are_a_500() -> None:

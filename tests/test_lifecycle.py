@@ -247,6 +247,30 @@ def test_no_stack_is_logged_for_a_request_that_finishes_in_time(
     assert [r for r in caplog.records if "req-quick" in r.getMessage()] == []
 
 
+class _Deadline:
+    """An adapter's view of a request with ``seconds`` left (from now) and an id."""
+
+    def __init__(self, seconds: float, request_id: str) -> None:
+        self.due = time.monotonic() + seconds
+        self.id = request_id
+
+    def remaining_time(self, context: Any) -> float:
+        return self.due - time.monotonic()
+
+    def request_id(self, event: Any, context: Any) -> str:
+        return self.id
+
+
+def _run_request(watch: StackWatch, seconds: float, request_id: str, duration: float) -> None:
+    """What the handler does around a WSGI request: register it, run it, drop it."""
+    if seconds < watch.idle:
+        watch.shorten(seconds)
+    thread_id = threading.get_ident()
+    watch.running[thread_id] = (_Deadline(seconds, request_id), None, None, 0.0)
+    time.sleep(duration)
+    del watch.running[thread_id]
+
+
 def test_the_watchdog_thread_is_not_woken_by_a_run_of_requests_due_later(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -254,22 +278,57 @@ def test_the_watchdog_thread_is_not_woken_by_a_run_of_requests_due_later(
     wakes: list[float] = []
     notify = watch._cond.notify
     watch._cond.notify = lambda n=1: (wakes.append(time.monotonic()), notify(n))  # type: ignore[method-assign]
-    watch.unwatch(watch.watch(2.0, lambda: "first"))  # starts the thread: one wake
-    deadline = time.monotonic() + 10
-    while watch._wake_at == float("inf") and time.monotonic() < deadline:
-        time.sleep(0.01)  # until the thread has found nothing to watch and idles
-    for _ in range(20):  # as invocations come, each with a budget of its own
-        watch.unwatch(watch.watch(3.0, lambda: "quick"))
-        time.sleep(0.005)
-    assert len(wakes) == 1
-    # A shorter budget than any seen still wakes it, and a hang is still caught.
     with caplog.at_level(logging.ERROR, logger="faas_bridge"):
-        token = watch.watch(0.15, lambda: "req-hung")
-        time.sleep(0.4)
-        watch.unwatch(token)
-    assert len(wakes) == 2
+        _run_request(watch, 2.0, "first", 0.0)  # starts the thread: one wake
+        for _ in range(20):  # as invocations come, each with a budget of its own
+            _run_request(watch, 3.0, "quick", 0.005)
+        assert len(wakes) == 1
+        # A shorter budget than any seen still wakes it, and a hang is caught...
+        _run_request(watch, 0.15, "req-hung", 0.4)
+        assert len(wakes) == 2
+        # ...as is one due later than the thread's idle sleep, without waking it.
+        _run_request(watch, 0.25, "req-hung-later", 0.5)
+        assert len(wakes) == 2
     logged = [r.args[0] for r in caplog.records if isinstance(r.args, tuple) and r.args]
-    assert logged == ["req-hung"]  # by id: the stack's file paths may hold any word
+    assert logged == ["req-hung", "req-hung-later"]  # by id: the stack's paths may hold any word
+
+
+def test_the_watchdog_logs_a_hung_request_once_and_each_thread_on_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    watch = StackWatch()
+    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
+        threads = [
+            threading.Thread(target=_run_request, args=(watch, 0.1, "req-a", 0.6)),
+            threading.Thread(target=_run_request, args=(watch, 5.0, "req-b", 0.6)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    logged = [r.args[0] for r in caplog.records if isinstance(r.args, tuple) and r.args]
+    assert logged == ["req-a"]  # logged once although still running at later looks
+    assert watch.running == {}
+
+
+def test_a_request_the_app_makes_of_its_own_handler_leaves_the_outer_one_watched() -> None:
+    from faas_bridge.lifecycle import stack_watch
+
+    watch = stack_watch()
+    seen: list[Any] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if environ["PATH_INFO"] == "/outer":
+            handler(v2_event("/inner"), lambda_context(20_000, "req-inner"))
+            seen.append(watch.running.get(threading.get_ident()))
+        start_response("200 OK", [])
+        return [b""]
+
+    handler = wrap(app)
+    outer = v2_event("/outer")
+    handler(outer, lambda_context(20_000, "req-outer"))
+    assert seen and seen[0] is not None and seen[0][1] is outer
+    assert threading.get_ident() not in watch.running
 
 
 def test_warmup_pings_never_reach_the_app() -> None:

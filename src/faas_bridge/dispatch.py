@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import PassesForFunction, lifecycle
@@ -376,12 +377,20 @@ class Handler(PassesForFunction):
                 return self.wsgi.run(taken)  # type: ignore[no-any-return]
             watch = self._watch
             assert watch is not None
-            seconds = budget if budget > 0.0 else 0.0
-            token = watch.watch(seconds, platform.request_id, event, context)
+            if budget < watch.idle:
+                watch.shorten(budget)
+            # The watch's thread reads the deadline from the context, if it must.
+            running = watch.running
+            thread_id = get_ident()
+            outer = running.get(thread_id)  # the app called the handler itself
+            running[thread_id] = (platform, event, context, self.options.deadline_margin)
             try:
                 return self.wsgi.run(taken)  # type: ignore[no-any-return]
             finally:
-                watch.unwatch(token)
+                if outer is None:
+                    del running[thread_id]
+                else:
+                    running[thread_id] = outer
         except TimeoutError:  # the ASGI bridge's deadline (asyncio's is turned into it)
             logger.error(
                 "faas_bridge: %s cancelled %.2f s before the deadline (request id %s)",

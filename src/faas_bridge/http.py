@@ -67,6 +67,9 @@ class ReplyShape:
     encoding_at: int = -1
     #: Each name (its first spelling; case is ignored) with the indexes of its values.
     groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    #: The names, when none repeats and none is Set-Cookie (the usual reply):
+    #: they then map one to one to the values, with nothing to group.
+    distinct: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -290,9 +293,11 @@ def _new_shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
         raise AppFailure(f"Content-Length is given {lowered.count(_CONTENT_LENGTH)} times")
     spellings: dict[str, str] = {}
     groups: dict[str, list[int]] = {}
-    for index, name in enumerate(names.split("\n")):
+    split = names.split("\n")
+    for index, name in enumerate(split):
         first = spellings.setdefault(name.lower(), name)
         groups.setdefault(first, []).append(index)
+    distinct = len(groups) == len(split) and "set-cookie" not in spellings
     return ReplyShape(
         length_at=lowered.count("\n", 0, at) if at != -1 else -1,  # newlines before it
         hop_by_hop=_HOP_BY_HOP.search(lowered) is not None,
@@ -301,4 +306,5 @@ def _new_shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
             groups[spellings["content-encoding"]][0] if "content-encoding" in spellings else -1
         ),
         groups=tuple((name, tuple(at)) for name, at in groups.items()),
+        distinct=tuple(split) if distinct else None,
     )

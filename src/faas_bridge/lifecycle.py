@@ -10,7 +10,6 @@ WSGI request hangs before its deadline, and warm-up ping recognition.
 from __future__ import annotations
 
 import atexit
-import itertools
 import logging
 import os
 import signal
@@ -19,7 +18,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .options import LifespanMode
 
@@ -328,90 +327,104 @@ def _register_snapstart() -> None:
 # -- Deadlines for WSGI apps: show where a request hangs --------------------------
 
 
+class Deadlined(Protocol):
+    """What the watch asks about a request: its adapter's view of the deadline and id."""
+
+    def remaining_time(self, context: Any, /) -> float | None: ...
+    def request_id(self, event: Any, context: Any, /) -> str | None: ...
+
+
+#: A running request as the handler registers it: (its adapter, event, context,
+#: the margin before the deadline at which its stack is logged).
+Running = tuple[Deadlined, Any, Any, float]
+
+
 class StackWatch:
     """Logs the stack of a request still running shortly before its deadline.
 
     A WSGI app cannot be cancelled, but the user can learn where it hung. One
-    daemon thread serves every watched request. A request that finishes in
-    time leaves nothing behind: ``unwatch`` drops its entry, and the thread is
-    woken only when a new deadline comes before the one it waits for.
-
-    Watching takes no lock (dict operations are atomic): only waking the
-    thread does. While the thread works out its next wake-up, ``_wake_at`` is
-    -inf, so a request registered meanwhile always wakes it. With nothing to
-    watch, the thread still looks again after the shortest budget seen: a
-    request due later than that is then found in time without waking it, so
-    a run of requests costs no thread switch at all.
+    daemon thread serves every handler. Registering a request costs one
+    dictionary entry, ``running[thread id] = (adapter, event, context,
+    margin)``, removed when it finishes: the thread works out each request's
+    deadline itself, from the context, the first time it sees it. It looks at
+    ``running`` again at the next deadline or, with none to wait for, after
+    the shortest budget seen (a request registered meanwhile is then found
+    before its own deadline), so it is only woken when a request comes with a
+    budget shorter than any before (:meth:`shorten`): on AWS Lambda, whose
+    invocations share one timeout, once.
     """
 
     def __init__(self) -> None:
-        #: token -> (due, thread id, what names the request and its arguments:
-        #: called only to log it).
-        self._watched: dict[int, tuple[float, int, Callable[..., str | None], tuple[Any, ...]]] = {}
-        self._ids = itertools.count()
+        #: thread id -> the request that thread is running.
+        self.running: dict[int, Running] = {}
+        #: How long the thread sleeps with nothing due: the shortest budget seen.
+        self.idle = float("inf")
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._wake_at = float("inf")
-        #: How long the thread sleeps with nothing to watch: the shortest budget seen.
-        self._idle = float("inf")
 
-    def watch(self, seconds: float, request_id: Callable[..., str | None], *args: Any) -> int:
-        """Start watching the calling thread; returns a token for :meth:`unwatch`.
-
-        ``request_id(*args)`` is called only if the request is still running at its
-        deadline: most never are, so their id is never worked out.
-        """
-        token = next(self._ids)
-        due = time.monotonic() + seconds
-        self._watched[token] = (due, threading.get_ident(), request_id, args)
-        if seconds < self._idle:
-            self._idle = max(seconds, _SHORTEST_IDLE)
-        if due < self._wake_at:
-            with self._cond:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._run, name="faas_bridge-watchdog", daemon=True
-                    )
-                    self._thread.start()
-                self._cond.notify()
-        return token
-
-    def unwatch(self, token: int) -> None:
-        self._watched.pop(token, None)
+    def shorten(self, budget: float) -> None:
+        """A request has ``budget`` seconds, less than :attr:`idle`: look sooner."""
+        with self._cond:
+            self.idle = max(min(budget, self.idle), _SHORTEST_IDLE)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="faas_bridge-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
 
     def _run(self) -> None:
+        #: thread id -> (the request last seen there, its deadline; inf once logged).
+        seen: dict[int, tuple[Running, float]] = {}
         while True:
             with self._cond:
-                self._wake_at = float("-inf")  # until the snapshot is read: see the class
                 now = time.monotonic()
+                wake_at = now + self.idle
+                stuck: list[tuple[int, Running]] = []
+                current: dict[int, tuple[Running, float]] = {}
                 # list() copies in one step in C: safe while requests come and go.
-                watched = list(self._watched.items())
-                popped = [self._watched.pop(t, None) for t, (due, *_) in watched if due <= now]
-                stuck = [entry for entry in popped if entry is not None]  # unless just unwatched
-                pending = [due for due, *_ in list(self._watched.values())]
-                self._wake_at = min(pending) if pending else now + self._idle
+                for thread_id, request in list(self.running.items()):
+                    known = seen.get(thread_id)
+                    due = known[1] if known is not None and known[0] is request else None
+                    if due is None:
+                        due = _deadline(request, now)
+                    if due <= now:
+                        stuck.append((thread_id, request))
+                        due = float("inf")  # logged once
+                    current[thread_id] = (request, due)
+                    wake_at = min(wake_at, due)
+                seen = current
                 if not stuck:
-                    self._cond.wait(self._wake_at - now if self._wake_at < float("inf") else None)
+                    self._cond.wait(wake_at - now)
                     continue
-            for _, thread_id, request_id, args in stuck:
+            for thread_id, (platform, event, context, _) in stuck:
                 frame = sys._current_frames().get(thread_id)
                 stack = "".join(traceback.format_stack(frame)) if frame else "(gone)\n"
                 logger.error(
                     "faas_bridge: request %s is about to reach its deadline and is still "
                     "running; where it is now:\n%s",
-                    _called(request_id, args),
+                    _request_id(platform, event, context),
                     stack,
                 )
 
 
-#: The shortest sleep of the idle watchdog thread, in seconds: budgets below it
-#: wake the thread instead.
+#: The shortest sleep of the idle watchdog thread, in seconds.
 _SHORTEST_IDLE = 0.1
 
 
-def _called(request_id: Callable[..., str | None], args: tuple[Any, ...]) -> str | None:
+def _deadline(request: Running, now: float) -> float:
+    """When the request's stack is logged (monotonic seconds); inf when the context cannot tell."""
+    platform, _, context, margin = request
     try:
-        return request_id(*args)
+        remaining = platform.remaining_time(context)
+    except Exception:
+        remaining = None
+    return float("inf") if remaining is None else now + remaining - margin
+
+
+def _request_id(platform: Deadlined, event: Any, context: Any) -> str | None:
+    try:
+        return platform.request_id(event, context)
     except Exception:
         return None
 

@@ -13,6 +13,7 @@ from .base import (
     encode_body,
     group_headers,
     lane_headers,
+    single_headers,
     split_prefix,
     status_line,
 )
@@ -104,13 +105,14 @@ def v1_reply(
     reply: dict[str, Any] = {"statusCode": response.status}
     if description:
         reply["statusDescription"] = status_line(response.status)
-    grouped = group_headers(response)
     if multi_value:
-        reply["multiValueHeaders"] = grouped
+        reply["multiValueHeaders"] = group_headers(response)
+    elif (single := single_headers(response)) is not None:
+        reply["headers"] = single
     else:
-        single: dict[str, str] = {}
+        single = {}
         multi: dict[str, list[str]] = {}
-        for name, values in grouped.items():
+        for name, values in group_headers(response).items():
             if len(values) > 1 and name.lower() == "set-cookie":
                 multi[name] = values
             else:

@@ -32,6 +32,7 @@ from .base import (
     query_from_params,
     require_str,
     server_address,
+    single_headers,
 )
 from .base import flag as flag  # re-exported: the adapters read ``gw.flag``
 
@@ -229,7 +230,10 @@ class SingleValueReply:
         self._warned = False
 
     def headers(self, response: Response) -> dict[str, str]:
-        single: dict[str, str] = {}
+        single = single_headers(response)
+        if single is not None:
+            return single
+        single = {}
         for name, values in group_headers(response).items():
             if name.lower() == "set-cookie":
                 if len(values) > 1:

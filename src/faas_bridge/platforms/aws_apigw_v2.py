@@ -45,6 +45,7 @@ from .base import (
     request_id,
     require_str,
     server_address,
+    single_headers,
     source_ip,
     status_line,
     str_at,
@@ -172,13 +173,15 @@ class APIGatewayV2(Platform):
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         body, is_base64 = encode_body(response, self.options)
-        headers: dict[str, str] = {}
+        headers = single_headers(response)
         cookies: list[str] = []
-        for name, values in group_headers(response).items():
-            if name.lower() == "set-cookie":
-                cookies.extend(values)
-            else:
-                headers[name] = ", ".join(values)
+        if headers is None:
+            headers = {}
+            for name, values in group_headers(response).items():
+                if name.lower() == "set-cookie":
+                    cookies.extend(values)
+                else:
+                    headers[name] = ", ".join(values)
         reply: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
             reply["cookies"] = cookies

@@ -59,6 +59,7 @@ from .base import (
     proxy_client,
     require_str,
     server_address,
+    single_headers,
     status_line,
 )
 
@@ -158,13 +159,15 @@ class Lattice(Platform):
 
     def _reply(self, response: Response) -> dict[str, Any]:
         body, is_base64 = encode_body(response, self.options)
-        headers: dict[str, str] = {}
-        for name, values in group_headers(response).items():
-            if len(values) > 1 and name.lower() == "set-cookie":
-                self._warn_cookies(len(values))
-                headers[name] = values[-1]
-            else:
-                headers[name] = ", ".join(values)
+        headers = single_headers(response)
+        if headers is None:
+            headers = {}
+            for name, values in group_headers(response).items():
+                if len(values) > 1 and name.lower() == "set-cookie":
+                    self._warn_cookies(len(values))
+                    headers[name] = values[-1]
+                else:
+                    headers[name] = ", ".join(values)
         return {
             "statusCode": response.status,
             "statusDescription": status_line(response.status),

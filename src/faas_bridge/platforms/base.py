@@ -281,6 +281,24 @@ def group_headers(response: Response) -> dict[str, list[str]]:
     return grouped
 
 
+def single_headers(response: Response) -> dict[str, str] | None:
+    """The reply's headers as a dict, values trimmed, when no name repeats and none is Set-Cookie.
+
+    Most replies are such, and most vendors take such a dict: made in C, with
+    nothing to group. None otherwise: :func:`group_headers` then says how the
+    values go together.
+    """
+    names = (response.shape or reply_shape(response)).distinct
+    if names is None:
+        return None
+    return dict(zip(names, map(str.strip, map(_VALUE, response.headers), _BLANKS)))  # noqa: B905
+
+
+_VALUE = itemgetter(1)
+#: strip()'s argument for every value: the blanks a server trims around a value.
+_BLANKS = repeat(" \t")
+
+
 def status_line(status: int) -> str:
     """``"200 OK"``: the status with its standard reason phrase."""
     try:
