@@ -134,7 +134,7 @@ def lane_environ(
     environ[PLATFORM_KEY] = platform
     if server is not None:
         environ["SERVER_NAME"], port = server
-        environ["SERVER_PORT"] = str(port)
+        environ["SERVER_PORT"] = _PORTS.get(port) or str(port)
     else:
         environ["SERVER_NAME"] = "localhost"
         environ["SERVER_PORT"] = "443" if scheme == "https" else "80"
@@ -152,6 +152,10 @@ def lane_environ(
         # describe the base64 form or be missing altogether.
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
+
+
+#: The usual server ports as text: no number formatted per request.
+_PORTS = {443: "443", 80: "80"}
 
 
 def _environ_keys(names: tuple[str, ...]) -> tuple[tuple[str, ...], bool] | Literal[False]:

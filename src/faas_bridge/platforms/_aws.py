@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, AnyStr
 
 from ..http import METHODS, Headers, Response
 from ..options import Options
@@ -49,8 +49,8 @@ def or_domain(host: str | None, context: Mapping[str, Any]) -> str | None:
 
 
 def mount(
-    raw_path: bytes, options: Options, host: str | None, stage: Any, *, stage_in_path: bool
-) -> tuple[str, bytes]:
+    raw_path: AnyStr, options: Options, host: str | None, stage: Any, *, stage_in_path: bool
+) -> tuple[str, AnyStr]:
     """(root_path, raw_path below it) for an API Gateway request.
 
     On the ``execute-api`` host the stage is the mount point: a REST API's path

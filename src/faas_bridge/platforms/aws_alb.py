@@ -95,14 +95,14 @@ class ALB(Platform):
         body = decode_body(event.get("body"), event.get("isBase64Encoded"))
         if path is None or len(body) > _LIMIT:
             return None
-        root, raw_path = apply_base_path(path.encode("ascii"), self.options)
+        root, raw_path = apply_base_path(path, self.options)
         if not root.isascii():
             return None
         scheme, server = address_from(last, None)
         return build(
             method,
             root,
-            raw_path.decode("ascii"),
+            raw_path,
             _query(event).decode("ascii"),
             names,
             values,

@@ -113,7 +113,7 @@ class APIGatewayV1(Platform):
             return None
         http_api = event.get("version") == "1.0"
         root, raw_path = _aws.mount(
-            path.encode("ascii"), self.options, host, rc.get("stage"), stage_in_path=http_api
+            path, self.options, host, rc.get("stage"), stage_in_path=http_api
         )
         if not root.isascii():
             return None
@@ -124,7 +124,7 @@ class APIGatewayV1(Platform):
         return build(
             method,
             root,
-            raw_path.decode("ascii"),
+            raw_path,
             query.decode("ascii"),
             names,
             values,

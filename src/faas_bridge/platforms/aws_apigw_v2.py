@@ -148,16 +148,14 @@ class APIGatewayV2(Platform):
         body = b"" if body is None else decode_body(body, event.get("isBase64Encoded"))
         if path is None or not lane_text(query) or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
             return None
-        root, raw_path = _aws.mount(
-            path.encode("ascii"), self.options, host, rc.get("stage"), stage_in_path=True
-        )
+        root, raw_path = _aws.mount(path, self.options, host, rc.get("stage"), stage_in_path=True)
         if not root.isascii():
             return None
         scheme, server = address_from(last, host)
         return build(
             method,
             root,
-            raw_path.decode("ascii"),
+            raw_path,
             query,
             names,
             values,
