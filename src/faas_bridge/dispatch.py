@@ -216,7 +216,12 @@ class Handler(PassesForFunction):
     def __call__(self, event: Any, context: Any = None) -> Any:
         if isinstance(event, (bytes, bytearray, str)):
             event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
-        if self._warmup is not None and self._warmup(event):
+        warmup = self._warmup
+        if (
+            warmup is not None
+            and (type(event) is not dict or not warmup.keys.isdisjoint(event))
+            and warmup(event)
+        ):
             return dict(WARM_REPLY)
         last = self._last
         if self._lanes and last is not None and self.routes is None:

@@ -450,7 +450,7 @@ class WarmupMatcher:
     marker ``warmer=true``; a real scheduled event never carries it.
     """
 
-    __slots__ = ("_markers",)
+    __slots__ = ("_markers", "keys")
 
     def __init__(self, markers: tuple[str, ...]) -> None:
         parsed: list[tuple[tuple[str, ...], str]] = []
@@ -459,6 +459,8 @@ class WarmupMatcher:
             if sep and path.strip():
                 parsed.append((tuple(path.strip().split(".")), value.strip()))
         self._markers = tuple(parsed)
+        #: The top-level keys the markers read: an event with none of them is no ping.
+        self.keys = frozenset(path[0] for path, _ in parsed)
 
     def __call__(self, event: Any) -> bool:
         if type(event) is not dict and not isinstance(event, Mapping):
