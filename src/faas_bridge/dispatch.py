@@ -27,6 +27,7 @@ from .errors import (
     safe_text,
 )
 from .http import Request, Response, check_reply, check_request, plain_response
+from .lifecycle import request_id_of
 from .options import DEFAULT_WARMUP, Interface, LifespanMode, Options
 from .platforms import Platform, load_platform, platform_entries
 from .platforms.base import LaneBuild, forwarded_client, status_line
@@ -326,7 +327,7 @@ class Handler(PassesForFunction):
             logger.exception(
                 "faas_bridge: the %s adapter could not encode the app's reply (request id %s)",
                 platform.name,
-                _request_id(platform, event, context),
+                request_id_of(platform, event, context),
             )
             return self._fail(
                 platform, AppFailure("the reply could not be encoded"), event, context
@@ -352,7 +353,7 @@ class Handler(PassesForFunction):
             "faas_bridge: %s; answered %d instead (request id %s)",
             exc,
             status,
-            _request_id(platform, event, context),
+            request_id_of(platform, event, context),
         )
         phrase = status_line(status).split(" ", 1)[1]
         text = phrase if status == 500 else f"{phrase}: {exc}"
@@ -401,14 +402,14 @@ class Handler(PassesForFunction):
                 "faas_bridge: %s cancelled %.2f s before the deadline (request id %s)",
                 _describe(taken),
                 self.options.deadline_margin,
-                _request_id(platform, event, context),
+                request_id_of(platform, event, context),
             )
             return plain_response(504, "Gateway Timeout")
         except Exception:
             logger.exception(
                 "faas_bridge: the app failed on %s (request id %s)",
                 _describe(taken),
-                _request_id(platform, event, context),
+                request_id_of(platform, event, context),
             )
             return plain_response(500, "Internal Server Error")
 
@@ -419,7 +420,7 @@ class Handler(PassesForFunction):
         logger.warning(
             "faas_bridge: malformed %s event (request id %s): %s",
             platform.name,
-            _request_id(platform, event, context),
+            request_id_of(platform, event, context),
             reason,
         )
         phrase = status_line(status).split(" ", 1)[1]
@@ -449,14 +450,6 @@ def _matches(platform: Platform, event: Any) -> bool:
         return platform.matches(event)
     except Exception:
         return False
-
-
-def _request_id(platform: Platform, event: Any, context: Any) -> str | None:
-    """The invocation's id for a log line; None when even that cannot be read."""
-    try:
-        return platform.request_id(event, context)
-    except Exception:
-        return None
 
 
 def _describe(taken: Any) -> str:

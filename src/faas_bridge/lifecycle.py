@@ -403,7 +403,7 @@ class StackWatch:
                 logger.error(
                     "faas_bridge: request %s is about to reach its deadline and is still "
                     "running; where it is now:\n%s",
-                    _request_id(platform, event, context),
+                    request_id_of(platform, event, context),
                     stack,
                 )
 
@@ -422,7 +422,8 @@ def _deadline(request: Running, now: float) -> float:
     return float("inf") if remaining is None else now + remaining - margin
 
 
-def _request_id(platform: Deadlined, event: Any, context: Any) -> str | None:
+def request_id_of(platform: Deadlined, event: Any, context: Any) -> str | None:
+    """The invocation's id for a log line; None when even that cannot be read."""
     try:
         return platform.request_id(event, context)
     except Exception:
