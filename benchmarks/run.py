@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write results")
     args = parser.parse_args(argv)
+    if find_spec("faas_bridge") is None:
+        parser.error('faas_bridge is not importable: pip install -e ".[dev,bench]" first')
 
     plan = quick_plan() if args.quick else full_plan()
     if args.apps:
@@ -365,4 +368,21 @@ def main(argv: list[str] | None = None) -> int:
     bench.close()
     say(report.summary_table(results))
     say(f"wrote {args.out}/results.md, results.json, overhead.png in {seconds:.0f} s")
-    return 0
+    wrong = problems(bench, results)
+    for line in wrong:
+        print(f"python -m benchmarks: {line}", file=sys.stderr)
+    return 1 if wrong else 0
+
+
+def problems(bench: Bench, results: list[CaseResult]) -> list[str]:
+    """What makes a run's tables incomplete: an event not built, a case faas_bridge failed.
+
+    Written to the results all the same, and the run exits non-zero: a table
+    with rows missing must not pass for a finished run.
+    """
+    found = [f"event {name!r} not built: {why}" for name, why in bench.skipped_events.items()]
+    for result in results:
+        why = result.failures.get(adapters.FAAS_BRIDGE) or result.failures.get(adapters.FLOOR)
+        if why is not None:
+            found.append(f"{result.app} on {result.event}: {why}")
+    return found

@@ -12,6 +12,8 @@ import sys
 from importlib.util import find_spec
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -98,3 +100,18 @@ def test_cachegrind_figures_per_call_from_out_files(tmp_path: Path) -> None:
     assert rows[-1].endswith(
         "| 0.50\u00d7 (serverless-wsgi) | 0.20\u00d7 (apig-wsgi) | 2.00\u00d7 (serverless-wsgi) |"
     )
+
+
+def test_a_run_with_rows_missing_exits_non_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An event that cannot be built is written to the results and fails the run."""
+    from benchmarks.run import main
+
+    argv = ["--quick", "--apps", "raw-wsgi", "--events", "v2-get,no-such-event"]
+    code = main([*argv, "--no-coldstart", "--no-memory", "--out", str(tmp_path)])
+    assert code == 1
+    assert "event 'no-such-event' not built" in capsys.readouterr().err
+    assert "no-such-event" in (tmp_path / "results.md").read_text(encoding="utf-8")
+    # The event that was built is timed and tabulated all the same.
+    assert "| raw-wsgi | v2-get |" in (tmp_path / "results.md").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Mapping
 from operator import itemgetter
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
 from ..errors import MalformedEvent
@@ -52,32 +52,29 @@ from .base import (
 )
 
 
-def is_payload_v2(event: Any, *, function_url: bool) -> bool:
-    """Payload format 2.0 from a Function URL (a ``*.lambda-url.*`` domain) or an HTTP API.
-
-    HTTP APIs and Function URLs send the same format; only the domain tells.
-    Dicts are told apart without a call: this runs on every invocation.
-    """
-    if type(event) is not dict and not is_mapping(event):
-        return False
-    rc = event.get("requestContext")
-    if event.get("version") != "2.0" or "rawPath" not in event:
-        return False
-    if type(rc) is not dict and not is_mapping(rc):
-        return False
-    domain = rc.get("domainName")
-    return (isinstance(domain, str) and ".lambda-url." in domain) is function_url
-
-
 class APIGatewayV2(Platform):
     name = "aws-apigw-v2"
     request_limit = _aws.LAMBDA_REQUEST_LIMIT
     reply_limit = _aws.LAMBDA_REPLY_LIMIT
+    #: HTTP APIs and Function URLs send the same format; only the domain tells.
+    function_url: ClassVar[bool] = False
 
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        return is_payload_v2(event, function_url=False)
+        """Payload 2.0 from this adapter's kind of domain (``*.lambda-url.*`` or not).
+
+        Dicts are told apart without a call: this runs on every invocation.
+        """
+        if type(event) is not dict and not is_mapping(event):
+            return False
+        rc = event.get("requestContext")
+        if event.get("version") != "2.0" or "rawPath" not in event:
+            return False
+        if type(rc) is not dict and not is_mapping(rc):
+            return False
+        domain = rc.get("domainName")
+        return (isinstance(domain, str) and ".lambda-url." in domain) is self.function_url
 
     def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None

@@ -10,17 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import aws_apigw_v2
-from .aws_apigw_v2 import APIGatewayV2, _v2_event, is_payload_v2
+from .aws_apigw_v2 import APIGatewayV2, _v2_event
 from .base import HttpCall, apply_base_path, clean_raw_path, str_at
 
 
 class FunctionURL(APIGatewayV2):
     name = "aws-function-url"
+    function_url = True
 
     __slots__ = ()
-
-    def matches(self, event: Any) -> bool:
-        return is_payload_v2(event, function_url=True)
 
     def mount(
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
