@@ -51,6 +51,8 @@ class RealServer:
     kind: str
     prefix: str
     port: int = 0
+    #: The listening socket's descriptor, as the server process inherits it.
+    fd: int = -1
     proc: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     attempts: int = field(default=0)
@@ -70,7 +72,7 @@ class RealServer:
                 "--chdir",
                 str(TESTS_DIR),
                 "--bind",
-                f"127.0.0.1:{self.port}",
+                f"fd://{self.fd}",
                 "--workers",
                 "1",
                 "--no-control-socket",
@@ -88,10 +90,8 @@ class RealServer:
             "uvicorn",
             "--app-dir",
             str(TESTS_DIR),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
+            "--fd",
+            str(self.fd),
             "--http",
             "h11",
             "--proxy-headers",
@@ -108,23 +108,34 @@ class RealServer:
         return [*command, f"echo_apps:{self.app}"]
 
     def start(self, log_dir: Path) -> None:
+        """Start the server on a socket bound here and handed over.
+
+        Not on a port picked and let go first: a gateway started meanwhile on
+        port 0 could be given the same one, and answer in the server's place.
+        """
         self.attempts += 1
-        self.port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_CMD_ARGS", "SCRIPT_NAME")}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
         if self.kind == "gunicorn" and self.prefix:
             env["SCRIPT_NAME"] = self.prefix
         name = f"{self.kind}-{self.app}-{self.prefix.strip('/') or 'root'}-{self.attempts}.log"
         self.log = log_dir / name
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(
-                self.command(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=TESTS_DIR,
-                env=env,
-            )
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(64)
+            self.port, self.fd = int(listener.getsockname()[1]), listener.fileno()
+            with open(self.log, "wb") as out:
+                self.proc = subprocess.Popen(
+                    self.command(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=TESTS_DIR,
+                    env=env,
+                    pass_fds=(self.fd,),
+                )
+        # Closed here: the server's copy is the only one left, so nothing queues
+        # on the port once it has stopped.
 
     def ready(self) -> bool:
         """Whether the server answers an HTTP request (the app is loaded)."""
@@ -159,12 +170,6 @@ class RealServer:
             proc.wait(STOP_TIMEOUT)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_all(servers: list[RealServer], log_dir: Path) -> None:
     """Start every server at once, then wait (bounded) until each answers."""
     for server in servers:
@@ -174,7 +179,7 @@ def _start_all(servers: list[RealServer], log_dir: Path) -> None:
     while pending:
         for server in list(pending):
             if server.exited():
-                # Most likely the free port was taken meanwhile: one retry.
+                # A server that failed to start: one retry.
                 if server.attempts >= 2:
                     raise RuntimeError(
                         f"{server.kind} for {server.app} (prefix {server.prefix!r}) exited:\n"
