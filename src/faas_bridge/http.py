@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import AppFailure, MalformedEvent, ReplyRejected, shown
 
@@ -21,41 +20,90 @@ from .errors import AppFailure, MalformedEvent, ReplyRejected, shown
 Headers = list[tuple[str, str]]
 
 
-@dataclass(slots=True)
 class Request:
-    """One HTTP request as a real server would have received it."""
+    """One HTTP request as a real server would have received it.
 
-    method: str
-    #: The percent-encoded path below ``root_path``, e.g. ``b"/caf%C3%A9/a%2Fb"``.
-    raw_path: bytes
-    #: The raw query string without ``?``, e.g. ``b"a=1&a=2"``.
-    query_string: bytes = b""
-    #: Header pairs in order, repeats kept, names lower-case, native strings.
-    headers: Headers = field(default_factory=list)
-    body: bytes = b""
-    #: The decoded prefix the app is mounted at (API stage, custom-domain base path).
-    root_path: str = ""
-    scheme: str = "https"
-    server: tuple[str, int] | None = None
-    client: tuple[str, int] | None = None
-    http_version: str = "1.1"
-    #: The vendor's event and context, untouched, for apps that want them.
-    event: Any = None
-    context: Any = None
-    platform: str = ""
-    #: The WSGI environ the vendor itself built, when it calls the function
-    #: WSGI-style (Alibaba FC 2.0) or hands over a werkzeug request (Google):
-    #: a WSGI app then gets a copy of it, with every key the vendor set.
-    environ: dict[str, Any] | None = None
+    Written out rather than a dataclass (as :class:`Response`): a cold start
+    does not pay for generating it.
+    """
+
+    #: In the constructor's order, which repr() and == follow.
+    __slots__ = (  # noqa: RUF023 (the constructor's order)
+        "method",
+        "raw_path",
+        "query_string",
+        "headers",
+        "body",
+        "root_path",
+        "scheme",
+        "server",
+        "client",
+        "http_version",
+        "event",
+        "context",
+        "platform",
+        "environ",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes = b"",
+        headers: Headers | None = None,
+        body: bytes = b"",
+        root_path: str = "",
+        scheme: str = "https",
+        server: tuple[str, int] | None = None,
+        client: tuple[str, int] | None = None,
+        http_version: str = "1.1",
+        event: Any = None,
+        context: Any = None,
+        platform: str = "",
+        environ: dict[str, Any] | None = None,
+    ) -> None:
+        self.method = method
+        #: The percent-encoded path below ``root_path``, e.g. ``b"/caf%C3%A9/a%2Fb"``.
+        self.raw_path = raw_path
+        #: The raw query string without ``?``, e.g. ``b"a=1&a=2"``.
+        self.query_string = query_string
+        #: Header pairs in order, repeats kept, names lower-case, native strings.
+        self.headers: Headers = [] if headers is None else headers
+        self.body = body
+        #: The decoded prefix the app is mounted at (API stage, custom-domain base path).
+        self.root_path = root_path
+        self.scheme = scheme
+        self.server = server
+        self.client = client
+        self.http_version = http_version
+        #: The vendor's event and context, untouched, for apps that want them.
+        self.event = event
+        self.context = context
+        self.platform = platform
+        #: The WSGI environ the vendor itself built, when it calls the function
+        #: WSGI-style (Alibaba FC 2.0) or hands over a werkzeug request (Google):
+        #: a WSGI app then gets a copy of it, with every key the vendor set.
+        self.environ = environ
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Request({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Request:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass would be
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyShape:
+class ReplyShape(NamedTuple):
     """What a reply's header names alone decide, worked out once per sequence of names.
 
     Apps answer with the same few sequences of names again and again, so
     checking them, finding Content-Type and grouping repeats for the vendor's
-    reply cost one dictionary lookup per reply.
+    reply cost one dictionary lookup per reply. (A named tuple: an immutable
+    record made in a tenth of a dataclass's time, which a cold start pays.)
     """
 
     #: The index of Content-Length, or -1.
@@ -72,19 +120,34 @@ class ReplyShape:
     distinct: tuple[str, ...] | None = None
 
 
-@dataclass(slots=True)
 class Response:
     """What the app answered.
 
     Header names and values are ``str`` holding latin-1 code points (one
-    character per wire byte), as PEP 3333 defines native strings.
+    character per wire byte), as PEP 3333 defines native strings. Written out
+    rather than a dataclass: a cold start does not pay for generating it.
     """
 
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    #: The headers' shape, once :func:`check_reply` or :func:`reply_shape` has read them.
-    shape: ReplyShape | None = field(default=None, compare=False, repr=False)
+    __slots__ = ("body", "headers", "shape", "status")
+
+    def __init__(
+        self, status: int, headers: list[tuple[str, str]] | None = None, body: bytes = b""
+    ) -> None:
+        self.status = status
+        self.headers: list[tuple[str, str]] = [] if headers is None else headers
+        self.body = body
+        #: The headers' shape, once :func:`check_reply` or :func:`reply_shape` has read them.
+        self.shape: ReplyShape | None = None
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status!r}, headers={self.headers!r}, body={self.body!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Response:
+            return NotImplemented
+        return (self.status, self.headers, self.body) == (other.status, other.headers, other.body)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass would be
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (any case), or None."""
