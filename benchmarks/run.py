@@ -39,6 +39,7 @@ PACKAGES = (
     "django",
     "starlette",
     "asgiref",
+    "pybase64",
     "apig-wsgi",
     "serverless-wsgi",
     "mangum",

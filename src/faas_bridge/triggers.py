@@ -65,7 +65,6 @@ anything but 2xx.
 
 from __future__ import annotations
 
-import base64
 import datetime
 import difflib
 import fnmatch
@@ -78,6 +77,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import b64
 from .errors import ConfigurationError, FaasBridgeError, UnrecognisedEvent, shown
 from .http import Request, Response
 from .platforms.base import Platform, encode_path
@@ -342,7 +342,7 @@ def as_json(event: Any) -> Any:
         data = event.data
         found = dict(event.get_attributes())
         if isinstance(data, (bytes, bytearray)):
-            found["data_base64"] = base64.b64encode(data).decode("ascii")
+            found["data_base64"] = b64.encode(data)
         else:
             found["data"] = data
         return found
@@ -358,7 +358,7 @@ def as_json(event: Any) -> Any:
         try:
             found["body"] = body.decode("utf-8")
         except UnicodeDecodeError:
-            found["body_base64"] = base64.b64encode(body).decode("ascii")
+            found["body_base64"] = b64.encode(body)
         for name in ("insertion_time", "expiration_time", "time_next_visible"):
             value = getattr(event, name, None)
             found[name] = value.isoformat() if isinstance(value, datetime.datetime) else value

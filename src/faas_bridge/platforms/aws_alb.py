@@ -10,10 +10,10 @@ balancer appended, not one the client could forge.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
+from .. import b64
 from ..errors import MalformedEvent
 from ..http import Request, Response
 from . import _aws, aws_apigw_v2
@@ -194,7 +194,7 @@ def build_event(
             except UnicodeDecodeError:
                 body = None
         if body is None:
-            body, is_base64 = base64.b64encode(call.body).decode("ascii"), True
+            body, is_base64 = b64.encode(call.body), True
     event: dict[str, Any] = {
         "requestContext": {
             "elb": {

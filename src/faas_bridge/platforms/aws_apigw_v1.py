@@ -11,12 +11,12 @@ is rebuilt from the decoded multi-value parameters.
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from .. import b64
 from ..http import Request, Response
 from . import _aws, aws_apigw_v2
 from .base import (
@@ -302,7 +302,7 @@ def prepare_event(
     if event.get("version") == "1.0" or not call.body:
         return  # HTTP APIs have no binary media types
     if is_binary_media_type(call.header("content-type"), binary_media_types):
-        event["body"] = base64.b64encode(call.body).decode("ascii")
+        event["body"] = b64.encode(call.body)
         event["isBase64Encoded"] = True
     else:
         event["body"] = call.body.decode("utf-8", "replace")

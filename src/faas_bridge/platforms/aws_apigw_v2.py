@@ -9,8 +9,6 @@ never falls back to guessing the reply format.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import time
 from collections.abc import Mapping
@@ -18,6 +16,7 @@ from operator import itemgetter
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
+from .. import b64
 from ..errors import MalformedEvent
 from ..http import METHODS, Request, Response
 from . import _aws
@@ -372,7 +371,7 @@ def reply_body(reply: Mapping[str, Any], *, decode: bool = True) -> bytes:
         raise ValueError(f"'body' must be a string, not {type(body).__name__}")
     if decode and reply.get("isBase64Encoded") is True:
         try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
+            return b64.decode(body)
+        except ValueError:
             raise ValueError("'body' is flagged base64 but is not valid base64") from None
     return body.encode("utf-8")

@@ -44,7 +44,6 @@ The vendor's quirks, as followed here:
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 from collections.abc import Mapping
@@ -52,6 +51,7 @@ from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
+from .. import b64
 from ..errors import FaasBridgeError, MalformedEvent, RequestTooLarge, safe_text
 from ..http import Headers, Request, Response, plain_response
 from .base import (
@@ -477,7 +477,7 @@ def build_event(
             "inputTruncated": len(call.body) > limit,
             "action": "read-only",
             "encoding": "base64",
-            "data": base64.b64encode(call.body[:limit]).decode("ascii"),
+            "data": b64.encode(call.body[:limit]),
         }
     request["clientIp"] = call.client_ip
     request["headers"] = grouped
@@ -501,6 +501,6 @@ def build_event(
         "distributionDomainName": host,
         "distributionId": "EDFDVBD6EXAMPLE",
         "eventType": trigger,
-        "requestId": base64.b64encode(os.urandom(40)).decode("ascii"),
+        "requestId": b64.encode(os.urandom(40)),
     }
     return {"Records": [{"cf": {"config": config, "request": request}}]}

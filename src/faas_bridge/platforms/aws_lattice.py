@@ -36,13 +36,13 @@ The vendor's quirks, as followed here:
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from .. import b64
 from ..errors import MalformedEvent
 from ..http import Headers, Request, Response, plain_response
 from .base import (
@@ -255,7 +255,7 @@ def build_event(
     for part in call.query.split("&") if call.query else ():
         name, _, value = part.partition("=")
         params.setdefault(name, []).append(value)
-    body = base64.b64encode(call.body).decode("ascii") if call.body else None
+    body = b64.encode(call.body) if call.body else None
     if version == 1:
         return {
             "raw_path": call.target,

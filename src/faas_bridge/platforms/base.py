@@ -9,8 +9,6 @@ import the bridges, and the bridges never read a vendor event.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +19,7 @@ from operator import itemgetter
 from typing import Any, AnyStr, ClassVar, Literal, TypeGuard, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
+from .. import b64
 from ..errors import MalformedEvent, shown
 from ..http import Headers, Request, Response, reply_shape
 from ..options import Options
@@ -225,8 +224,8 @@ def decode_body(
         is_base64 = flag(is_base64, flag_where)
     if is_base64:
         try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as exc:
+            return b64.decode(body)
+        except ValueError as exc:
             raise MalformedEvent(f"flagged base64 but not valid base64 ({exc})", where) from None
     try:
         return body.encode("utf-8")
@@ -269,7 +268,7 @@ def encode_body(response: Response, options: Options) -> tuple[str, bool]:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass  # labelled text, but not UTF-8: only base64 keeps it byte-exact
-    return base64.b64encode(body).decode("ascii"), True
+    return b64.encode(body), True
 
 
 def group_headers(response: Response) -> dict[str, list[str]]:
@@ -757,7 +756,7 @@ def event_body(call: HttpCall, text_types: tuple[str, ...] = ()) -> tuple[str | 
             return call.body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass
-    return base64.b64encode(call.body).decode("ascii"), True
+    return b64.encode(call.body), True
 
 
 def request_id() -> str:

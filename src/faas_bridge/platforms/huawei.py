@@ -21,11 +21,11 @@ request bodies up to 4 MB.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .. import b64
 from ..http import Request, Response
 from . import _gateways as gw
 from .base import (
@@ -145,7 +145,7 @@ def build_event(
         }
     )
     return {
-        "body": base64.b64encode(call.body).decode("ascii"),
+        "body": b64.encode(call.body),
         "requestContext": {
             "apiId": "bc1dcffd-aa35-474d-897c-d53425a4c08e",
             "requestId": request_id().replace("-", ""),

@@ -36,8 +36,6 @@ so; a body with no content type is served as ``text/html``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import json
 import logging
@@ -46,6 +44,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+from .. import b64
 from ..errors import MalformedEvent
 from ..http import Headers, Request, Response
 from .base import (
@@ -302,9 +301,9 @@ class OpenWhisk(Platform):
                 text = body.decode("utf-8")  # served as text/html by the controller
             except UnicodeDecodeError:
                 headers["Content-Type"] = "application/octet-stream"
-                text = base64.b64encode(body).decode("ascii")
+                text = b64.encode(body)
         elif is_binary(content_type) or is_json_family(content_type):
-            text = base64.b64encode(body).decode("ascii")
+            text = b64.encode(body)
         else:
             if response.header("content-encoding"):
                 self._warn_encoded(content_type)
@@ -404,8 +403,8 @@ def _decode_body(body: Any, is_base64: bool, where: str) -> bytes:
         return utf8(_json(body, where), where)
     if is_base64:
         try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as exc:
+            return b64.decode(body)
+        except ValueError as exc:
             raise MalformedEvent(f"expected base64 for this content type ({exc})", where) from None
     return utf8(body, where)
 
@@ -568,7 +567,7 @@ def _event_body(body: bytes, content_type: str | None) -> str:
     if not body:
         return ""
     if _request_is_base64(content_type):
-        return base64.b64encode(body).decode("ascii")
+        return b64.encode(body)
     return body.decode("utf-8", "replace")
 
 

@@ -30,7 +30,6 @@ dropped, with a warning for the last two; it renames ``Date``, ``Server``,
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 import uuid
@@ -38,6 +37,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .. import b64
 from ..errors import MalformedEvent
 from ..http import Request, Response
 from .base import (
@@ -307,4 +307,4 @@ def _body(call: HttpCall) -> tuple[str, bool]:
             return call.body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass
-    return base64.b64encode(call.body).decode("ascii"), True
+    return b64.encode(call.body), True

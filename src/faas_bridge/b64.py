@@ -1,0 +1,60 @@
+"""Base64 for request and reply bodies: pybase64 when it is installed, else the standard library.
+
+A binary body spends nearly all of an adapter's time in base64: CPython's
+codec takes about 1.2 ms per MiB each way, pybase64's SIMD one 30 to 50 times
+less. It is optional (``pip install "faas-bridge[fast]"``) and loaded only for
+a body large enough to gain from it, on first use. The results are the
+standard library's, byte for byte: encoding is deterministic, and a text
+pybase64 refuses (it is stricter about padding) is decoded again by the
+standard library, which accepts it or raises its own error.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+#: Bodies shorter than this many bytes (or characters) go to the standard
+#: library: there the codec is not what costs, and pybase64 need not be loaded.
+LARGE = 8192
+
+#: The pybase64 module; False when it is not installed; None until first needed.
+_fast: Any = None
+
+
+def encode(data: bytes | bytearray) -> str:
+    """``data`` as base64 text (no newlines), as ``base64.b64encode`` gives it."""
+    if len(data) >= LARGE:
+        fast = _fast if _fast is not None else _load()
+        if fast:
+            text: str = fast.b64encode_as_string(data)
+            return text
+    return base64.b64encode(data).decode("ascii")
+
+
+def decode(text: str | bytes) -> bytes:
+    """The bytes ``text`` encodes, checked strictly (``base64.b64decode(validate=True)``).
+
+    ValueError (``binascii.Error`` is one) for anything that is not base64.
+    """
+    if len(text) >= LARGE:
+        fast = _fast if _fast is not None else _load()
+        if fast:
+            try:
+                data: bytes = fast.b64decode(text, validate=True)
+                return data
+            except ValueError:
+                pass  # the standard library's verdict (and message) decides
+    return base64.b64decode(text, validate=True)
+
+
+def _load() -> Any:
+    """pybase64, imported once; False when it is not installed."""
+    global _fast
+    try:
+        import pybase64
+    except ImportError:
+        _fast = False
+    else:
+        _fast = pybase64
+    return _fast
