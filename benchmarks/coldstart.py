@@ -166,6 +166,17 @@ class FirstReply:
     ms: list[float] = field(default_factory=list)
     error: str | None = None
 
+    def added_to(self, floor: FirstReply) -> float | None:
+        """The median over rounds of this run's time minus the floor's in the same round.
+
+        Paired by round, as the timing ratios are: a slow spell of the machine
+        lifts both runs of a round and cancels out.
+        """
+        if not self.ms or len(self.ms) != len(floor.ms):
+            return None
+        pairs = zip(self.ms, floor.ms, strict=True)
+        return statistics.median(mine - theirs for mine, theirs in pairs)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "app": self.app,

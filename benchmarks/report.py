@@ -211,11 +211,11 @@ def _ms(value: float | None) -> str:
 
 def first_reply_table(results: list[FirstReply]) -> str:
     rows = []
-    floors = {r.app: statistics.median(r.ms) for r in results if r.contender == "floor" and r.ms}
+    floors = {r.app: r for r in results if r.contender == "floor" and r.ms}
     for r in results:
         median = statistics.median(r.ms) if r.ms else None
         floor = floors.get(r.app)
-        added = median - floor if median is not None and floor is not None else None
+        added = r.added_to(floor) if floor is not None else None
         rows.append(
             [
                 r.app,
@@ -225,7 +225,13 @@ def first_reply_table(results: list[FirstReply]) -> str:
                 r.error or "",
             ]
         )
-    header = ["app", "contender", "process start → first reply, ms", "added to floor, ms", "note"]
+    header = [
+        "app",
+        "contender",
+        "process start → first reply, ms",
+        "added to floor, ms (paired by round)",
+        "note",
+    ]
     return "\n".join(_table(header, rows, "llrrl"))
 
 

@@ -57,7 +57,7 @@ class Plan:
     timing: Settings
     import_runs: int = 7
     first_reply_apps: list[str] = field(default_factory=lambda: list(coldstart.FIRST_REPLY_APPS))
-    first_reply_runs: int = 7
+    first_reply_runs: int = 15
     rss_apps: list[str] = field(default_factory=lambda: list(apps.APPS))
     rss_warm: int = 100
     rss_more: int = 9_900

@@ -115,3 +115,32 @@ def test_a_run_with_rows_missing_exits_non_zero(
     assert "no-such-event" in (tmp_path / "results.md").read_text(encoding="utf-8")
     # The event that was built is timed and tabulated all the same.
     assert "| raw-wsgi | v2-get |" in (tmp_path / "results.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("app", ["raw-wsgi", "raw-asgi"])
+def test_profile_stages_each_run(app: str) -> None:
+    """``python -m benchmarks.profile`` times each stage: every one must still run."""
+    from benchmarks.cases import Bench
+    from benchmarks.profile import stages
+
+    bench = Bench(["v2-get"])
+    try:
+        calls = stages(bench, app, "v2-get")
+        for _name, call in calls:
+            call()
+    finally:
+        bench.close()
+    names = [name for name, _ in calls]
+    assert "deadline bookkeeping" in names and "fast lane (event to environ/scope)" in names
+
+
+def test_first_reply_added_time_is_paired_by_round() -> None:
+    from benchmarks.coldstart import FirstReply
+
+    floor = FirstReply("flask", adapters.FLOOR, [100.0, 300.0, 100.0])
+    ours = FirstReply("flask", adapters.FAAS_BRIDGE, [110.0, 290.0, 104.0])
+    # Per round: +10, -10, +4 -> median +4 (the medians' difference would say +10).
+    assert ours.added_to(floor) == 4.0
+    assert FirstReply("flask", "broken", []).added_to(floor) is None
+    table = report.first_reply_table([floor, ours])
+    assert "| flask | **faas_bridge** | 110.0 | 4.0 |" in table
