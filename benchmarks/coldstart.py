@@ -54,6 +54,10 @@ class ImportResult:
     importtime_ms: list[float] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)
 
+    def added_to(self, bare: ImportResult) -> float | None:
+        """Wall ms over the bare interpreter, paired by round (see :func:`paired_added`)."""
+        return paired_added(self.wall_ms, bare.wall_ms)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "label": self.label,
@@ -65,6 +69,18 @@ class ImportResult:
             "importtime_ms": self.importtime_ms,
             "modules": self.modules,
         }
+
+
+def paired_added(mine: list[float], base: list[float]) -> float | None:
+    """The median over rounds of ``mine`` minus ``base`` in the same round.
+
+    Paired, as the timing ratios are: a slow spell of the machine lifts both
+    runs of a round and cancels out, where a difference of medians keeps it.
+    None when the runs do not pair up (a contender that failed).
+    """
+    if not mine or len(mine) != len(base):
+        return None
+    return statistics.median(a - b for a, b in zip(mine, base, strict=True))
 
 
 def _env() -> dict[str, str]:
@@ -167,15 +183,8 @@ class FirstReply:
     error: str | None = None
 
     def added_to(self, floor: FirstReply) -> float | None:
-        """The median over rounds of this run's time minus the floor's in the same round.
-
-        Paired by round, as the timing ratios are: a slow spell of the machine
-        lifts both runs of a round and cancels out.
-        """
-        if not self.ms or len(self.ms) != len(floor.ms):
-            return None
-        pairs = zip(self.ms, floor.ms, strict=True)
-        return statistics.median(mine - theirs for mine, theirs in pairs)
+        """Ms over the floor's first reply, paired by round (see :func:`paired_added`)."""
+        return paired_added(self.ms, floor.ms)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -165,11 +165,10 @@ def failures_list(results: list[CaseResult]) -> str:
 
 def import_table(results: list[ImportResult]) -> str:
     bare = next((r for r in results if r.label == "bare interpreter"), None)
-    bare_ms = statistics.median(bare.wall_ms) if bare and bare.wall_ms else None
     rows = []
     for r in results:
         wall = statistics.median(r.wall_ms) if r.wall_ms else None
-        added = wall - bare_ms if wall is not None and bare_ms is not None else None
+        added = r.added_to(bare) if bare is not None else None
         imported = statistics.median(r.importtime_ms) if r.importtime_ms else None
         watched = module_roots(m for m in r.modules if m.split(".")[0] in _WATCHED_ROOTS)
         rows.append(
@@ -185,7 +184,7 @@ def import_table(results: list[ImportResult]) -> str:
     header = [
         "statement",
         "wall ms",
-        "added ms",
+        "added ms (paired by round)",
         "-X importtime ms",
         "modules loaded",
         "slow modules among them",
