@@ -344,7 +344,7 @@ def test_events_new_settings_apply_only_where_they_mean_something(
 def test_events_new_for_an_unknown_platform(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "events", "new", "aws-nope")
     assert status == 2
-    assert "unknown platform 'aws-nope': choose one of aws-alb" in one_error_line(err)
+    assert "unknown platform 'aws-nope': choose one of aws-apigw-v2" in one_error_line(err)
 
 
 # -- Errors are for people ---------------------------------------------------------------------

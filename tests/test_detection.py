@@ -71,7 +71,7 @@ def test_result_does_not_depend_on_the_previous_event() -> None:
 def test_unknown_platform_name_is_a_configuration_error() -> None:
     from faas_bridge import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="choose one of: aws-alb"):
+    with pytest.raises(ConfigurationError, match="choose one of: aws-apigw-v2"):
         wrap(lambda e, s: [], platform="aws-nope")
 
 

@@ -372,7 +372,9 @@ def test_an_unknown_platform_is_one_line_and_exit_2() -> None:
     done = run_serve("--platform", "aws-nope", "--port", "0")
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
-    assert line.startswith("faas-bridge: error: unknown platform 'aws-nope': choose one of aws-alb")
+    assert line.startswith(
+        "faas-bridge: error: unknown platform 'aws-nope': choose one of aws-apigw-v2"
+    )
 
 
 def test_a_platform_without_emulation_is_refused() -> None:

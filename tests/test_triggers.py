@@ -338,7 +338,7 @@ def test_custom_events_are_routed_by_match_only() -> None:
         "custom",
         {"job": "reindex", "full": True},
     )
-    with pytest.raises(UnrecognisedEvent, match="platforms tried: aws-alb"):
+    with pytest.raises(UnrecognisedEvent, match="platforms tried: aws-apigw-v2"):
         handler({"job": "other"}, None)
 
 

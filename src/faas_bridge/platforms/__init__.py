@@ -1,25 +1,27 @@
 """The platform adapters, in detection order.
 
-Detection goes from the most specific marker to the least, because formats
-share keys (``version: "2.0"`` is used by HTTP APIs and Function URLs alike;
-``httpMethod`` + ``requestContext`` by REST APIs and ALB):
+Formats share keys (``version: "2.0"`` is used by HTTP APIs and Function URLs
+alike; ``httpMethod`` + ``requestContext`` by REST APIs and ALB), so each
+adapter's marker also rules out the others' events: no event is claimed by
+two adapters, and the order decides only which adapter modules a cold start
+imports before it finds the one it needs. The most common events come first.
 
 =====================  ==================================================
 adapter                recognised by
 =====================  ==================================================
+``aws-apigw-v2``       ``version == "2.0"``, ``rawPath``, any other domain
+``aws-apigw-v1``       ``requestContext`` (no ``elb`` or ``connectionId``) and
+                       ``resource`` or ``version == "1.0"``
+``aws-function-url``   ``version == "2.0"``, ``rawPath``, domain ``*.lambda-url.*``
 ``aws-alb``            ``requestContext.elb``
 ``aws-edge``           ``Records[0].cf`` (CloudFront; response triggers are claimed too,
                        so that serving one fails with a clear error)
 ``aws-lattice``        V2: ``version == "2.0"``, ``requestContext.serviceNetworkArn``,
                        no ``rawPath``; V1: ``raw_path``, no ``version`` or ``requestContext``
-``aws-function-url``   ``version == "2.0"``, ``rawPath``, domain ``*.lambda-url.*``
-``aws-apigw-v2``       ``version == "2.0"``, ``rawPath``, any other domain
 ``yandex``             ``httpMethod``, ``requestContext.identity`` + ``.requestTimeEpoch`` and
                        ``url`` / ``params`` / ``pathParams`` (direct call, API Gateway 0.1),
                        or ``parameters`` / ``multiValueParameters`` / ``operationId``
                        (API Gateway 1.0), or no ``path``, ``resource``, ``version``
-``aws-apigw-v1``       ``requestContext`` (no ``elb`` or ``connectionId``) and
-                       ``resource`` or ``version == "1.0"``
 ``aliyun-fc3``         ``version == "v1"``, ``rawPath``, ``requestContext``
 ``tencent-scf-apigw``  ``requestContext.serviceId``
 ``tencent-cloudbase``  ``requestContext.envId`` (no ``serviceId``)
@@ -65,13 +67,13 @@ from .base import Platform
 
 #: (name, "module:Class"), in detection order.
 REGISTRY: tuple[tuple[str, str], ...] = (
+    ("aws-apigw-v2", "aws_apigw_v2:APIGatewayV2"),
+    ("aws-apigw-v1", "aws_apigw_v1:APIGatewayV1"),
+    ("aws-function-url", "aws_function_url:FunctionURL"),
     ("aws-alb", "aws_alb:ALB"),
     ("aws-edge", "aws_edge:Edge"),
     ("aws-lattice", "aws_lattice:Lattice"),
-    ("aws-function-url", "aws_function_url:FunctionURL"),
-    ("aws-apigw-v2", "aws_apigw_v2:APIGatewayV2"),
     ("yandex", "yandex:Yandex"),
-    ("aws-apigw-v1", "aws_apigw_v1:APIGatewayV1"),
     ("aliyun-fc3", "aliyun:FC3HttpTrigger"),
     ("tencent-scf-apigw", "tencent:SCFAPIGateway"),
     ("tencent-cloudbase", "tencent:CloudBase"),
