@@ -5,8 +5,9 @@
 
 ``first-reply`` imports only what that contender needs (this module imports
 nothing beyond the standard library at the top), answers one event, and prints
-the ``time.perf_counter()`` of the reply: the parent, on the same monotonic
-clock, subtracts the moment it started the process. ``rss`` answers WARM
+the ``time.perf_counter()`` of the reply and of the moment the app was
+imported: the parent, on the same monotonic clock, subtracts the moment it
+started the process. ``rss`` answers WARM
 invocations, then MORE, and prints the resident set size and live object
 count after each.
 """
@@ -26,6 +27,7 @@ def _first_reply(app_name: str, contender: str, setup_file: str) -> None:
         setup = json.load(f)
     module, attribute, interface = setup["app"]
     app = getattr(import_module(f"benchmarks.apps.{module}"), attribute)
+    app_loaded = time.perf_counter()
     event = setup["event"]
     if contender == "floor":
         status = _floor(app, interface, setup)
@@ -34,7 +36,7 @@ def _first_reply(app_name: str, contender: str, setup_file: str) -> None:
         reply = handler(event, None)
         status = reply["statusCode"]
     replied = time.perf_counter()
-    print(json.dumps({"replied": replied, "status": status}))
+    print(json.dumps({"replied": replied, "app_loaded": app_loaded, "status": status}))
 
 
 def _floor(app: Any, interface: str, setup: dict[str, Any]) -> int:

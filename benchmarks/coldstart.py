@@ -179,12 +179,21 @@ def wrap_modules() -> list[str]:
 class FirstReply:
     app: str
     contender: str
+    #: Ms from process start to the first reply, one per round.
     ms: list[float] = field(default_factory=list)
+    #: Ms from the app imported to the first reply: the adapter's own cold start
+    #: (importing and building it, and its first call), without the noise of
+    #: starting an interpreter.
+    after_app_ms: list[float] = field(default_factory=list)
     error: str | None = None
 
     def added_to(self, floor: FirstReply) -> float | None:
         """Ms over the floor's first reply, paired by round (see :func:`paired_added`)."""
         return paired_added(self.ms, floor.ms)
+
+    def added_after_app(self, floor: FirstReply) -> float | None:
+        """Ms over the floor from the app imported to the first reply, paired by round."""
+        return paired_added(self.after_app_ms, floor.after_app_ms)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -192,6 +201,7 @@ class FirstReply:
             "contender": self.contender,
             "ms_median": statistics.median(self.ms) if self.ms else None,
             "ms": self.ms,
+            "after_app_ms": self.after_app_ms,
             "error": self.error,
         }
 
@@ -230,7 +240,8 @@ def _setup(app_name: str, workdir: Path) -> Path:
     return path
 
 
-def _first_reply_once(app_name: str, contender: str, setup: Path) -> float:
+def _first_reply_once(app_name: str, contender: str, setup: Path) -> tuple[float, float]:
+    """(ms from process start, ms from the app imported) to the first reply."""
     began = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks._child", "first-reply", app_name, contender, str(setup)],
@@ -244,7 +255,8 @@ def _first_reply_once(app_name: str, contender: str, setup: Path) -> float:
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     if answer["status"] != 200:
         raise RuntimeError(f"status {answer['status']}")
-    return float(answer["replied"] - began) * 1000
+    replied = float(answer["replied"])
+    return (replied - began) * 1000, (replied - float(answer["app_loaded"])) * 1000
 
 
 def measure_first_replies(app_names: list[str], runs: int) -> list[FirstReply]:
@@ -264,6 +276,8 @@ def measure_first_replies(app_names: list[str], runs: int) -> list[FirstReply]:
             for r in range(runs):
                 shift = r % len(live)
                 for name in [*live[shift:], *live[:shift]]:
-                    row[name].ms.append(_first_reply_once(app_name, name, setup))
+                    total, after_app = _first_reply_once(app_name, name, setup)
+                    row[name].ms.append(total)
+                    row[name].after_app_ms.append(after_app)
             results.extend(row.values())
     return results

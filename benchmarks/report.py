@@ -212,15 +212,16 @@ def first_reply_table(results: list[FirstReply]) -> str:
     rows = []
     floors = {r.app: r for r in results if r.contender == "floor" and r.ms}
     for r in results:
-        median = statistics.median(r.ms) if r.ms else None
         floor = floors.get(r.app)
-        added = r.added_to(floor) if floor is not None else None
+        is_floor = r.contender == "floor"
         rows.append(
             [
                 r.app,
                 f"**{r.contender}**" if r.contender == adapters.FAAS_BRIDGE else r.contender,
-                _ms(median),
-                "–" if r.contender == "floor" else _ms(added),
+                _ms(statistics.median(r.ms) if r.ms else None),
+                "–" if is_floor or floor is None else _ms(r.added_to(floor)),
+                _ms(statistics.median(r.after_app_ms) if r.after_app_ms else None),
+                "–" if is_floor or floor is None else _ms(r.added_after_app(floor)),
                 r.error or "",
             ]
         )
@@ -228,10 +229,12 @@ def first_reply_table(results: list[FirstReply]) -> str:
         "app",
         "contender",
         "process start → first reply, ms",
-        "added to floor, ms (paired by round)",
+        "added, ms",
+        "app imported → first reply, ms",
+        "added, ms",
         "note",
     ]
-    return "\n".join(_table(header, rows, "llrrl"))
+    return "\n".join(_table(header, rows, "llrrrrl"))
 
 
 def growth_table(results: list[Growth]) -> str:

@@ -244,7 +244,9 @@ def write_markdown(
         out += [
             "",
             f"Process start to first reply (HTTP API v2 GET /hello), median of "
-            f"{plan.first_reply_runs} runs, contenders interleaved:",
+            f"{plan.first_reply_runs} runs, contenders interleaved; and, less noisy, from the "
+            "moment the app was imported (the adapter's import, build and first call; the "
+            "floor's first call). Added: medians of the per-round differences to the floor.",
             "",
             report.first_reply_table(first),
             "",

@@ -91,14 +91,11 @@ def calls() -> list[HttpCall]:
 
 def _rest(call: HttpCall) -> Any:
     """A REST API on its ``execute-api`` host: the client's URL starts with the stage."""
-    staged = HttpCall(call.method, "/prod" + call.target, call.headers, call.body)
-    staged.client_ip = call.client_ip
-    return aws_apigw_v1.build_event(staged)
+    return aws_apigw_v1.build_event(call._replace(target="/prod" + call.target))
 
 
 def _tencent(call: HttpCall) -> Any:
-    staged = HttpCall(call.method, "/release" + call.target, call.headers, call.body)
-    staged.client_ip = call.client_ip
+    staged = call._replace(target="/release" + call.target)
     return tencent.build_event(staged)
 
 

@@ -137,10 +137,11 @@ def test_profile_stages_each_run(app: str) -> None:
 def test_first_reply_added_time_is_paired_by_round() -> None:
     from benchmarks.coldstart import FirstReply
 
-    floor = FirstReply("flask", adapters.FLOOR, [100.0, 300.0, 100.0])
-    ours = FirstReply("flask", adapters.FAAS_BRIDGE, [110.0, 290.0, 104.0])
+    floor = FirstReply("flask", adapters.FLOOR, [100.0, 300.0, 100.0], [1.0, 2.0, 1.0])
+    ours = FirstReply("flask", adapters.FAAS_BRIDGE, [110.0, 290.0, 104.0], [7.0, 9.0, 5.0])
     # Per round: +10, -10, +4 -> median +4 (the medians' difference would say +10).
     assert ours.added_to(floor) == 4.0
+    assert ours.added_after_app(floor) == 6.0  # +6, +7, +4
     assert FirstReply("flask", "broken", []).added_to(floor) is None
     table = report.first_reply_table([floor, ours])
-    assert "| flask | **faas_bridge** | 110.0 | 4.0 |" in table
+    assert "| flask | **faas_bridge** | 110.0 | 4.0 | 7.0 | 6.0 |" in table

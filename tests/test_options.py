@@ -58,3 +58,32 @@ def test_bad_values_name_the_setting(environ: dict[str, str], message: str) -> N
 )
 def test_base_path_is_normalised(base: str, expected: str) -> None:
     assert Options(base_path=base).base_path == expected
+
+
+def test_options_are_immutable_values() -> None:
+    options = Options(base_path="/v1/", text_types=("application/x-ndjson",))
+    with pytest.raises(AttributeError, match="immutable"):
+        options.base_path = "/v2"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        del options.platform  # type: ignore[misc]
+    same = Options(base_path="v1", text_types=("application/x-ndjson",))
+    assert options == same and hash(options) == hash(same)
+    assert options != Options(base_path="/v1") and options != "not options"
+    assert {options, same} == {options}
+    assert repr(options) == (
+        "Options(base_path='/v1', text_types=('application/x-ndjson',), platform=None, "
+        "interface=None, lifespan='auto', deadline_margin=0.5, shutdown_timeout=2.0, "
+        "warmup=('source=serverless-plugin-warmup',), trusted_proxy_hops=0)"
+    )
+
+
+def test_replace_makes_a_checked_copy() -> None:
+    options = Options(base_path="/v1", lifespan="off")
+    moved = options.replace(base_path="api/", trusted_proxy_hops=1)
+    assert (moved.base_path, moved.lifespan, moved.trusted_proxy_hops) == ("/api", "off", 1)
+    assert options.base_path == "/v1"  # the original is untouched
+    assert moved.is_text("application/json") and not moved.is_text("image/png")
+    with pytest.raises(ConfigurationError, match="lifespan"):
+        options.replace(lifespan="sometimes")
+    with pytest.raises(TypeError):
+        options.replace(no_such_setting=1)

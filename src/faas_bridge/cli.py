@@ -26,7 +26,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
@@ -239,7 +239,7 @@ def _options(**overrides: Any) -> Any:
 
     try:
         options = Options.from_environ()
-        return replace(options, **overrides) if overrides else options
+        return options.replace(**overrides) if overrides else options
     except ConfigurationError as exc:
         raise CliError(str(exc), "fix or unset that environment variable") from exc
 

@@ -61,7 +61,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote
@@ -399,7 +399,7 @@ class Config:
             defaults.update(function.options)
         try:
             options = Options.from_environ(environ, defaults=defaults)
-            return replace(options, **overrides) if overrides else options
+            return options.replace(**overrides) if overrides else options
         except ConfigurationError as exc:
             raise ConfigurationError(f"{self.path}: {exc}") from exc
 

@@ -64,7 +64,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache, cached_property
 from http import HTTPStatus
 from importlib import import_module
@@ -285,7 +285,7 @@ def build(
             prefix = f"/{stage}" if isinstance(stage, str) and stage else ""
         if not prefix or call.path == prefix or call.path.startswith(prefix + "/"):
             raise
-        moved = replace(call, target=prefix + call.target)
+        moved = call._replace(target=prefix + call.target)
         note = f"the vendor's URLs start with the stage: built for {moved.path}"
         return builder(moved, **kwargs), note
 
@@ -348,7 +348,7 @@ class Emulation:
 
     def event(self, call: HttpCall, host: str, port: int) -> dict[str, Any]:
         """The vendor's event for a request that reached ``host`` on local ``port``."""
-        call = replace(call, headers=[h for h in call.headers if h[0].lower() not in self.dropped])
+        call = call._replace(headers=[h for h in call.headers if h[0].lower() not in self.dropped])
         event = self._build(call, host)
         set_header(event, "x-forwarded-proto", "http")
         set_header(event, "x-forwarded-port", str(port))

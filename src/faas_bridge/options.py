@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import ConfigurationError
@@ -35,7 +34,6 @@ _MAX_VERDICTS = 256
 DEFAULT_WARMUP: tuple[str, ...] = ("source=serverless-plugin-warmup",)
 
 
-@dataclass(frozen=True, slots=True)
 class Options:
     """Settings fixed when the handler is built, never re-read per call.
 
@@ -54,38 +52,108 @@ class Options:
     ``trusted_proxy_hops``: how many proxies of your own stand in front of the
     vendor (0: none). The client address is then the X-Forwarded-For entry
     that many places before the vendor's own record, instead of that record.
+
+    Immutable, compared and hashed by these settings. Written out rather than
+    a frozen dataclass, whose generated code a cold start would pay for (about
+    a millisecond); :meth:`replace` stands in for ``dataclasses.replace``.
     """
 
-    base_path: str = ""
-    text_types: tuple[str, ...] = ()
-    platform: str | None = None
-    interface: Interface | None = None
-    lifespan: LifespanMode = "auto"
-    deadline_margin: float = 0.5
-    shutdown_timeout: float = 2.0
-    warmup: tuple[str, ...] = DEFAULT_WARMUP
-    trusted_proxy_hops: int = 0
-    _text_prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    #: is_text's verdicts by content type: apps answer with a handful of them.
-    _text_verdicts: dict[str, bool] = field(init=False, repr=False, compare=False)
+    __slots__ = (  # noqa: RUF023 (the constructor's order, which repr() follows)
+        "base_path",
+        "text_types",
+        "platform",
+        "interface",
+        "lifespan",
+        "deadline_margin",
+        "shutdown_timeout",
+        "warmup",
+        "trusted_proxy_hops",
+        "_text_prefixes",
+        "_text_verdicts",
+    )
 
-    def __post_init__(self) -> None:
-        base = self.base_path.strip().strip("/")
-        object.__setattr__(self, "base_path", "/" + base if base else "")
-        extra = tuple(t.strip().lower() for t in self.text_types if t.strip())
-        object.__setattr__(self, "_text_prefixes", DEFAULT_TEXT_TYPES + extra)
-        object.__setattr__(self, "_text_verdicts", {})
-        _check_choice("interface", self.interface, (None, "wsgi", "asgi"))
-        _check_choice("lifespan", self.lifespan, ("auto", "on", "off"))
-        for name in ("deadline_margin", "shutdown_timeout"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ConfigurationError(f"{name} must be a number of seconds >= 0, not {value!r}")
-        hops = self.trusted_proxy_hops
+    base_path: str
+    text_types: tuple[str, ...]
+    platform: str | None
+    interface: Interface | None
+    lifespan: LifespanMode
+    deadline_margin: float
+    shutdown_timeout: float
+    warmup: tuple[str, ...]
+    trusted_proxy_hops: int
+    _text_prefixes: tuple[str, ...]
+    #: is_text's verdicts by content type: apps answer with a handful of them.
+    _text_verdicts: dict[str, bool]
+
+    def __init__(
+        self,
+        base_path: str = "",
+        text_types: tuple[str, ...] = (),
+        platform: str | None = None,
+        interface: Interface | None = None,
+        lifespan: LifespanMode = "auto",
+        deadline_margin: float = 0.5,
+        shutdown_timeout: float = 2.0,
+        warmup: tuple[str, ...] = DEFAULT_WARMUP,
+        trusted_proxy_hops: int = 0,
+    ) -> None:
+        _check_choice("interface", interface, (None, "wsgi", "asgi"))
+        _check_choice("lifespan", lifespan, ("auto", "on", "off"))
+        for name, seconds in (
+            ("deadline_margin", deadline_margin),
+            ("shutdown_timeout", shutdown_timeout),
+        ):
+            if not isinstance(seconds, (int, float)) or seconds < 0:
+                raise ConfigurationError(
+                    f"{name} must be a number of seconds >= 0, not {seconds!r}"
+                )
+        hops = trusted_proxy_hops
         if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
             raise ConfigurationError(
                 f"trusted_proxy_hops must be a whole number of proxies >= 0, not {hops!r}"
             )
+        base = base_path.strip().strip("/")
+        extra = tuple(t.strip().lower() for t in text_types if t.strip())
+        settings: tuple[tuple[str, Any], ...] = (
+            ("base_path", "/" + base if base else ""),
+            ("text_types", text_types),
+            ("platform", platform),
+            ("interface", interface),
+            ("lifespan", lifespan),
+            ("deadline_margin", deadline_margin),
+            ("shutdown_timeout", shutdown_timeout),
+            ("warmup", warmup),
+            ("trusted_proxy_hops", trusted_proxy_hops),
+            ("_text_prefixes", DEFAULT_TEXT_TYPES + extra),
+            ("_text_verdicts", {}),
+        )
+        for name, value in settings:
+            object.__setattr__(self, name, value)
+
+    def replace(self, **changes: Any) -> Options:
+        """A copy with ``changes`` applied (and checked), as ``dataclasses.replace`` makes one."""
+        return Options(**{**dict(zip(_SETTINGS, self._settings(), strict=True)), **changes})
+
+    def _settings(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _SETTINGS)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Options are immutable: cannot assign to {name!r} (use replace())")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Options are immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Options:
+            return NotImplemented
+        return self._settings() == other._settings()
+
+    def __hash__(self) -> int:
+        return hash(self._settings())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SETTINGS)
+        return f"Options({shown})"
 
     @classmethod
     def from_environ(
@@ -146,6 +214,10 @@ class Options:
             if len(self._text_verdicts) < _MAX_VERDICTS:
                 self._text_verdicts[content_type] = verdict
         return verdict
+
+
+#: The settings an Options is made of, compared and shown, in the constructor's order.
+_SETTINGS = Options.__slots__[:9]
 
 
 def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:

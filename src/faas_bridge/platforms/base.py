@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from itertools import chain, repeat
 from operator import itemgetter
-from typing import Any, AnyStr, ClassVar, Literal, TypeGuard, TypeVar
+from typing import Any, AnyStr, ClassVar, Literal, NamedTuple, TypeGuard, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 from .. import b64
@@ -714,14 +713,18 @@ def apply_base_path(raw_path: AnyStr, options: Options) -> tuple[str, AnyStr]:
 # HTTP request into an event, quirks included.
 
 
-@dataclass(slots=True)
-class HttpCall:
-    """An HTTP request as a client sends it, before any vendor touches it."""
+class HttpCall(NamedTuple):
+    """An HTTP request as a client sends it, before any vendor touches it.
+
+    A named tuple (``call._replace(target=...)`` for a changed copy): this
+    module is imported on every cold start, and a dataclass's generated code
+    would cost it a third of a millisecond.
+    """
 
     method: str = "GET"
     #: The request target as on the request line: percent-encoded path and query.
     target: str = "/"
-    headers: list[tuple[str, str]] = field(default_factory=list)
+    headers: Sequence[tuple[str, str]] = ()
     body: bytes = b""
     client_ip: str = "198.51.100.7"
 
