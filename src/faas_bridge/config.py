@@ -70,6 +70,7 @@ from .commands import FORBIDDEN
 from .commands import NAME as COMMAND_NAME
 from .errors import ConfigurationError, shown
 from .http import Request, Response, plain_response
+from .options import SETTINGS
 from .triggers import Invalid, TriggerRoute, make_route
 
 if TYPE_CHECKING:
@@ -95,17 +96,7 @@ FUNCTION_VARIABLES = (
 
 TOP_KEYS = ("app", "options", "functions")
 FUNCTION_KEYS = ("app", "routes", "triggers", "commands", "options")
-OPTION_KEYS = (
-    "base_path",
-    "text_types",
-    "platform",
-    "interface",
-    "lifespan",
-    "deadline_margin",
-    "shutdown_timeout",
-    "warmup",
-    "trusted_proxy_hops",
-)
+OPTION_KEYS = SETTINGS  # what an options mapping may hold: Options' settings
 ROUTE_KEYS = ("path", "methods")
 TRIGGER_KEYS = ("type", "call", "route", "source", "match", "partial_batch", "host")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

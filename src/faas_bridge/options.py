@@ -132,10 +132,10 @@ class Options:
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes`` applied (and checked), as ``dataclasses.replace`` makes one."""
-        return Options(**{**dict(zip(_SETTINGS, self._settings(), strict=True)), **changes})
+        return Options(**{**dict(zip(SETTINGS, self._settings(), strict=True)), **changes})
 
     def _settings(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _SETTINGS)
+        return tuple(getattr(self, name) for name in SETTINGS)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Options are immutable: cannot assign to {name!r} (use replace())")
@@ -152,7 +152,7 @@ class Options:
         return hash(self._settings())
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SETTINGS)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in SETTINGS)
         return f"Options({shown})"
 
     @classmethod
@@ -216,8 +216,8 @@ class Options:
         return verdict
 
 
-#: The settings an Options is made of, compared and shown, in the constructor's order.
-_SETTINGS = Options.__slots__[:9]
+#: The settings an Options is made of (faas.yml's option keys), in the constructor's order.
+SETTINGS: tuple[str, ...] = Options.__slots__[:9]
 
 
 def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
