@@ -155,6 +155,7 @@ def write_markdown(
     growth: list[memory.Growth],
     peaks: list[memory.Peak],
     seconds: float,
+    charts: bool = True,
 ) -> str:
     out = [
         "# faas_bridge benchmarks",
@@ -194,7 +195,7 @@ def write_markdown(
         "",
         report.summary_table(results),
         "",
-        "![overhead](overhead.png)",
+        "![overhead](overhead.png)" if charts else "(No chart: matplotlib was not installed.)",
         "",
         "## Every contender",
         "",
@@ -250,7 +251,7 @@ def write_markdown(
             "",
             report.first_reply_table(first),
             "",
-            "![cold start](coldstart.png)",
+            "![cold start](coldstart.png)" if charts else "",
         ]
     if growth or peaks:
         out += ["", "## Memory", ""]
@@ -354,9 +355,13 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": seconds,
     }
     (args.out / "results.json").write_text(json.dumps(_rounded(payload)), encoding="utf-8")
-    report.overhead_chart(results, args.out / "overhead.png")
-    if first:
-        report.coldstart_chart(first, args.out / "coldstart.png")
+    charts = find_spec("matplotlib") is not None
+    if charts:
+        report.overhead_chart(results, args.out / "overhead.png")
+        if first:
+            report.coldstart_chart(first, args.out / "coldstart.png")
+    else:
+        say('matplotlib is not installed: no charts drawn (pip install -e ".[bench]")')
     write_markdown(
         args.out / "results.md",
         env,
@@ -370,10 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         growth,
         peaks,
         seconds,
+        charts,
     )
     bench.close()
     say(report.summary_table(results))
-    say(f"wrote {args.out}/results.md, results.json, overhead.png in {seconds:.0f} s")
+    drawn = ", overhead.png" if charts else ""
+    say(f"wrote {args.out}/results.md, results.json{drawn} in {seconds:.0f} s")
     wrong = problems(bench, results)
     for line in wrong:
         print(f"python -m benchmarks: {line}", file=sys.stderr)
