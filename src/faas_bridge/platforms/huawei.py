@@ -45,6 +45,10 @@ from .base import (
 
 class FunctionGraphAPIG(Platform):
     name = "huawei-fg-apig"
+    #: FunctionGraph's synchronous invocation limits ("valid payload size of
+    #: invocation request / response body": 6 MB each), the reply counted as
+    #: its JSON, as the service documents it.
+    request_limit = reply_limit = 6_291_456
 
     __slots__ = ("_reply",)
 
