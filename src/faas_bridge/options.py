@@ -34,6 +34,20 @@ _MAX_VERDICTS = 256
 DEFAULT_WARMUP: tuple[str, ...] = ("source=serverless-plugin-warmup",)
 
 
+#: The settings an Options is made of (faas.yml's option keys), in the constructor's order.
+SETTINGS: tuple[str, ...] = (
+    "base_path",
+    "text_types",
+    "platform",
+    "interface",
+    "lifespan",
+    "deadline_margin",
+    "shutdown_timeout",
+    "warmup",
+    "trusted_proxy_hops",
+)
+
+
 class Options:
     """Settings fixed when the handler is built, never re-read per call.
 
@@ -58,19 +72,7 @@ class Options:
     a millisecond); :meth:`replace` stands in for ``dataclasses.replace``.
     """
 
-    __slots__ = (  # noqa: RUF023 (the constructor's order, which repr() follows)
-        "base_path",
-        "text_types",
-        "platform",
-        "interface",
-        "lifespan",
-        "deadline_margin",
-        "shutdown_timeout",
-        "warmup",
-        "trusted_proxy_hops",
-        "_text_prefixes",
-        "_text_verdicts",
-    )
+    __slots__ = (*SETTINGS, "_text_prefixes", "_text_verdicts")
 
     base_path: str
     text_types: tuple[str, ...]
@@ -132,7 +134,7 @@ class Options:
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes`` applied (and checked), as ``dataclasses.replace`` makes one."""
-        return Options(**{**dict(zip(SETTINGS, self._settings(), strict=True)), **changes})
+        return Options(**({name: getattr(self, name) for name in SETTINGS} | changes))
 
     def _settings(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in SETTINGS)
@@ -214,10 +216,6 @@ class Options:
             if len(self._text_verdicts) < _MAX_VERDICTS:
                 self._text_verdicts[content_type] = verdict
         return verdict
-
-
-#: The settings an Options is made of (faas.yml's option keys), in the constructor's order.
-SETTINGS: tuple[str, ...] = Options.__slots__[:9]
 
 
 def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
