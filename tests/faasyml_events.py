@@ -16,45 +16,45 @@ from typing import Any
 
 #: Sample file -> trigger type (None: the warm-up ping, answered by the lifecycle shim).
 SAMPLE_TYPES: dict[str, str | None] = {
-    "non-http/aws-sqs-sam.json": "aws.sqs",  # Records[].eventSource == "aws:sqs"
-    "non-http/aws-sqs-powertools.json": "aws.sqs",
-    "non-http/aws-sns-sam.json": "aws.sns",  # Records[].EventSource == "aws:sns"
-    "non-http/aws-sns-powertools.json": "aws.sns",
-    "non-http/aws-s3-put-sam.json": "aws.s3",  # Records[].eventSource == "aws:s3"
-    "non-http/aws-s3-powertools.json": "aws.s3",
+    "non-http/aws-sqs-one-record.json": "aws.sqs",  # Records[].eventSource == "aws:sqs"
+    "non-http/aws-sqs-two-records.json": "aws.sqs",
+    "non-http/aws-sns-notification.json": "aws.sns",  # Records[].EventSource == "aws:sns"
+    "non-http/aws-sns-with-attributes.json": "aws.sns",
+    "non-http/aws-s3-put.json": "aws.s3",  # Records[].eventSource == "aws:s3"
+    "non-http/aws-s3-object-created.json": "aws.s3",
     # source "aws.events", detail-type "Scheduled Event"
-    "non-http/aws-eventbridge-scheduled-sam.json": "aws.events.scheduled",
+    "non-http/aws-eventbridge-scheduled.json": "aws.events.scheduled",
     # an EC2 state change: source "aws.ec2", any other detail-type
-    "non-http/aws-eventbridge-custom-powertools.json": "aws.events",
-    "non-http/aliyun-fc-timer-doc.json": "aliyun.timer",  # triggerTime, triggerName, payload
-    "non-http/aliyun-fc-oss-doc.json": "aliyun.oss",  # events[].eventSource == "acs:oss"
-    "non-http/tencent-scf-timer-doc.json": "tencent.timer",  # Type == "Timer"
-    "non-http/tencent-scf-timer-scfcli.json": "tencent.timer",
-    "non-http/tencent-scf-cos-doc.json": "tencent.cos",  # Records[].event.eventSource qcs::cos
-    "non-http/huawei-fg-timer-otc.json": "huawei.timer",  # trigger_type == "TIMER"
-    "non-http/yandex-timer-doc.json": "yandex.timer",  # event_type ...TimerMessage
-    "non-http/serverless-plugin-warmup-default.json": None,
+    "non-http/aws-eventbridge-custom.json": "aws.events",
+    "non-http/aliyun-fc-timer.json": "aliyun.timer",  # triggerTime, triggerName, payload
+    "non-http/aliyun-fc-oss.json": "aliyun.oss",  # events[].eventSource == "acs:oss"
+    "non-http/tencent-scf-timer.json": "tencent.timer",  # Type == "Timer"
+    "non-http/tencent-scf-timer-cli.json": "tencent.timer",
+    "non-http/tencent-scf-cos.json": "tencent.cos",  # Records[].event.eventSource qcs::cos
+    "non-http/huawei-fg-timer.json": "huawei.timer",  # trigger_type == "TIMER"
+    "non-http/yandex-timer.json": "yandex.timer",  # event_type ...TimerMessage
+    "non-http/serverless-plugin-warmup.json": None,
 }
 
 #: The source each sample's routes can match (documented field, read by hand from the file).
 SAMPLE_SOURCES: dict[str, str] = {
-    "non-http/aws-sqs-sam.json": "arn:aws:sqs:us-east-1:123456789012:MyQueue",
-    "non-http/aws-sqs-powertools.json": "arn:aws:sqs:us-east-2:123456789012:my-queue",
-    "non-http/aws-sns-sam.json": "arn:aws:sns:us-east-1:123456789012:ExampleTopic",
-    "non-http/aws-sns-powertools.json": "arn:aws:sns:us-east-2:123456789012:sns-lambda",
-    "non-http/aws-s3-put-sam.json": "example-bucket",
-    "non-http/aws-s3-powertools.json": "lambda-artifacts-deafc19498e3f2df",
-    "non-http/aws-eventbridge-scheduled-sam.json": (
+    "non-http/aws-sqs-one-record.json": "arn:aws:sqs:us-east-1:123456789012:MyQueue",
+    "non-http/aws-sqs-two-records.json": "arn:aws:sqs:us-east-2:123456789012:my-queue",
+    "non-http/aws-sns-notification.json": "arn:aws:sns:us-east-1:123456789012:ExampleTopic",
+    "non-http/aws-sns-with-attributes.json": "arn:aws:sns:us-east-2:123456789012:sns-lambda",
+    "non-http/aws-s3-put.json": "example-bucket",
+    "non-http/aws-s3-object-created.json": "lambda-artifacts-deafc19498e3f2df",
+    "non-http/aws-eventbridge-scheduled.json": (
         "arn:aws:events:us-east-1:123456789012:rule/ExampleRule"
     ),
-    "non-http/aws-eventbridge-custom-powertools.json": "aws.ec2",
-    "non-http/aliyun-fc-timer-doc.json": "timer-trigger",
-    "non-http/aliyun-fc-oss-doc.json": "testbucket",
-    "non-http/tencent-scf-timer-doc.json": "EveryDay",
-    "non-http/tencent-scf-timer-scfcli.json": "demo",
-    "non-http/tencent-scf-cos-doc.json": "testpic",
-    "non-http/huawei-fg-timer-otc.json": "Timer_001",
-    "non-http/yandex-timer-doc.json": "a1sfe084v4se********",
+    "non-http/aws-eventbridge-custom.json": "aws.ec2",
+    "non-http/aliyun-fc-timer.json": "timer-trigger",
+    "non-http/aliyun-fc-oss.json": "testbucket",
+    "non-http/tencent-scf-timer.json": "EveryDay",
+    "non-http/tencent-scf-timer-cli.json": "demo",
+    "non-http/tencent-scf-cos.json": "testpic",
+    "non-http/huawei-fg-timer.json": "Timer_001",
+    "non-http/yandex-timer.json": "a1sfe084v4se********",
 }
 
 _EXTRA: dict[str, tuple[str, Any]] = {

@@ -1,6 +1,6 @@
 """AWS events for driving the example apps through faas_bridge, and reading replies.
 
-Each builder starts from a real sample event in the shared events folder (a
+Each builder starts from one of the project's sample events (``tests/samples``; a
 deep copy, so samples are never mutated) and changes only what a request needs:
 method, path, query, headers, body and cookies, keeping everything else the
 vendor put there (request context, stage, source IP, ...).
@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,12 +31,13 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-EVENTS_DIR = Path(os.environ.get("FAAS_BRIDGE_EVENTS_DIR", "/work/shared/events"))
+from events import event_path
+
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
-HTTP_API_SAMPLE = "aws-apigw-v2/go-get-root-no-authorizer.json"
-REST_SAMPLE = "aws-apigw-v1/sam-post-base64-body.json"
-ALB_SAMPLE = "aws-alb/go-multi-value.json"
+HTTP_API_SAMPLE = "aws-apigw-v2/get-root.json"
+REST_SAMPLE = "aws-apigw-v1/rest-post-base64-body.json"
+ALB_SAMPLE = "aws-alb/multi-value.json"
 
 #: The stage of the REST sample: the root path the app sees behind it.
 REST_STAGE = "prod"
@@ -47,7 +47,7 @@ Body = bytes | str | None
 
 @cache
 def _sample_text(name: str) -> str:
-    return (EVENTS_DIR / name).read_text(encoding="utf-8")
+    return event_path(name).read_text(encoding="utf-8")
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -32,8 +32,8 @@ from vendor_checks import (
     single_header_values,
 )
 
-FC3 = "aliyun-fc3/doc-http-trigger-request.json"
-APIGW = "aliyun-apigw/handmade-apigw-event.json"
+FC3 = "aliyun-fc3/http-trigger-request.json"
+APIGW = "aliyun-apigw/apigw-request.json"
 
 #: file -> (method, path below the mount, root, sorted args, body, client)
 EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {

@@ -135,7 +135,7 @@ def test_asgi2_apps_are_accepted() -> None:
 
     handler = wrap(ASGI2App)
     assert handler.interface == "asgi"
-    assert reply_body(handler(load_event("aws-apigw-v2/powertools-get.json"), None)) == b"/my/path"
+    assert reply_body(handler(load_event("aws-apigw-v2/get-with-query-and-cookies.json"), None)) == b"/my/path"
 
 
 def test_starlette_and_fastapi_apps_run() -> None:
@@ -156,7 +156,7 @@ def test_starlette_and_fastapi_apps_run() -> None:
     async def read(q: str | None = None) -> dict[str, Any]:
         return {"ok": True}
 
-    event = load_event("aws-apigw-v2/rust-stage-in-rawpath.json")
+    event = load_event("aws-apigw-v2/named-stage-in-raw-path.json")
     event["requestContext"]["http"]["method"] = "GET"
     assert reply_body(wrap(star)(event, None)) == b"hi /Prod/my/path /Prod"
     assert reply_body(wrap(api)(event, None)) == b'{"ok":true}'

@@ -134,7 +134,7 @@ def test_invoke_refuses_events_that_are_no_request(
 def test_invoke_reads_stdin_and_forces_a_platform(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = (events_dir() / "aws-alb/go-multi-value.json").read_text()
+    text = (events_dir() / "aws-alb/multi-value.json").read_text()
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
     status, out, _ = run(capsys, "invoke", "-", "--app", ECHO, "--platform", "aws-alb")
     assert status == 0
@@ -144,7 +144,7 @@ def test_invoke_reads_stdin_and_forces_a_platform(
 def test_invoke_http_prints_the_response_the_vendor_makes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    event = load_event("aws-apigw-v2/go-get-root-no-authorizer.json")
+    event = load_event("aws-apigw-v2/get-root.json")
     path = tmp_path / "event.json"
     path.write_text(json.dumps(event))
     status, out, _ = run(capsys, "invoke", str(path), "--app", FLASK_ECHO, "--http")
@@ -163,7 +163,7 @@ def test_invoke_exits_1_on_an_error_reply(
     app = tmp_path / "failing.py"
     app.write_text("def app(environ, start_response):\n    raise RuntimeError('boom')\n")
     event = tmp_path / "event.json"
-    event.write_text(json.dumps(load_event("aws-apigw-v2/powertools-get.json")))
+    event.write_text(json.dumps(load_event("aws-apigw-v2/get-with-query-and-cookies.json")))
     status, out, err = run(capsys, "invoke", str(event), "--app", f"{app}:app")
     assert status == 1
     assert json.loads(out)["statusCode"] == 500
@@ -369,7 +369,7 @@ value = 1 / 0
 def test_a_wrong_app_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], app: str, message: str
 ) -> None:
-    event = str(events_dir() / "aws-apigw-v2/powertools-get.json")
+    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
     status, _, err = run(capsys, "invoke", event, "--app", app)
     assert status == 2
     assert message in one_error_line(err)
@@ -377,7 +377,7 @@ def test_a_wrong_app_is_one_line_and_exit_2(
 
 def test_an_import_error_in_the_app_names_the_line_without_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "broken_app.py").write_text(BROKEN_IMPORT)
-    event = str(events_dir() / "aws-apigw-v2/powertools-get.json")
+    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
     done = run_process("invoke", event, "--app", "broken_app.py", cwd=tmp_path)
     assert done.returncode == 2
     assert one_error_line(done.stderr) == (
@@ -399,14 +399,14 @@ def test_a_missing_dependency_says_what_to_install(tmp_path: Path) -> None:
 
 
 def test_an_unknown_platform_for_invoke(capsys: pytest.CaptureFixture[str]) -> None:
-    event = str(events_dir() / "aws-apigw-v2/powertools-get.json")
+    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
     status, _, err = run(capsys, "invoke", event, "--app", ECHO, "--platform", "nope")
     assert status == 2
     assert "unknown platform 'nope'" in one_error_line(err)
 
 
 def test_no_app_at_all(capsys: pytest.CaptureFixture[str]) -> None:
-    event = str(events_dir() / "aws-apigw-v2/powertools-get.json")
+    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
     status, _, err = run(capsys, "invoke", event)
     assert status == 2
     assert one_error_line(err) == (

@@ -581,7 +581,7 @@ def test_faas_bridge_handler_builds_the_running_function(
             monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "api")
     handler = ConfiguredHandler()
-    event = load_event("aws-apigw-v2/go-get-root-no-authorizer.json")
+    event = load_event("aws-apigw-v2/get-root.json")
     # A custom domain with the /v1 mapping (on the execute-api host the stage is the root).
     event["headers"]["host"] = event["requestContext"]["domainName"] = "notes.example.com"
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/api/x"
@@ -603,7 +603,7 @@ def test_configured_handler_applies_triggers_and_commands(
     assert handler.triggers.function == "web"
     assert handler.triggers.commands == frozenset({"migrate", "check"})
     apps.DELIVERED.clear()
-    event = load_event("non-http/aws-eventbridge-scheduled-sam.json")
+    event = load_event("non-http/aws-eventbridge-scheduled.json")
     event["resources"] = ["arn:aws:events:us-east-1:123456789012:rule/Nightly"]
     reply = handler(event, None)
     assert (reply["method"], reply["path"], reply["script_name"]) == (
@@ -619,7 +619,7 @@ def test_without_faas_yml_the_environment_still_works(
     monkeypatch.chdir(tmp_path)
     handler = configured_handler({"FAAS_BRIDGE_APP": "faasyml_apps:api_app"})
     assert handler.routes is None and handler.triggers is None
-    assert reply_json(handler(load_event("aws-apigw-v2/powertools-get.json"), None))["app"] == (
+    assert reply_json(handler(load_event("aws-apigw-v2/get-with-query-and-cookies.json"), None))["app"] == (
         "api"
     )
 
@@ -675,7 +675,7 @@ def test_names_in_faas_yml_import_from_its_directory(tmp_path: Path) -> None:
         [sys.executable, "-c", script],
         cwd=tmp_path,
         env=command_env(LAMBDA_TASK_ROOT=str(project)),
-        input=json.dumps(load_event("aws-apigw-v2/powertools-get.json")),
+        input=json.dumps(load_event("aws-apigw-v2/get-with-query-and-cookies.json")),
         capture_output=True,
         text=True,
         timeout=60,

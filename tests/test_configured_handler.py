@@ -41,7 +41,7 @@ def write_module(directory: Path, name: str, attrs: str) -> None:
     (directory / f"{name}.py").write_text(APP_MODULE.format(attrs=textwrap.dedent(attrs)))
 
 
-EVENT = "aws-apigw-v2/powertools-get.json"
+EVENT = "aws-apigw-v2/get-with-query-and-cookies.json"
 
 
 def test_module_and_attribute(module_dir: Path) -> None:

@@ -29,7 +29,7 @@ PLATFORMS = load_platforms(Options())
 REPLY_NAMES = [n for n in event_names(*FOLDER_PLATFORM) if n.split("/")[1].startswith("response-")]
 REQUEST_NAMES = [n for n in event_names(*FOLDER_PLATFORM) if n not in REPLY_NAMES]
 #: Lambda@Edge response triggers: aws-edge claims them so that serving one fails clearly.
-EDGE_RESPONSE_TRIGGERS = ["aws-edge/doc-origin-response.json", "aws-edge/doc-viewer-response.json"]
+EDGE_RESPONSE_TRIGGERS = ["aws-edge/origin-response.json", "aws-edge/viewer-response.json"]
 
 
 @pytest.mark.parametrize("name", REQUEST_NAMES)
@@ -79,7 +79,7 @@ def test_non_http_sample_is_unrecognised() -> None:
     from echo_apps import wsgi_app
 
     with pytest.raises(UnrecognisedEvent):
-        wrap(wsgi_app)(load_event("non-http/aws-sqs-sam.json"), None)
+        wrap(wsgi_app)(load_event("non-http/aws-sqs-one-record.json"), None)
 
 
 def test_events_delivered_as_json_bytes_or_text_are_parsed() -> None:
@@ -88,7 +88,7 @@ def test_events_delivered_as_json_bytes_or_text_are_parsed() -> None:
     from echo_apps import wsgi_app
     from events import reply_json
 
-    event = load_event("aws-apigw-v2/powertools-get.json")
+    event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
     handler = wrap(wsgi_app)
     expected = reply_json(handler(event, None))
     assert reply_json(handler(json.dumps(event).encode(), None)) == expected

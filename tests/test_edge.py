@@ -40,17 +40,17 @@ SAM_QUERY = [("auth", "test"), ("foo", "bar")]
 EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str, str]] = {
     # Host example.org is the origin's domain (origin.custom.domainName): CloudFront
     # set it, so the app sees the distribution's domain name instead.
-    "aws-edge/doc-origin-request.json": ("GET", "/", "", [], "", VIEWER, DIST),
-    "aws-edge/doc-viewer-request.json": ("GET", "/", "", [], "", VIEWER, DIST),
-    "aws-edge/sam-modify-querystring.json": ("GET", "/test", "", SAM_QUERY, "", IPV6, SAM_HOST),
+    "aws-edge/origin-request.json": ("GET", "/", "", [], "", VIEWER, DIST),
+    "aws-edge/viewer-request.json": ("GET", "/", "", [], "", VIEWER, DIST),
+    "aws-edge/request-with-querystring.json": ("GET", "/test", "", SAM_QUERY, "", IPV6, SAM_HOST),
     # No querystring key at all: no query.
-    "aws-edge/sam-response-generation.json": ("GET", "/test", "", [], "", IPV6, SAM_HOST),
-    "aws-edge/sam-simple-remote-call.json": ("GET", "/test", "", [], "", IPV6, SAM_HOST),
+    "aws-edge/origin-request-custom-origin.json": ("GET", "/test", "", [], "", IPV6, SAM_HOST),
+    "aws-edge/request-without-querystring.json": ("GET", "/test", "", [], "", IPV6, SAM_HOST),
 }
 # fmt: on
 RESPONSE_TRIGGERS = {
-    "aws-edge/doc-origin-response.json": "origin-response",
-    "aws-edge/doc-viewer-response.json": "viewer-response",
+    "aws-edge/origin-response.json": "origin-response",
+    "aws-edge/viewer-response.json": "viewer-response",
 }
 
 
@@ -136,7 +136,7 @@ def test_every_reply_header_value_is_kept(name: str, app: Any) -> None:
 
 
 def test_every_request_header_value_is_kept() -> None:
-    event = load_event("aws-edge/doc-viewer-request.json")
+    event = load_event("aws-edge/viewer-request.json")
     headers = event["Records"][0]["cf"]["request"]["headers"]
     headers["x-multi"] = [{"key": "X-Multi", "value": "1"}, {"key": "x-multi", "value": "2"}]
     headers["cookie"] = [{"key": "Cookie", "value": "a=1; b=2"}]
@@ -150,7 +150,7 @@ def test_every_request_header_value_is_kept() -> None:
 
 
 def test_forwarded_viewer_host_is_kept_on_origin_request() -> None:
-    event = load_event("aws-edge/doc-origin-request.json")
+    event = load_event("aws-edge/origin-request.json")
     request = event["Records"][0]["cf"]["request"]
     request["headers"]["host"] = [{"key": "Host", "value": "www.example.com"}]
     seen = reply_json(wrap(flask_app)(event, None))
@@ -158,7 +158,7 @@ def test_forwarded_viewer_host_is_kept_on_origin_request() -> None:
 
 
 def test_origin_host_on_origin_request_becomes_the_public_one() -> None:
-    seen = reply_json(wrap(asgi_app)(load_event("aws-edge/doc-origin-request.json"), None))
+    seen = reply_json(wrap(asgi_app)(load_event("aws-edge/origin-request.json"), None))
     hosts = [v for k, v in seen["headers"] if k == "host"]
     assert hosts == ["d111111abcdef8.cloudfront.net"]
     assert seen["url"] == "https://d111111abcdef8.cloudfront.net/"
@@ -198,7 +198,7 @@ def test_response_triggers_fail_the_invocation_clearly(name: str) -> None:
 
 
 def test_a_response_object_alone_marks_a_response_trigger() -> None:
-    event = load_event("aws-edge/doc-viewer-response.json")
+    event = load_event("aws-edge/viewer-response.json")
     del event["Records"][0]["cf"]["config"]["eventType"]  # as SAM templates leave it out
     with pytest.raises(ResponseTriggerEvent):
         wrap(flask_app)(event, None)
@@ -454,7 +454,7 @@ def test_reply_at_the_size_limit_passes_one_byte_more_is_a_502(
 
 
 def test_unknown_trigger_uses_the_viewer_limit() -> None:
-    event = load_event("aws-edge/sam-response-generation.json")  # no eventType, no origin
+    event = load_event("aws-edge/origin-request-custom-origin.json")  # no eventType, no origin
     reply = wrap(fixed_app(200, [OCTET], b"x" * (40 * 1024)))(event, None)
     assert reply["status"] == "502"
 
@@ -568,7 +568,7 @@ def test_request_id_comes_from_the_event_without_a_context(
     def failing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         raise RuntimeError("boom")
 
-    event = load_event("aws-edge/doc-viewer-request.json")
+    event = load_event("aws-edge/viewer-request.json")
     with caplog.at_level(logging.ERROR, logger="faas_bridge"):
         reply = wrap(failing)(event, None)
     assert (reply["status"], reply_bytes(reply)) == ("500", b"Internal Server Error")

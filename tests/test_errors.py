@@ -13,10 +13,10 @@ from events import load_event, reply_body
 from faas_bridge import MalformedEvent, UnrecognisedEvent, wrap
 
 SAMPLES = {
-    "aws-apigw-v1": "aws-apigw-v1/sam-post-base64-body.json",
-    "aws-apigw-v2": "aws-apigw-v2/sam-post-base64-body.json",
-    "aws-function-url": "aws-function-url/go-post-iam.json",
-    "aws-alb": "aws-alb/sam-post-base64-body.json",
+    "aws-apigw-v1": "aws-apigw-v1/rest-post-base64-body.json",
+    "aws-apigw-v2": "aws-apigw-v2/post-base64-body-with-cookies.json",
+    "aws-function-url": "aws-function-url/post-iam.json",
+    "aws-alb": "aws-alb/post-base64-body.json",
 }
 
 
@@ -54,7 +54,7 @@ def test_missing_method_gets_a_400(platform: str) -> None:
 
 
 def test_wrong_types_in_a_recognised_event_get_a_400() -> None:
-    event = load_event("aws-apigw-v2/powertools-get.json")
+    event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
     event["headers"] = ["not", "a", "dict"]
     reply = wrap(flask_app)(event, None)
     assert reply["statusCode"] == 400
@@ -82,13 +82,13 @@ def test_asgi_app_exception_is_a_500() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise RuntimeError("boom")
 
-    reply = wrap(app)(load_event("aws-apigw-v2/powertools-get.json"), None)
+    reply = wrap(app)(load_event("aws-apigw-v2/get-with-query-and-cookies.json"), None)
     assert reply["statusCode"] == 500
     assert reply_body(reply) == b"Internal Server Error"
 
 
 def test_request_id_falls_back_to_the_event(caplog: pytest.LogCaptureFixture) -> None:
-    event = load_event("aws-apigw-v2/powertools-get.json")
+    event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
     with caplog.at_level(logging.ERROR, logger="faas_bridge"):
         wrap(failing_app)(event, None)
     assert event["requestContext"]["requestId"] in caplog.records[0].getMessage()
@@ -115,7 +115,7 @@ def test_unrecognised_events_raise_a_clear_error(event: Any) -> None:
 
 
 def test_websocket_events_are_not_mistaken_for_rest() -> None:
-    event = load_event("aws-apigw-v1/go-post-json-with-query.json")
+    event = load_event("aws-apigw-v1/rest-post-json-with-query.json")
     event["requestContext"]["connectionId"] = "abc="
     event["requestContext"]["eventType"] = "MESSAGE"
     with pytest.raises(UnrecognisedEvent):
@@ -125,7 +125,7 @@ def test_websocket_events_are_not_mistaken_for_rest() -> None:
 def test_forcing_a_platform_skips_detection() -> None:
     handler = wrap(flask_app, platform="aws-alb")
     with pytest.raises(UnrecognisedEvent, match="platforms tried: aws-alb"):
-        handler(load_event("aws-apigw-v2/powertools-get.json"), None)
+        handler(load_event("aws-apigw-v2/get-with-query-and-cookies.json"), None)
 
 
 def test_malformed_event_is_a_faas_bridge_error() -> None:

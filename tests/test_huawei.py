@@ -31,9 +31,9 @@ from vendor_checks import (
     single_header_values,
 )
 
-HTML = "huawei-fg-apig/otc-get-html.json"
-BASE64 = "huawei-fg-apig/otc-get-base64-body.json"
-POST = "huawei-fg-apig/otc-post-json.json"
+HTML = "huawei-fg-apig/get-text-body.json"
+BASE64 = "huawei-fg-apig/get-base64-body.json"
+POST = "huawei-fg-apig/post-json.json"
 CLIENT = "103.218.216.98"
 
 #: file -> (method, path below the mount, root, sorted args, body, client)

@@ -388,7 +388,7 @@ def test_payload_2_events_with_raw_path_are_not_lattice() -> None:
     event = build_event(HttpCall())
     event["rawPath"] = "/"
     assert "aws-lattice" not in [p.name for p in PLATFORMS if p.matches(event)]
-    v2 = load_event("aws-apigw-v2/powertools-get.json")
+    v2 = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
     v2["requestContext"]["serviceNetworkArn"] = "arn:aws:vpc-lattice:::servicenetwork/sn-1"
     assert [p.name for p in PLATFORMS if p.matches(v2)] == ["aws-apigw-v2"]
 

@@ -26,7 +26,7 @@ from faas_bridge import UnrecognisedEvent, wrap
 from faas_bridge.dispatch import WARM_REPLY
 from faas_bridge.lifecycle import LifespanFailure, StackWatch
 
-V2 = "aws-apigw-v2/go-get-root-no-authorizer.json"
+V2 = "aws-apigw-v2/get-root.json"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -340,8 +340,8 @@ def test_warmup_pings_never_reach_the_app() -> None:
         return []
 
     handler = wrap(app, warmup=["source=serverless-plugin-warmup", "warmer=true"])
-    assert handler(load_event("non-http/serverless-plugin-warmup-default.json"), None) == WARM_REPLY
-    scheduled = load_event("non-http/aws-eventbridge-scheduled-sam.json")
+    assert handler(load_event("non-http/serverless-plugin-warmup.json"), None) == WARM_REPLY
+    scheduled = load_event("non-http/aws-eventbridge-scheduled.json")
     assert handler({**scheduled, "warmer": True}, None) == WARM_REPLY
     assert called == []
     # A genuine scheduled event is not a warm-up: it is not swallowed.
@@ -439,7 +439,7 @@ def wsgi_app(environ, start_response):
 wsgi = faas_bridge.wrap(wsgi_app)
 wsgi.on_shutdown(lambda: note("wsgi shutdown"))
 
-event = load_event("aws-apigw-v2/go-get-root-no-authorizer.json")
+event = load_event("aws-apigw-v2/get-root.json")
 {body}
 """
 
@@ -574,7 +574,7 @@ def test_django_asgi_serves_100_requests_without_an_error_logged(tmp_path: Path)
         import faas_bridge
         from mysite.asgi import application
         handler = faas_bridge.wrap(application)
-        event = load_event("aws-apigw-v2/go-get-root-no-authorizer.json")
+        event = load_event("aws-apigw-v2/get-root.json")
         event["rawPath"] = "/notes/"
         statuses = {handler(dict(event), None)["statusCode"] for _ in range(100)}
         print(sorted(statuses))

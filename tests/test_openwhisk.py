@@ -23,18 +23,18 @@ from faas_bridge import wrap
 from faas_bridge.platforms.openwhisk import build_event
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view
 
-RAW = "openwhisk-web/doc-raw-http-post-json.json"
-GET = "openwhisk-web/doc-get-json-ext.json"
+RAW = "openwhisk-web/raw-http-post-json.json"
+GET = "openwhisk-web/get-with-extension.json"
 JANE = [("name", "Jane")]
 
 #: file -> (method, path below the mount, root, sorted args, body, client)
 EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {
     GET: ("GET", "/", "", [], "", None),
-    "openwhisk-web/doc-get-query.json": ("GET", "/", "", JANE, "", None),
+    "openwhisk-web/get-query.json": ("GET", "/", "", JANE, "", None),
     # Default actions: a form or JSON object body was merged; it is rebuilt as one.
-    "openwhisk-web/doc-post-form.json": ("POST", "/", "", [], "name=Jane", None),
-    "openwhisk-web/doc-post-json.json": ("POST", "/", "", [], '{"name":"Jane"}', None),
-    "openwhisk-web/doc-post-text.json": ("POST", "/", "", [], "Jane", None),
+    "openwhisk-web/post-form.json": ("POST", "/", "", [], "name=Jane", None),
+    "openwhisk-web/post-json.json": ("POST", "/", "", [], '{"name":"Jane"}', None),
+    "openwhisk-web/post-text.json": ("POST", "/", "", [], "Jane", None),
     # Raw: the query as sent, the JSON body base64-encoded by the controller.
     RAW: ("POST", "/", "", JANE, '{"name":"Jane"}', None),
 }
@@ -80,7 +80,7 @@ def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None
 
 
 def test_rebuilt_body_fixes_the_content_length() -> None:
-    info = seen(wrap(flask_app)(load_event("openwhisk-web/doc-post-form.json"), None))
+    info = seen(wrap(flask_app)(load_event("openwhisk-web/post-form.json"), None))
     assert info["content_length"] == len("name=Jane")  # the sample said 10
 
 
@@ -88,7 +88,7 @@ def test_default_actions_warn_once(caplog: pytest.LogCaptureFixture) -> None:
     handler = wrap(flask_app)
     with caplog.at_level(logging.WARNING, logger="faas_bridge"):
         handler(load_event(GET), None)
-        handler(load_event("openwhisk-web/doc-get-query.json"), None)
+        handler(load_event("openwhisk-web/get-query.json"), None)
         handler(load_event(RAW), None)
     warnings = [r for r in caplog.records if "web raw" in r.getMessage()]
     assert len(warnings) == 1
@@ -336,7 +336,7 @@ def test_built_events_have_the_samples_shape() -> None:
     assert built["__ow_query"] == sample["__ow_query"]
     assert built["__ow_method"] == sample["__ow_method"] == "post"
     default = build_event(call("GET", "/?name=Jane"), raw=False)
-    assert set(default) == set(load_event("openwhisk-web/doc-get-query.json"))
+    assert set(default) == set(load_event("openwhisk-web/get-query.json"))
 
 
 # -- malformed events -------------------------------------------------------------

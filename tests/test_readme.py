@@ -28,7 +28,7 @@ def run_block(source: str) -> dict[str, Any]:
 
 
 def get(handler: Any, path: str, query: str = "") -> Any:
-    event = load_event("aws-apigw-v2/go-get-root-no-authorizer.json")
+    event = load_event("aws-apigw-v2/get-root.json")
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["rawQueryString"] = query
     reply = handler(event, None)

@@ -11,12 +11,12 @@ import pytest
 from events import load_event, reply_body
 from faas_bridge import wrap
 
-V1 = "aws-apigw-v1/sam-post-base64-body.json"
-V1_OLD = "aws-apigw-v1/rust-get-no-multivalue-no-body.json"
-V2 = "aws-apigw-v2/powertools-get.json"
-URL = "aws-function-url/powertools-get-with-headers.json"
-ALB_SINGLE = "aws-alb/go-single-value.json"
-ALB_MULTI = "aws-alb/go-multi-value.json"
+V1 = "aws-apigw-v1/rest-post-base64-body.json"
+V1_OLD = "aws-apigw-v1/rest-get-without-multi-value-keys.json"
+V2 = "aws-apigw-v2/get-with-query-and-cookies.json"
+URL = "aws-function-url/get-with-headers.json"
+ALB_SINGLE = "aws-alb/single-value.json"
+ALB_MULTI = "aws-alb/multi-value.json"
 ALL = [V1, V1_OLD, V2, URL, ALB_SINGLE, ALB_MULTI]
 
 
@@ -187,7 +187,7 @@ def test_base_path_strips_only_on_a_segment_boundary(path: str, expected: tuple[
 def test_default_stage_never_appears() -> None:
     from echo_apps import wsgi_app
 
-    for name in (V2, "aws-apigw-v1/httpapi-payload-1.0-get.json", URL):
+    for name in (V2, "aws-apigw-v1/http-api-payload-1.0-get.json", URL):
         script, _ = path_seen(wrap(wsgi_app), load_event(name))
         assert script == ""
 

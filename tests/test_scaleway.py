@@ -20,7 +20,7 @@ from faas_bridge import wrap
 from faas_bridge.platforms.scaleway import build_event
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 
-SAMPLE = "scaleway/handmade-get-with-query.json"
+SAMPLE = "scaleway/get-with-query.json"
 ARGS = [("param_1", "value_1"), ("param_2", "value_2")]
 REPLY_TYPES = {"statusCode": int, "headers": dict, "body": str, "isBase64Encoded": bool}
 

@@ -32,8 +32,8 @@ from vendor_checks import (
     single_header_values,
 )
 
-DOC = "tencent-scf-apigw/doc-integration-request.json"
-SCFCLI = "tencent-scf-apigw/scfcli-proxy.json"
+DOC = "tencent-scf-apigw/integration-request.json"
+SCFCLI = "tencent-scf-apigw/scf-cli-local-request.json"
 DEFAULT_HOST = "service-3ei3tii4-1251000691.gz.apigw.tencentcs.com"
 
 #: The example event of docs.cloudbase.net/service/access-cloud-function ("集成请求"),

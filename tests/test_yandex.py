@@ -23,8 +23,8 @@ from faas_bridge.platforms import load_platforms
 from faas_bridge.platforms.yandex import build_event
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 
-DIRECT = "yandex/handmade-http-direct.json"
-GATEWAY = "yandex/handmade-apigw-payload-0.1.json"
+DIRECT = "yandex/http-direct.json"
+GATEWAY = "yandex/apigw-payload-0.1.json"
 CLIENT = "198.51.100.7"
 A12 = [("a", "1"), ("a", "2")]
 REPLY_TYPES = {
