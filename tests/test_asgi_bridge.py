@@ -135,7 +135,8 @@ def test_asgi2_apps_are_accepted() -> None:
 
     handler = wrap(ASGI2App)
     assert handler.interface == "asgi"
-    assert reply_body(handler(load_event("aws-apigw-v2/get-with-query-and-cookies.json"), None)) == b"/my/path"
+    event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
+    assert reply_body(handler(event, None)) == b"/dashboard"
 
 
 def test_starlette_and_fastapi_apps_run() -> None:
@@ -149,16 +150,16 @@ def test_starlette_and_fastapi_apps_run() -> None:
     async def hello(request: Any) -> PlainTextResponse:
         return PlainTextResponse(f"hi {request.url.path} {request.scope['root_path']}")
 
-    star = Starlette(routes=[Route("/my/path", hello)])
+    star = Starlette(routes=[Route("/profile/settings", hello)])
     api = FastAPI()
 
-    @api.get("/my/path")
+    @api.get("/profile/settings")
     async def read(q: str | None = None) -> dict[str, Any]:
         return {"ok": True}
 
     event = load_event("aws-apigw-v2/named-stage-in-raw-path.json")
     event["requestContext"]["http"]["method"] = "GET"
-    assert reply_body(wrap(star)(event, None)) == b"hi /Prod/my/path /Prod"
+    assert reply_body(wrap(star)(event, None)) == b"hi /beta/profile/settings /beta"
     assert reply_body(wrap(api)(event, None)) == b'{"ok":true}'
 
 
