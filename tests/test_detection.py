@@ -1,10 +1,16 @@
-"""Platform detection: every sample event belongs to exactly one adapter."""
+"""Platform detection: every sample event belongs to exactly one adapter.
+
+The samples are the project's own (``tests/samples``) and, when
+``FAAS_BRIDGE_EVENTS`` names an extra corpus, that corpus's files too.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from events import event_names, load_event
+from events import EXTRA, event_names, load_event, own_event_names, sample_folders
 from faas_bridge import UnrecognisedEvent, wrap
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
@@ -25,18 +31,50 @@ FOLDER_PLATFORM = {
     "yandex": "yandex",
 }
 PLATFORMS = load_platforms(Options())
+
+
+def folder_of(name: str) -> str:
+    """The sample folder of a name, own (``aws-alb/x.json``) or extra (``extra/aws-alb/x.json``)."""
+    return name.removeprefix(EXTRA).split("/")[0]
+
+
+def file_of(name: str) -> str:
+    return name.rsplit("/", 1)[-1]
+
+
+def is_edge_response_trigger(event: Any) -> bool:
+    """A Lambda@Edge viewer- or origin-response event: aws-edge claims it, to refuse it clearly."""
+    try:
+        event_type = event["Records"][0]["cf"]["config"].get("eventType", "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return False
+    return isinstance(event_type, str) and event_type.endswith("-response")
+
+
 #: Sample files named ``response-*`` are replies a function returns, not requests.
-REPLY_NAMES = [n for n in event_names(*FOLDER_PLATFORM) if n.split("/")[1].startswith("response-")]
+REPLY_NAMES = [n for n in event_names(*FOLDER_PLATFORM) if file_of(n).startswith("response-")]
 REQUEST_NAMES = [n for n in event_names(*FOLDER_PLATFORM) if n not in REPLY_NAMES]
 #: Lambda@Edge response triggers: aws-edge claims them so that serving one fails clearly.
-EDGE_RESPONSE_TRIGGERS = ["aws-edge/origin-response.json", "aws-edge/viewer-response.json"]
+EDGE_RESPONSE_TRIGGERS = [n for n in REQUEST_NAMES if is_edge_response_trigger(load_event(n))]
+
+
+def test_every_sample_folder_is_covered() -> None:
+    """Each format has own samples, and no own folder is left out of detection."""
+    assert set(sample_folders()) == {*FOLDER_PLATFORM, "non-http"}
+    assert {folder_of(n) for n in own_event_names(*FOLDER_PLATFORM)} == set(FOLDER_PLATFORM)
+
+
+def test_the_edge_response_triggers_are_found() -> None:
+    """Guards the exclusion below: the own samples hold both Lambda@Edge response triggers."""
+    own = [n for n in EDGE_RESPONSE_TRIGGERS if not n.startswith(EXTRA)]
+    assert own == ["aws-edge/origin-response.json", "aws-edge/viewer-response.json"]
 
 
 @pytest.mark.parametrize("name", REQUEST_NAMES)
 def test_exactly_one_adapter_matches(name: str) -> None:
     event = load_event(name)
     matching = [p.name for p in PLATFORMS if p.matches(event)]
-    assert matching == [FOLDER_PLATFORM[name.split("/")[0]]]
+    assert matching == [FOLDER_PLATFORM[folder_of(name)]]
 
 
 @pytest.mark.parametrize(
@@ -51,7 +89,7 @@ def test_no_aws_http_adapter_claims_other_events(name: str) -> None:
 
 @pytest.mark.parametrize("name", REPLY_NAMES)
 def test_reply_samples_are_not_requests(name: str) -> None:
-    """A function's own reply (huawei-fg-apig/response-*.json) is no request to serve."""
+    """A function's own reply (``huawei-fg-apig/response-*.json``) is no request to serve."""
     assert [p.name for p in PLATFORMS if p.matches(load_event(name))] == []
 
 
@@ -61,7 +99,7 @@ def test_result_does_not_depend_on_the_previous_event() -> None:
     handler = wrap(wsgi_app)
     names = [n for n in REQUEST_NAMES if n not in EDGE_RESPONSE_TRIGGERS]
     first = {name: wrap(wsgi_app)(load_event(name), None) for name in names}
-    one_per_platform = {name.split("/")[0]: name for name in names}.values()
+    one_per_platform = {folder_of(name): name for name in names}.values()
     for previous in one_per_platform:
         for name in names:
             handler(load_event(previous), None)

@@ -7,10 +7,11 @@ a lane returns a value, it equals what the general way gives for the same
 event; for anything unusual it declines (returns None or raises) and the
 handler goes the general way.
 
-Events compared: the vendors' sample events (../shared/events), what the
-adapters' ``build_event`` functions make of client requests, and a seeded
-random mutation of both. Then end to end: the reply to an event is the same on
-the cold call (general way), the warm call (lane) and with lanes turned off.
+Events compared: the sample events (``tests/samples``, and the extra corpus
+when ``FAAS_BRIDGE_EVENTS`` names one), what the adapters' ``build_event``
+functions make of client requests, and a seeded random mutation of both. Then
+end to end: the reply to an event is the same on the cold call (general way),
+the warm call (lane) and with lanes turned off.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pytest
 
 import faas_bridge
 from echo_apps import b64, read_body
-from events import events_dir
+from events import event_names, extra_dir, load_event, sample_folders
 from faas_bridge.dispatch import Handler
 from faas_bridge.errors import UnrecognisedEvent
 from faas_bridge.http import check_request
@@ -192,19 +193,21 @@ def compare(handler: Handler, event: Any, label: str, tally: Tally) -> str:
 
 
 def sample_events() -> list[tuple[str, dict[str, Any]]]:
-    """Every sample event (any folder, recursively) that a lane adapter claims."""
+    """Every sample event (of any folder, own and extra) that a lane adapter claims."""
     detector = make_handler("wsgi")
+    folders = set(sample_folders())
+    extra = extra_dir()
+    if extra is not None:
+        folders |= {path.name for path in extra.iterdir() if path.is_dir()}
     found = []
-    root = events_dir()
-    for path in sorted(root.rglob("*.json")):
-        with open(path, encoding="utf-8") as f:
-            event = json.load(f)
+    for label in event_names(*sorted(folders)):
+        event = load_event(label)
         try:
             name = detector.detect(event).name
         except UnrecognisedEvent:
             continue
         if name in LANE_PLATFORMS:
-            found.append((str(path.relative_to(root)), event))
+            found.append((label, event))
     return found
 
 
