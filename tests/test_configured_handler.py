@@ -117,7 +117,7 @@ def test_django_settings_alone_name_the_wsgi_app() -> None:
         print(reply["statusCode"], type(faas_bridge.handler.get().app).__name__)
         """
     )
-    from events import events_dir
+    from events import event_path
 
     env = {
         "PATH": "/usr/bin:/bin",
@@ -128,7 +128,7 @@ def test_django_settings_alone_name_the_wsgi_app() -> None:
 
     env["PYTHONPATH"] = os.pathsep.join(sys.path)
     result = subprocess.run(
-        [sys.executable, "-c", script, str(examples), str(events_dir() / EVENT)],
+        [sys.executable, "-c", script, str(examples), str(event_path(EVENT))],
         capture_output=True,
         text=True,
         env=env,

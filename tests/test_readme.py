@@ -8,7 +8,10 @@ from typing import Any
 
 from events import load_event, reply_json
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+#: Variables the README documents for the test suite, not for the library.
+TEST_VARIABLES = {"FAAS_BRIDGE_EVENTS": ROOT / "tests" / "events.py"}
 
 
 def python_blocks() -> list[str]:
@@ -54,9 +57,24 @@ def test_event_access_example() -> None:
 
 
 def test_every_documented_variable_is_read() -> None:
-    source = (Path(__file__).resolve().parents[1] / "src" / "faas_bridge").rglob("*.py")
+    source = (ROOT / "src" / "faas_bridge").rglob("*.py")
     text = "".join(path.read_text() for path in source)
     documented = set(re.findall(r"`(FAAS_BRIDGE_[A-Z_]+)`", README.read_text()))
     assert "FAAS_BRIDGE_APP" in documented
-    missing = {name for name in documented if name not in text and name != "FAAS_BRIDGE_EVENTS"}
+    missing = {name for name in documented - set(TEST_VARIABLES) if name not in text}
     assert missing == set()
+    for name, reader in TEST_VARIABLES.items():
+        assert name not in text  # the library never reads the tests' variables
+        assert f'"{name}"' in reader.read_text()
+
+
+def test_the_tests_need_nothing_beside_the_repository() -> None:
+    """The README's test paragraph names the repository's own samples, which exist."""
+    text = README.read_text(encoding="utf-8")
+    assert "`tests/samples/`" in text
+    samples = ROOT / "tests" / "samples"
+    assert any(samples.glob("*/*.json"))
+    for readme in [README, *sorted(ROOT.glob("examples/*/README.md"))]:
+        prose = readme.read_text(encoding="utf-8")
+        assert "../shared" not in prose and "shared/events" not in prose, readme
+        assert "/work/" not in prose, readme
