@@ -1,7 +1,9 @@
 """Seed events for every adapter, and the mutations the fuzz tests apply to them.
 
-A seed is a valid request event: a vendor's published sample or what the
-adapter module's ``build_event`` makes of a client request. Events are JSON
+A seed is a valid request event: a sample event (``tests/samples``, written
+from the vendor's documented format, and the extra corpus's when
+``FAAS_BRIDGE_EVENTS`` names one) or what the adapter module's
+``build_event`` makes of a client request. Events are JSON
 trees (dicts, lists, scalars); the two vendors that hand over objects
 (OpenFaaS, kubeless) are described by a JSON tree too and turned into their
 objects by :func:`materialize` after mutation, so every adapter is mutated
@@ -39,7 +41,7 @@ from faas_bridge.platforms.base import HttpCall
 
 T = TypeVar("T")
 
-#: Sample folders of each adapter (below ../shared/events).
+#: Sample folders of each adapter (below ``tests/samples``, and in the extra corpus).
 SAMPLE_FOLDERS = {
     "aws-alb": ["aws-alb"],
     "aws-edge": ["aws-edge"],

@@ -130,7 +130,7 @@ def rest_event(
     """A REST API proxy event on stage ``prod`` of an ``execute-api`` host.
 
     ``path`` is the resource path without the stage, as API Gateway sends it;
-    the sample's own ``foo=bar`` query is replaced by ``query`` (none by
+    the sample's own ``notify=yes`` query is replaced by ``query`` (none by
     default). Both header fields are filled consistently from one set.
     """
     event = load_event(REST_SAMPLE)

@@ -577,7 +577,8 @@ def test_faas_bridge_handler_builds_the_running_function(
     (tmp_path / "faas.yml").write_text(FULL)
     monkeypatch.chdir(tmp_path)
     for name in list(__import__("os").environ):
-        if name.startswith("FAAS_BRIDGE_"):
+        # The library's settings go; the tests' own FAAS_BRIDGE_EVENTS stays.
+        if name.startswith("FAAS_BRIDGE_") and name != "FAAS_BRIDGE_EVENTS":
             monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "api")
     handler = ConfiguredHandler()
@@ -619,9 +620,8 @@ def test_without_faas_yml_the_environment_still_works(
     monkeypatch.chdir(tmp_path)
     handler = configured_handler({"FAAS_BRIDGE_APP": "faasyml_apps:api_app"})
     assert handler.routes is None and handler.triggers is None
-    assert reply_json(handler(load_event("aws-apigw-v2/get-with-query-and-cookies.json"), None))["app"] == (
-        "api"
-    )
+    event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
+    assert reply_json(handler(event, None))["app"] == "api"
 
 
 def test_yaml_is_imported_only_when_a_faas_yml_is_read(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ import helpers_events as ev
 
 DJANGO_DIR = ev.EXAMPLES_DIR / "django_app"
 SETTINGS = "mysite.settings"
-V2_HOST = "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com"
+V2_HOST = "h2t4p8v0zq.execute-api.eu-west-1.amazonaws.com"
 STAGE = "/" + ev.REST_STAGE
 FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON_TYPE = {"Content-Type": "application/json"}

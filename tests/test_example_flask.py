@@ -20,8 +20,8 @@ import pytest
 import helpers_events as ev
 
 FLASK_DIR = ev.EXAMPLES_DIR / "flask_app"
-V2_HOST = "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com"
-ALB_HOST = "lambda-test-alb-1234567.us-east-1.elb.amazonaws.com"
+V2_HOST = "h2t4p8v0zq.execute-api.eu-west-1.amazonaws.com"
+ALB_HOST = "shop-alb-1029384756.eu-west-1.elb.amazonaws.com"
 ONE_YEAR = 365 * 24 * 3600
 ALL_BYTES = bytes(range(256))
 
