@@ -1,11 +1,14 @@
-"""Non-HTTP events for the faas.yml tests: the shared samples' types, and documented shapes.
+"""Non-HTTP events for the faas.yml tests: the samples' types, and documented shapes.
 
-``SAMPLE_TYPES`` gives the trigger type every file in ``../shared/events/non-http/``
-must be recognised as, read from each vendor's documentation of the keys (see
-that folder's README and EVENTS.md section 19), not from our code.
+``SAMPLE_TYPES`` gives the trigger type every file in ``tests/samples/non-http/``
+must be recognised as, read from each vendor's documentation of the keys (the
+key that decides is named beside each), not from our code. ``EXTRA_SAMPLE_TYPES``
+does the same for the optional extra corpus (``FAAS_BRIDGE_EVENTS``), whose
+files are named ``extra/non-http/<file>``.
 
-``EXTRA`` holds events of trigger types the shared folder has no sample of,
-each copied in shape from the source named beside it (values shortened).
+``DOCUMENTED`` holds events of the trigger types no sample file covers, each
+written from the field list of the documentation named beside it, with values
+of our own.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import base64
 import copy
 from typing import Any
 
-#: Sample file -> trigger type (None: the warm-up ping, answered by the lifecycle shim).
+#: Own sample file -> trigger type (None: the warm-up ping, answered by the lifecycle shim).
 SAMPLE_TYPES: dict[str, str | None] = {
     "non-http/aws-sqs-one-record.json": "aws.sqs",  # Records[].eventSource == "aws:sqs"
     "non-http/aws-sqs-two-records.json": "aws.sqs",
@@ -36,154 +39,206 @@ SAMPLE_TYPES: dict[str, str | None] = {
     "non-http/serverless-plugin-warmup.json": None,
 }
 
-#: The source each sample's routes can match (documented field, read by hand from the file).
+#: The source each own sample's routes can match (documented field, read by hand from the file).
 SAMPLE_SOURCES: dict[str, str] = {
-    "non-http/aws-sqs-one-record.json": "arn:aws:sqs:us-east-1:123456789012:MyQueue",
-    "non-http/aws-sqs-two-records.json": "arn:aws:sqs:us-east-2:123456789012:my-queue",
-    "non-http/aws-sns-notification.json": "arn:aws:sns:us-east-1:123456789012:ExampleTopic",
-    "non-http/aws-sns-with-attributes.json": "arn:aws:sns:us-east-2:123456789012:sns-lambda",
-    "non-http/aws-s3-put.json": "example-bucket",
-    "non-http/aws-s3-object-created.json": "lambda-artifacts-deafc19498e3f2df",
+    "non-http/aws-sqs-one-record.json": "arn:aws:sqs:eu-west-1:123456789012:notes-import",
+    "non-http/aws-sqs-two-records.json": "arn:aws:sqs:eu-west-1:123456789012:thumbnails",
+    "non-http/aws-sns-notification.json": "arn:aws:sns:eu-west-1:123456789012:deploy-alerts",
+    "non-http/aws-sns-with-attributes.json": "arn:aws:sns:eu-west-1:123456789012:order-events",
+    "non-http/aws-s3-put.json": "notes-uploads-eu",
+    "non-http/aws-s3-object-created.json": "media-archive-7f3a",
     "non-http/aws-eventbridge-scheduled.json": (
-        "arn:aws:events:us-east-1:123456789012:rule/ExampleRule"
+        "arn:aws:events:eu-west-1:123456789012:rule/nightly-digest"
     ),
     "non-http/aws-eventbridge-custom.json": "aws.ec2",
-    "non-http/aliyun-fc-timer.json": "timer-trigger",
-    "non-http/aliyun-fc-oss.json": "testbucket",
-    "non-http/tencent-scf-timer.json": "EveryDay",
-    "non-http/tencent-scf-timer-cli.json": "demo",
-    "non-http/tencent-scf-cos.json": "testpic",
-    "non-http/huawei-fg-timer.json": "Timer_001",
-    "non-http/yandex-timer.json": "a1sfe084v4se********",
+    "non-http/aliyun-fc-timer.json": "nightly-cleanup",
+    "non-http/aliyun-fc-oss.json": "photo-inbox",
+    "non-http/tencent-scf-timer.json": "EveryNight",
+    "non-http/tencent-scf-timer-cli.json": "local-test",
+    "non-http/tencent-scf-cos.json": "avatars",
+    "non-http/huawei-fg-timer.json": "nightly_backup",
+    "non-http/yandex-timer.json": "a1t9r8i7g6g5e4r3i2d1",
 }
 
-_EXTRA: dict[str, tuple[str, Any]] = {
-    # aws-powertools/powertools-lambda-python tests/events/dynamoStreamEvent.json (MIT-0)
-    "aws-dynamodb-powertools": (
+#: The extra corpus's files -> trigger type, as SAMPLE_TYPES.
+EXTRA_SAMPLE_TYPES: dict[str, str | None] = {
+    "extra/non-http/aws-sqs-sam.json": "aws.sqs",
+    "extra/non-http/aws-sqs-powertools.json": "aws.sqs",
+    "extra/non-http/aws-sns-sam.json": "aws.sns",
+    "extra/non-http/aws-sns-powertools.json": "aws.sns",
+    "extra/non-http/aws-s3-put-sam.json": "aws.s3",
+    "extra/non-http/aws-s3-powertools.json": "aws.s3",
+    "extra/non-http/aws-eventbridge-scheduled-sam.json": "aws.events.scheduled",
+    "extra/non-http/aws-eventbridge-custom-powertools.json": "aws.events",
+    "extra/non-http/aliyun-fc-timer-doc.json": "aliyun.timer",
+    "extra/non-http/aliyun-fc-oss-doc.json": "aliyun.oss",
+    "extra/non-http/tencent-scf-timer-doc.json": "tencent.timer",
+    "extra/non-http/tencent-scf-timer-scfcli.json": "tencent.timer",
+    "extra/non-http/tencent-scf-cos-doc.json": "tencent.cos",
+    "extra/non-http/huawei-fg-timer-otc.json": "huawei.timer",
+    "extra/non-http/yandex-timer-doc.json": "yandex.timer",
+    "extra/non-http/serverless-plugin-warmup-default.json": None,
+}
+
+#: The extra corpus's sources, as SAMPLE_SOURCES.
+EXTRA_SAMPLE_SOURCES: dict[str, str] = {
+    "extra/non-http/aws-sqs-sam.json": "arn:aws:sqs:us-east-1:123456789012:MyQueue",
+    "extra/non-http/aws-sqs-powertools.json": "arn:aws:sqs:us-east-2:123456789012:my-queue",
+    "extra/non-http/aws-sns-sam.json": "arn:aws:sns:us-east-1:123456789012:ExampleTopic",
+    "extra/non-http/aws-sns-powertools.json": "arn:aws:sns:us-east-2:123456789012:sns-lambda",
+    "extra/non-http/aws-s3-put-sam.json": "example-bucket",
+    "extra/non-http/aws-s3-powertools.json": "lambda-artifacts-deafc19498e3f2df",
+    "extra/non-http/aws-eventbridge-scheduled-sam.json": (
+        "arn:aws:events:us-east-1:123456789012:rule/ExampleRule"
+    ),
+    "extra/non-http/aws-eventbridge-custom-powertools.json": "aws.ec2",
+    "extra/non-http/aliyun-fc-timer-doc.json": "timer-trigger",
+    "extra/non-http/aliyun-fc-oss-doc.json": "testbucket",
+    "extra/non-http/tencent-scf-timer-doc.json": "EveryDay",
+    "extra/non-http/tencent-scf-timer-scfcli.json": "demo",
+    "extra/non-http/tencent-scf-cos-doc.json": "testpic",
+    "extra/non-http/huawei-fg-timer-otc.json": "Timer_001",
+    "extra/non-http/yandex-timer-doc.json": "a1sfe084v4se********",
+}
+
+_KINESIS_STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/order-updates"
+_KINESIS_SEQUENCES = (
+    "49653118520411963087542217803266198154721480329845211138",
+    "49653118520411963087542217803267407080541094959019917314",
+)
+
+_DOCUMENTED: dict[str, tuple[str, Any]] = {
+    # AWS Lambda Developer Guide, "Using AWS Lambda with Amazon DynamoDB" (the
+    # stream record event: Records[].eventID, eventName, eventVersion,
+    # eventSource "aws:dynamodb", awsRegion, eventSourceARN, and dynamodb{Keys,
+    # NewImage, OldImage, SequenceNumber, SizeBytes, StreamViewType}).
+    "aws-dynamodb": (
         "aws.dynamodb",
         {
             "Records": [
                 {
-                    "eventID": "1",
-                    "eventVersion": "1.0",
-                    "dynamodb": {
-                        "Keys": {"Id": {"N": "101"}},
-                        "NewImage": {"Message": {"S": "New item!"}, "Id": {"N": "101"}},
-                        "StreamViewType": "NEW_AND_OLD_IMAGES",
-                        "SequenceNumber": "111",
-                        "SizeBytes": 26,
-                    },
-                    "awsRegion": "us-west-2",
+                    "eventID": "7b2f0c9e41a35d6e8f17c2b4a9d03e51",
                     "eventName": "INSERT",
-                    "eventSourceARN": "eventsource_arn",
+                    "eventVersion": "1.1",
                     "eventSource": "aws:dynamodb",
+                    "awsRegion": "eu-west-1",
+                    "dynamodb": {
+                        "ApproximateCreationDateTime": 1718962410,
+                        "Keys": {"NoteId": {"S": "n-5521"}},
+                        "NewImage": {"NoteId": {"S": "n-5521"}, "Title": {"S": "Groceries"}},
+                        "SequenceNumber": "730100000000041829315566",
+                        "SizeBytes": 48,
+                        "StreamViewType": "NEW_AND_OLD_IMAGES",
+                    },
+                    "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:"
+                    "table/notes/stream/2024-06-01T08:00:00.000",
                 },
                 {
-                    "eventID": "2",
-                    "eventVersion": "1.0",
+                    "eventID": "c40e8a17f2d95b3c6e0a71f48b2d9c06",
+                    "eventName": "MODIFY",
+                    "eventVersion": "1.1",
+                    "eventSource": "aws:dynamodb",
+                    "awsRegion": "eu-west-1",
                     "dynamodb": {
-                        "SequenceNumber": "222",
-                        "Keys": {"Id": {"N": "101"}},
-                        "SizeBytes": 59,
+                        "ApproximateCreationDateTime": 1718962433,
+                        "Keys": {"NoteId": {"S": "n-5521"}},
+                        "NewImage": {"NoteId": {"S": "n-5521"}, "Title": {"S": "Shopping"}},
+                        "OldImage": {"NoteId": {"S": "n-5521"}, "Title": {"S": "Groceries"}},
+                        "SequenceNumber": "730100000000041829317204",
+                        "SizeBytes": 91,
                         "StreamViewType": "NEW_AND_OLD_IMAGES",
                     },
-                    "awsRegion": "us-west-2",
-                    "eventName": "MODIFY",
-                    "eventSourceARN": "source_arn",
-                    "eventSource": "aws:dynamodb",
+                    "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:"
+                    "table/notes/stream/2024-06-01T08:00:00.000",
                 },
             ]
         },
     ),
-    # aws-powertools/powertools-lambda-python tests/events/kinesisStreamEvent.json (MIT-0)
-    "aws-kinesis-powertools": (
+    # AWS Lambda Developer Guide, "Using Lambda with Kinesis Data Streams" (the
+    # event: Records[].kinesis{kinesisSchemaVersion, partitionKey, sequenceNumber,
+    # data (base64), approximateArrivalTimestamp}, eventSource "aws:kinesis",
+    # eventVersion, eventID "shardId-...:<sequence number>", eventName
+    # "aws:kinesis:record", invokeIdentityArn, awsRegion, eventSourceARN).
+    "aws-kinesis": (
         "aws.kinesis",
         {
             "Records": [
                 {
                     "kinesis": {
                         "kinesisSchemaVersion": "1.0",
-                        "partitionKey": "1",
-                        "sequenceNumber": "4959033827149025660855969253"
-                        "8361571095921575989136588898",
-                        "data": "SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==",
-                        "approximateArrivalTimestamp": 1545084650.987,
+                        "partitionKey": "order-A-1029",
+                        "sequenceNumber": sequence,
+                        "data": base64.b64encode(data).decode(),
+                        "approximateArrivalTimestamp": arrival,
                     },
                     "eventSource": "aws:kinesis",
                     "eventVersion": "1.0",
-                    "eventID": "shardId-000000000006:"
-                    "49590338271490256608559692538361571095921575989136588898",
+                    "eventID": f"shardId-000000000002:{sequence}",
                     "eventName": "aws:kinesis:record",
-                    "invokeIdentityArn": "arn:aws:iam::123456789012:role/lambda-role",
-                    "awsRegion": "us-east-2",
-                    "eventSourceARN": "arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream",
-                },
-                {
-                    "kinesis": {
-                        "kinesisSchemaVersion": "1.0",
-                        "partitionKey": "1",
-                        "sequenceNumber": "4959033827149025660855969254"
-                        "0925702759324208523137515618",
-                        "data": "VGhpcyBpcyBvbmx5IGEgdGVzdC4=",
-                        "approximateArrivalTimestamp": 1545084711.166,
-                    },
-                    "eventSource": "aws:kinesis",
-                    "eventVersion": "1.0",
-                    "eventID": "shardId-000000000006:"
-                    "49590338271490256608559692540925702759324208523137515618",
-                    "eventName": "aws:kinesis:record",
-                    "invokeIdentityArn": "arn:aws:iam::123456789012:role/lambda-role",
-                    "awsRegion": "us-east-2",
-                    "eventSourceARN": "arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream",
-                },
+                    "invokeIdentityArn": "arn:aws:iam::123456789012:role/order-stream-reader",
+                    "awsRegion": "eu-west-1",
+                    "eventSourceARN": _KINESIS_STREAM,
+                }
+                for sequence, data, arrival in zip(
+                    _KINESIS_SEQUENCES,
+                    (b"order A-1029 packed", b"order A-1029 shipped"),
+                    (1718962512.204, 1718962519.731),
+                    strict=True,
+                )
             ]
         },
     ),
-    # aws-powertools/powertools-lambda-python tests/events/eventBridgeSchedulerEvent.json
-    "aws-scheduler-powertools": (
+    # An EventBridge Scheduler schedule: the envelope of Amazon EventBridge's event
+    # structure (version, id, detail-type, source, account, time, region,
+    # resources, detail), from the source aws.scheduler, the resource its schedule.
+    "aws-scheduler": (
         "aws.events.scheduled",
         {
             "version": "0",
-            "id": "d167b752-343a-4b28-afd6-d4de056319e8",
+            "id": "5e0c7a92-d1b4-4f38-9a6e-2b7d0c1f8e43",
             "detail-type": "Scheduled Event",
             "source": "aws.scheduler",
-            "account": "533568316194",
-            "time": "2025-02-20T16:03:00Z",
-            "region": "us-east-1",
-            "resources": ["arn:aws:scheduler:us-east-1:123456789012:schedule/default/aaaaa"],
-            "detail": "{}",
+            "account": "123456789012",
+            "time": "2024-06-21T04:30:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:scheduler:eu-west-1:123456789012:schedule/default/reindex"],
+            "detail": {},
         },
     ),
-    # Alibaba Cloud FC docs, MNS topic trigger, event format JSON (help.aliyun.com 97022)
-    "aliyun-mns-doc": (
+    # Alibaba Cloud Function Compute, "Formats of event for different triggers",
+    # MNS topic trigger with the JSON event format (TopicOwner, Message, Subscriber,
+    # PublishTime, SubscriptionName, MessageMD5, TopicName, MessageId).
+    "aliyun-mns": (
         "aliyun.mns",
         {
-            "TopicOwner": "118620210433****",
-            "Message": "hello topic",
-            "Subscriber": "118620210433****",
-            "PublishTime": 1550216480040,
-            "SubscriptionName": "test-fc-subscibe",
-            "MessageMD5": "BA4BA9B48AC81F0F9C66F6C909C3****",
-            "TopicName": "test-topic",
-            "MessageId": "2F5B3C082B923D4EAC694B76D928****",
+            "TopicOwner": "1234567890123456",
+            "Message": "rebuild the search index",
+            "Subscriber": "1234567890123456",
+            "PublishTime": 1718962620417,
+            "SubscriptionName": "index-worker",
+            "MessageMD5": "5A0F3C9E71B24D68E1F0A7C3B92D4E56",
+            "TopicName": "index-jobs",
+            "MessageId": "66751B7C0A1E2F3D4B5C6A70",
         },
     ),
-    # Tencent Cloud docs, CMQ Topic trigger event structure (intl.cloud.tencent.com 583/11517)
-    "tencent-cmq-doc": (
+    # Tencent Cloud SCF, "Trigger event message structure summary", CMQ Topic
+    # trigger (Records[].CMQ{type, topicOwner, topicName, subscriptionName,
+    # publishTime, msgId, requestId, msgBody, msgTag}).
+    "tencent-cmq": (
         "tencent.cmq",
         {
             "Records": [
                 {
                     "CMQ": {
                         "type": "topic",
-                        "topicOwner": 120,
-                        "topicName": "testtopic",
-                        "subscriptionName": "xxxxxx",
-                        "publishTime": "1970-01-01T00:00:00.000Z",
-                        "msgId": "123345346",
-                        "requestId": "123345346",
-                        "msgBody": "Hello from CMQ!",
-                        "msgTag": "tag1,tag2",
+                        "topicOwner": 1250000000,
+                        "topicName": "order-events",
+                        "subscriptionName": "invoice-writer",
+                        "publishTime": "2024-06-21T10:15:02.000Z",
+                        "msgId": "8942173650",
+                        "requestId": "17520938461",
+                        "msgBody": "order A-1029 shipped",
+                        "msgTag": "orders,shipping",
                     }
                 }
             ]
@@ -205,17 +260,17 @@ _EXTRA: dict[str, tuple[str, Any]] = {
 }
 
 
-def extra_names() -> list[str]:
-    return sorted(_EXTRA)
+def documented_names() -> list[str]:
+    return sorted(_DOCUMENTED)
 
 
-def extra_event(name: str) -> Any:
+def documented_event(name: str) -> Any:
     """A fresh copy of the documented event ``name``."""
-    return copy.deepcopy(_EXTRA[name][1])
+    return copy.deepcopy(_DOCUMENTED[name][1])
 
 
-def extra_type(name: str) -> str:
-    return _EXTRA[name][0]
+def documented_type(name: str) -> str:
+    return _DOCUMENTED[name][0]
 
 
 def azure_timer() -> Any:

@@ -1,5 +1,7 @@
 """AWS Lambda@Edge (CloudFront request triggers): samples, fidelity, replies, limits.
 
+The samples are ``tests/samples/aws-edge/`` (and, when ``FAAS_BRIDGE_EVENTS``
+names an extra corpus, its ``aws-edge/`` files too, with a table of their own).
 Expected values are read off each event by hand, following CloudFront's rules
 (CloudFront Developer Guide: Lambda@Edge event structure, generated responses,
 restrictions on edge functions): ``uri`` is the path, ``querystring`` the raw
@@ -20,37 +22,79 @@ from urllib.parse import parse_qsl
 import pytest
 
 from echo_apps import asgi_app, flask_app, wsgi_app
-from events import event_names, load_event
+from events import extra_dir, extra_event_names, load_event, own_event_names
 from faas_bridge import FaasBridgeError, MalformedEvent, wrap
-from faas_bridge.http import HOP_BY_HOP
 from faas_bridge.platforms import aws_edge
 from faas_bridge.platforms.aws_edge import ResponseTriggerEvent, build_event
 from faas_bridge.platforms.base import HttpCall
 
 BINARY = bytes(range(256))
 TRIGGERS = ("viewer-request", "origin-request")
-IPV6 = "2001:cdba::3257:9652"
-DIST = "d111111abcdef8.cloudfront.net"
-VIEWER = "203.0.113.178"
-SAM_HOST = "d123.cf.net"
-SAM_QUERY = [("auth", "test"), ("foo", "bar")]
+#: The distribution's domain name (config.distributionDomainName) of the own samples.
+DIST = "d2ht5ygm0qd7b1.cloudfront.net"
+#: The custom domain (CNAME) a viewer used, in the Host of the viewer-request samples.
+CNAME = "shop.example.com"
+ORDER = '{"sku":"UMB-42","qty":2}'  # base64 "eyJza3UiOiJVTUItNDIiLCJxdHkiOjJ9" in the sample
 
+Expected = tuple[str, str, str, list[tuple[str, str]], str, str, str]
 #: file -> (method, path, root, sorted query args, body, client, host the app sees)
 # fmt: off
-EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str, str]] = {
-    # Host example.org is the origin's domain (origin.custom.domainName): CloudFront
-    # set it, so the app sees the distribution's domain name instead.
-    "aws-edge/origin-request.json": ("GET", "/", "", [], "", VIEWER, DIST),
-    "aws-edge/viewer-request.json": ("GET", "/", "", [], "", VIEWER, DIST),
-    "aws-edge/request-with-querystring.json": ("GET", "/test", "", SAM_QUERY, "", IPV6, SAM_HOST),
+OWN_EXPECTED: dict[str, Expected] = {
+    # Host shop-origin.example.net is the origin's domain (origin.custom.domainName):
+    # CloudFront set it, so the app sees the distribution's domain name instead.
+    "aws-edge/origin-request.json": ("GET", "/index.html", "", [], "", "203.0.113.45", DIST),
+    "aws-edge/viewer-request.json": ("GET", "/", "", [], "", "198.51.100.23", DIST),
+    # On viewer-request the Host is the viewer's own: the custom domain.
+    "aws-edge/request-with-querystring.json": (
+        "GET", "/catalog/umbrellas", "", [("lang", "de"), ("page", "3")], "",
+        "2001:db8:85a3::8a2e:370:7334", CNAME,
+    ),
+    # Include Body: the body arrives base64-encoded; the client is clientIp, not the
+    # first X-Forwarded-For entry; uri is the path, origin.custom.path (/v2) only
+    # where CloudFront forwards it to at the origin.
+    "aws-edge/origin-request-custom-origin.json": (
+        "POST", "/api/orders", "", [("coupon", "SPRING"), ("currency", "EUR")], ORDER,
+        "198.51.100.77", DIST,
+    ),
+    # No eventType, no querystring key at all (as SAM's templates): no query.
+    "aws-edge/request-without-querystring.json": (
+        "GET", "/status", "", [], "", "2001:db8:4f1c::7a", CNAME,
+    ),
+}
+#: The same for the extra corpus's files (the CloudFront guide's examples and SAM's).
+DOC_DIST = "d111111abcdef8.cloudfront.net"
+DOC_VIEWER = "203.0.113.178"
+SAM_IPV6 = "2001:cdba::3257:9652"
+SAM_HOST = "d123.cf.net"
+SAM_QUERY = [("auth", "test"), ("foo", "bar")]
+EXTRA_EXPECTED: dict[str, Expected] = {
+    # Host example.org is the origin's domain: the app sees the distribution's instead.
+    "extra/aws-edge/doc-origin-request.json": ("GET", "/", "", [], "", DOC_VIEWER, DOC_DIST),
+    "extra/aws-edge/doc-viewer-request.json": ("GET", "/", "", [], "", DOC_VIEWER, DOC_DIST),
+    "extra/aws-edge/sam-modify-querystring.json":
+        ("GET", "/test", "", SAM_QUERY, "", SAM_IPV6, SAM_HOST),
     # No querystring key at all: no query.
-    "aws-edge/origin-request-custom-origin.json": ("GET", "/test", "", [], "", IPV6, SAM_HOST),
-    "aws-edge/request-without-querystring.json": ("GET", "/test", "", [], "", IPV6, SAM_HOST),
+    "extra/aws-edge/sam-response-generation.json": ("GET", "/test", "", [], "", SAM_IPV6, SAM_HOST),
+    "extra/aws-edge/sam-simple-remote-call.json": ("GET", "/test", "", [], "", SAM_IPV6, SAM_HOST),
 }
 # fmt: on
-RESPONSE_TRIGGERS = {
+OWN_RESPONSE_TRIGGERS = {
     "aws-edge/origin-response.json": "origin-response",
     "aws-edge/viewer-response.json": "viewer-response",
+}
+EXTRA_RESPONSE_TRIGGERS = {
+    "extra/aws-edge/doc-origin-response.json": "origin-response",
+    "extra/aws-edge/doc-viewer-response.json": "viewer-response",
+}
+_EXTRA_NAMES = extra_event_names("aws-edge")
+#: Every request sample present: our own, and the extra corpus's when it is set.
+EXPECTED = {
+    **OWN_EXPECTED,
+    **{name: value for name, value in EXTRA_EXPECTED.items() if name in _EXTRA_NAMES},
+}
+RESPONSE_TRIGGERS = {
+    **OWN_RESPONSE_TRIGGERS,
+    **{name: value for name, value in EXTRA_RESPONSE_TRIGGERS.items() if name in _EXTRA_NAMES},
 }
 
 
@@ -87,7 +131,9 @@ def check_shape(reply: dict[str, Any]) -> None:
 
 
 def test_every_sample_is_covered() -> None:
-    assert set(event_names("aws-edge")) == set(EXPECTED) | set(RESPONSE_TRIGGERS)
+    assert set(own_event_names("aws-edge")) == set(OWN_EXPECTED) | set(OWN_RESPONSE_TRIGGERS)
+    if extra_dir() is not None:
+        assert set(_EXTRA_NAMES) == set(EXTRA_EXPECTED) | set(EXTRA_RESPONSE_TRIGGERS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -160,16 +206,18 @@ def test_forwarded_viewer_host_is_kept_on_origin_request() -> None:
 def test_origin_host_on_origin_request_becomes_the_public_one() -> None:
     seen = reply_json(wrap(asgi_app)(load_event("aws-edge/origin-request.json"), None))
     hosts = [v for k, v in seen["headers"] if k == "host"]
-    assert hosts == ["d111111abcdef8.cloudfront.net"]
-    assert seen["url"] == "https://d111111abcdef8.cloudfront.net/"
+    assert hosts == [DIST]  # not shop-origin.example.net
+    assert seen["url"] == f"https://{DIST}/index.html"
 
 
-@pytest.mark.parametrize("name", ["doc-viewer-request.json", "doc-origin-request.json"])
-def test_without_host_the_app_sees_the_distribution(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "path"), [("viewer-request.json", "/"), ("origin-request.json", "/index.html")]
+)
+def test_without_host_the_app_sees_the_distribution(name: str, path: str) -> None:
     event = load_event(f"aws-edge/{name}")
     del event["Records"][0]["cf"]["request"]["headers"]["host"]
     seen = reply_json(wrap(flask_app)(event, None))
-    assert seen["url"] == "https://d111111abcdef8.cloudfront.net/"
+    assert seen["url"] == f"https://{DIST}{path}"
 
 
 @pytest.mark.parametrize(
@@ -454,7 +502,7 @@ def test_reply_at_the_size_limit_passes_one_byte_more_is_a_502(
 
 
 def test_unknown_trigger_uses_the_viewer_limit() -> None:
-    event = load_event("aws-edge/origin-request-custom-origin.json")  # no eventType, no origin
+    event = load_event("aws-edge/request-without-querystring.json")  # no eventType, no origin
     reply = wrap(fixed_app(200, [OCTET], b"x" * (40 * 1024)))(event, None)
     assert reply["status"] == "502"
 
@@ -465,20 +513,44 @@ def test_status_outside_200_599_is_a_502() -> None:
     assert b"status 600" in reply_bytes(reply)
 
 
+#: Hop-by-hop header fields, which the handler drops from every vendor's reply
+#: without a word, as a server or proxy does. Connection, and the fields RFC 9110
+#: section 7.6.1 says an intermediary removes before forwarding whether or not
+#: Connection names them: Proxy-Connection, Keep-Alive, TE, Transfer-Encoding,
+#: Upgrade. Trailer: hop-by-hop in RFC 2616 section 13.5.1 (spelt "Trailers"
+#: there). RFC 2616's list also has Proxy-Authenticate and Proxy-Authorization,
+#: which RFC 9110's does not: the handler passes those on.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+#: Reply headers CloudFront refuses in a response generated on a request trigger
+#: (CloudFront Developer Guide, "Restrictions on edge functions": the disallowed
+#: headers, and the read-only headers of viewer-request and origin-request events).
 FORBIDDEN = [
-    ("Connection", "close"),
-    ("Keep-Alive", "timeout=5"),
-    ("Transfer-Encoding", "chunked"),
-    ("Upgrade", "h2c"),
-    ("Proxy-Authenticate", "Basic"),
-    ("Trailer", "Expires"),
-    ("Via", "1.1 app"),
-    ("X-Amz-Cf-Pop", "FRA"),
-    ("X-Edge-Location", "FRA"),
-    ("X-Cache", "Miss"),
-    ("X-Forwarded-Proto", "https"),
-    ("X-Real-IP", "1.2.3.4"),
-    ("Content-Length", "2"),
+    ("Connection", "close"),  # disallowed; hop-by-hop
+    ("Keep-Alive", "timeout=5"),  # disallowed; hop-by-hop
+    ("Transfer-Encoding", "chunked"),  # read-only on both triggers; hop-by-hop
+    ("Upgrade", "h2c"),  # disallowed; hop-by-hop
+    ("Proxy-Connection", "close"),  # disallowed; hop-by-hop
+    ("TE", "trailers"),  # hop-by-hop (not in CloudFront's lists)
+    ("Proxy-Authenticate", "Basic"),  # disallowed
+    ("Trailer", "Expires"),  # disallowed; hop-by-hop
+    ("Via", "1.1 app"),  # read-only on both triggers
+    ("X-Amz-Cf-Pop", "FRA"),  # disallowed: X-Amz-Cf-*
+    ("X-Edge-Location", "FRA"),  # disallowed: X-Edge-*
+    ("X-Cache", "Miss"),  # disallowed
+    ("X-Forwarded-Proto", "https"),  # disallowed
+    ("X-Real-IP", "1.2.3.4"),  # disallowed
+    ("Content-Length", "2"),  # read-only on both triggers (CloudFront sets it)
 ]
 
 
@@ -525,7 +597,7 @@ def shape(value: Any) -> Any:
 
 @pytest.mark.parametrize(
     ("trigger", "sample"),
-    [("viewer-request", "doc-viewer-request.json"), ("origin-request", "doc-origin-request.json")],
+    [("viewer-request", "viewer-request.json"), ("origin-request", "origin-request.json")],
 )
 def test_built_events_have_the_samples_shape(trigger: str, sample: str) -> None:
     real = load_event(f"aws-edge/{sample}")

@@ -1,6 +1,8 @@
 """AWS VPC Lattice (Lambda targets, structures V1 and V2): samples, fidelity, replies, limits.
 
-Expected values are read off each event by hand: V1 ``raw_path`` / V2 ``path``
+The samples are ``tests/samples/aws-lattice/`` (and, when ``FAAS_BRIDGE_EVENTS``
+names an extra corpus, its ``aws-lattice/`` files too, with a table of their
+own). Expected values are read off each event by hand: V1 ``raw_path`` / V2 ``path``
 is the path, the query comes from the parameters (V2 lists, V1 one value),
 the client is the last X-Forwarded-For entry (the one Lattice appended), and
 the host is the service's ``*.vpc-lattice-svcs.*`` Host header.
@@ -18,7 +20,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from echo_apps import asgi_app, flask_app, wsgi_app
-from events import event_names, load_event, reply_body
+from events import extra_dir, extra_event_names, load_event, own_event_names, reply_body
 from faas_bridge import wrap
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
@@ -27,28 +29,65 @@ from faas_bridge.platforms.base import HttpCall
 
 BINARY = bytes(range(256))
 VERSIONS = (1, 2)
-SVC = "test-lambda-service-3908sdf9u3u.dkfjd93.vpc-lattice-svcs.us-east-2.on.aws"
-SVC2 = "lattice-svc-027b423199122da5f.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
-IP1 = "10.213.229.10"
-IP2 = "172.31.40.143"
-ORDER = [("order-id", "1")]
-P3 = [("parameter1", "value1"), ("parameter1", "value2"), ("parameter2", "value")]
-V1_BODY = '{"test": "event"}'  # base64 "eyJ0ZXN0IjogImV2ZW50In0=" in the samples
-V2_BODY = '{"message": "Hello from Lambda!"}'
 REPLY_KEYS = {"statusCode", "statusDescription", "isBase64Encoded", "headers", "body"}
+
+Expected = tuple[str, str, str, list[tuple[str, str]], str, str, str]
+#: Hosts (the Host header) and clients (the last X-Forwarded-For entry) of the own samples.
+SVC = "inventory-0c4d2e8f1a3b5c7d9.a1b2c3d.vpc-lattice-svcs.eu-west-1.on.aws"
+SVC2 = "billing-05e6f7a8b9c0d1e2f.a1b2c3d.vpc-lattice-svcs.eu-west-1.on.aws"
+CLIENT = "192.0.2.44"
+WAREHOUSE = [("warehouse", "ams-2")]
 
 #: file -> (method, path, root, sorted query args, body, client, host)
 # fmt: off
-EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str, str]] = {
-    "aws-lattice/v1-get-base64-body.json": ("GET", "/testpath", "", ORDER, V1_BODY, IP1, SVC),
-    "aws-lattice/v1-trailing-slash.json": ("GET", "/testpath/", "", ORDER, V1_BODY, IP1, SVC),
-    "aws-lattice/v2-get.json": ("GET", "/newpath", "", ORDER, V2_BODY, IP1, SVC),
-    "aws-lattice/v2-multi-value-headers-and-query.json":
-        ("GET", "/newpath", "", P3, V2_BODY, IP2, SVC2),
+OWN_EXPECTED: dict[str, Expected] = {
+    # X-Forwarded-For "198.51.100.7, 192.0.2.44": Lattice appended the last one.
+    # The body is base64 '{"include":"stock"}' (is_base64_encoded).
+    "aws-lattice/v1-get-base64-body.json":
+        ("GET", "/inventory/items", "", WAREHOUSE, '{"include":"stock"}', CLIENT, SVC),
+    "aws-lattice/v1-trailing-slash.json":
+        ("GET", "/inventory/items/", "", WAREHOUSE, "", CLIENT, SVC),
+    # Header and query values are lists, as the V2 structure has them.
+    "aws-lattice/v2-get.json":
+        ("GET", "/inventory/items/8812", "", [("fields", "name")], "", CLIENT, SVC),
+    "aws-lattice/v2-multi-value-headers-and-query.json": (
+        "POST", "/billing/invoices", "",
+        [("limit", "20"), ("status", "open"), ("status", "overdue")],
+        '{"customer":"c-1093","total":"42.50"}', "192.0.2.61", SVC2,
+    ),
+    # A V2 event with plain-string headers and the V1 spelling query_string_parameters,
+    # as some published samples have it: still read.
+    "aws-lattice/v2-trailing-slash.json":
+        ("GET", "/inventory/items/", "", WAREHOUSE, "", CLIENT, SVC),
+}
+#: The same for the extra corpus's files (Powertools' test events).
+PT_SVC = "test-lambda-service-3908sdf9u3u.dkfjd93.vpc-lattice-svcs.us-east-2.on.aws"
+PT_SVC2 = "lattice-svc-027b423199122da5f.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+PT_IP1 = "10.213.229.10"
+PT_IP2 = "172.31.40.143"
+PT_ORDER = [("order-id", "1")]
+PT_P3 = [("parameter1", "value1"), ("parameter1", "value2"), ("parameter2", "value")]
+PT_V1_BODY = '{"test": "event"}'  # base64 "eyJ0ZXN0IjogImV2ZW50In0=" in the samples
+PT_V2_BODY = '{"message": "Hello from Lambda!"}'
+EXTRA_EXPECTED: dict[str, Expected] = {
+    "extra/aws-lattice/v1-get-base64-body.json":
+        ("GET", "/testpath", "", PT_ORDER, PT_V1_BODY, PT_IP1, PT_SVC),
+    "extra/aws-lattice/v1-trailing-slash.json":
+        ("GET", "/testpath/", "", PT_ORDER, PT_V1_BODY, PT_IP1, PT_SVC),
+    "extra/aws-lattice/v2-get.json": ("GET", "/newpath", "", PT_ORDER, PT_V2_BODY, PT_IP1, PT_SVC),
+    "extra/aws-lattice/v2-multi-value-headers-and-query.json":
+        ("GET", "/newpath", "", PT_P3, PT_V2_BODY, PT_IP2, PT_SVC2),
     # A V2 event carrying the V1 spelling query_string_parameters (as published): still read.
-    "aws-lattice/v2-trailing-slash.json": ("GET", "/newpath/", "", ORDER, V2_BODY, IP1, SVC),
+    "extra/aws-lattice/v2-trailing-slash.json":
+        ("GET", "/newpath/", "", PT_ORDER, PT_V2_BODY, PT_IP1, PT_SVC),
 }
 # fmt: on
+_EXTRA_NAMES = extra_event_names("aws-lattice")
+#: Every sample present: our own, and the extra corpus's when it is set.
+EXPECTED = {
+    **OWN_EXPECTED,
+    **{name: value for name, value in EXTRA_EXPECTED.items() if name in _EXTRA_NAMES},
+}
 
 
 def seen_of(reply: dict[str, Any]) -> Any:
@@ -72,7 +111,9 @@ def header(reply: dict[str, Any], name: str) -> str | None:
 
 
 def test_every_sample_is_covered() -> None:
-    assert set(event_names("aws-lattice")) == set(EXPECTED)
+    assert set(own_event_names("aws-lattice")) == set(OWN_EXPECTED)
+    if extra_dir() is not None:
+        assert set(_EXTRA_NAMES) == set(EXTRA_EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -103,10 +144,16 @@ def test_asgi_sees_the_request(name: str) -> None:
 def test_v2_header_lists_become_repeated_headers() -> None:
     event = load_event("aws-lattice/v2-multi-value-headers-and-query.json")
     seen = seen_of(wrap(asgi_app)(event, None))
-    assert [v for k, v in seen["headers"] if k == "powertools"] == ["a", "b"]
-    assert [v for k, v in seen["headers"] if k == "header2"] == ["value1", "value2"]
+    assert [v for k, v in seen["headers"] if k == "x-request-tag"] == ["blue", "green"]
+    assert [v for k, v in seen["headers"] if k == "tenant-zone"] == ["north", "south"]
     seen = seen_of(wrap(wsgi_app)(event, None))
-    assert ["HTTP_POWERTOOLS", "a,b"] in seen["headers"]
+    assert ["HTTP_X_REQUEST_TAG", "blue,green"] in seen["headers"]
+    assert ["HTTP_TENANT_ZONE", "north,south"] in seen["headers"]
+
+
+def test_v1_comma_joined_header_reaches_the_app_as_sent() -> None:
+    seen = seen_of(wrap(asgi_app)(load_event("aws-lattice/v1-get-base64-body.json"), None))
+    assert [v for k, v in seen["headers"] if k == "x-tenant"] == ["north,south"]
 
 
 @pytest.mark.parametrize("app", [flask_app, asgi_app], ids=["flask", "asgi"])

@@ -1,8 +1,9 @@
 """Non-HTTP events: recognised as the right type, routed to a callable or to the app.
 
-Every sample in ``../shared/events/non-http/`` (and the documented shapes of
-the types it has no sample of, in faasyml_events) is recognised as the type its
-vendor's documentation gives, is delivered both ways, and without a route
+Every sample in ``tests/samples/non-http/`` (and in the extra corpus's
+``non-http/`` when ``FAAS_BRIDGE_EVENTS`` names one; and the documented shapes
+of the types no sample covers, in faasyml_events) is recognised as the type
+its vendor's documentation gives, is delivered both ways, and without a route
 fails with an error naming the type and the faas.yml key that would route it.
 No HTTP sample is ever taken for a trigger event, nor the other way round.
 """
@@ -22,7 +23,15 @@ import pytest
 import faasyml_apps as apps
 import faasyml_events as fe
 from cli_servers import REPO, command_env
-from events import event_names, events_dir, load_event, reply_json
+from events import (
+    event_names,
+    extra_dir,
+    extra_event_names,
+    load_event,
+    own_event_names,
+    reply_json,
+    sample_folders,
+)
 from faas_bridge import ConfigurationError, UnrecognisedEvent, wrap
 from faas_bridge.dispatch import WARM_REPLY
 from faas_bridge.options import Options
@@ -30,24 +39,32 @@ from faas_bridge.platforms import load_platforms
 from faas_bridge.triggers import KINDS, TriggerFailed, UnroutedEvent, recognise, trigger_type
 
 PLATFORMS = load_platforms(Options())
-SAMPLES = [name for name, kind in fe.SAMPLE_TYPES.items() if kind]
-EXTRAS = [f"extra:{name}" for name in fe.extra_names()]
-ALL = SAMPLES + EXTRAS
+#: Every non-HTTP sample present (own, and the extra corpus's) -> its documented type.
+TYPES = {
+    **fe.SAMPLE_TYPES,
+    **{
+        n: fe.EXTRA_SAMPLE_TYPES[n]
+        for n in extra_event_names("non-http")
+        if n in fe.EXTRA_SAMPLE_TYPES
+    },
+}
+SOURCES = {**fe.SAMPLE_SOURCES, **fe.EXTRA_SAMPLE_SOURCES}
+SAMPLES = [name for name, kind in TYPES.items() if kind]
+DOCUMENTED = [f"doc:{name}" for name in fe.documented_names()]
+ALL = SAMPLES + DOCUMENTED
 #: Every sample of every other folder: HTTP requests (and a few replies), none a trigger.
-HTTP_NAMES = event_names(
-    *sorted(p.name for p in events_dir().iterdir() if p.is_dir() and p.name != "non-http")
-)
+HTTP_NAMES = event_names(*[folder for folder in sample_folders() if folder != "non-http"])
 CONTEXT = SimpleNamespace(aws_request_id="req-1", get_remaining_time_in_millis=lambda: 30_000)
 
 
 def event_of(name: str) -> Any:
-    return fe.extra_event(name[6:]) if name.startswith("extra:") else load_event(name)
+    return fe.documented_event(name[4:]) if name.startswith("doc:") else load_event(name)
 
 
 def type_of(name: str) -> str:
-    if name.startswith("extra:"):
-        return fe.extra_type(name[6:])
-    kind = fe.SAMPLE_TYPES[name]
+    if name.startswith("doc:"):
+        return fe.documented_type(name[4:])
+    kind = TYPES[name]
     assert kind is not None
     return kind
 
@@ -71,7 +88,16 @@ def fresh_records() -> None:
 
 
 def test_every_non_http_sample_has_an_expected_type() -> None:
-    assert sorted(fe.SAMPLE_TYPES) == event_names("non-http")
+    assert sorted(fe.SAMPLE_TYPES) == own_event_names("non-http")
+    if extra_dir() is not None:
+        assert sorted(fe.EXTRA_SAMPLE_TYPES) == extra_event_names("non-http")
+
+
+def test_the_http_folders_are_found() -> None:
+    """HTTP_NAMES comes from the folders on disk: make sure it is not empty by mistake."""
+    folders = {name.split("/")[0] for name in HTTP_NAMES}
+    assert {"aws-edge", "aws-lattice"} <= folders
+    assert not [name for name in HTTP_NAMES if name.startswith(("non-http/", "extra/non-http/"))]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -160,8 +186,8 @@ def test_routed_to_the_app(name: str) -> None:
         assert (seen["method"], seen["path"], seen["trigger"]) == ("POST", "/jobs/run", kind)
         assert seen["headers"]["x-faas-bridge-trigger"] == kind
         assert seen["headers"]["content-type"] == "application/json"
-        if name in fe.SAMPLE_SOURCES:
-            assert seen["headers"]["x-faas-bridge-source"] == fe.SAMPLE_SOURCES[name]
+        if name in SOURCES:
+            assert seen["headers"]["x-faas-bridge-source"] == SOURCES[name]
     if KINDS[kind].batch:
         assert reply == {"batchItemFailures": []}
     elif len(expected) == 1:
@@ -205,7 +231,7 @@ def test_the_unrouted_error_names_the_function_of_faas_yml(
         handler(load_event("non-http/aws-s3-put.json"), None)
     assert str(info.value).startswith(
         "faas_bridge: no route for this aws.s3 event (S3 object notifications from "
-        "'example-bucket') in function 'worker'; route it in faas.yml under "
+        "'notes-uploads-eu') in function 'worker'; route it in faas.yml under "
         "functions.worker.triggers: "
     )
 
@@ -214,9 +240,7 @@ def test_the_warm_up_ping_is_still_answered_first() -> None:
     handler = wrap(apps.web_app, warmup=["source=serverless-plugin-warmup", "warmer=true"])
     handler.on("aws.events.scheduled", call="faasyml_apps:record")
     handler.on("custom", match={"warmer": True}, call="faasyml_apps:record")
-    assert handler(load_event("non-http/serverless-plugin-warmup.json"), None) == (
-        WARM_REPLY
-    )
+    assert handler(load_event("non-http/serverless-plugin-warmup.json"), None) == (WARM_REPLY)
     assert handler({"warmer": True}, None) == WARM_REPLY
     assert apps.CALLS == []
 
@@ -224,7 +248,7 @@ def test_the_warm_up_ping_is_still_answered_first() -> None:
 # -- Batches -------------------------------------------------------------------------------
 
 
-def sqs(bodies: list[str], queue: str = "arn:aws:sqs:us-east-2:123456789012:my-queue") -> Any:
+def sqs(bodies: list[str], queue: str = "arn:aws:sqs:eu-west-1:123456789012:thumbnails") -> Any:
     event = load_event("non-http/aws-sqs-two-records.json")
     template = event["Records"][0]
     event["Records"] = [
@@ -256,14 +280,14 @@ def test_a_batch_where_every_message_fails_is_an_invocation_error() -> None:
 def test_a_fifo_queue_stops_at_the_first_failure_and_returns_the_rest() -> None:
     handler = wrap(apps.web_app)
     handler.on("aws.sqs", call="faasyml_apps:picky")
-    event = sqs(["ok", "fail", "ok"], queue="arn:aws:sqs:us-east-2:123456789012:orders.fifo")
+    event = sqs(["ok", "fail", "ok"], queue="arn:aws:sqs:eu-west-1:123456789012:orders.fifo")
     reply = handler(event, CONTEXT)
     assert reply == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
     assert len(apps.CALLS) == 1  # the third message waits for the second
 
 
 def test_a_stream_stops_at_the_first_failure_and_reports_its_sequence_number() -> None:
-    event = fe.extra_event("aws-kinesis-powertools")
+    event = fe.documented_event("aws-kinesis")
     third = json.loads(json.dumps(event["Records"][1]))
     third["kinesis"]["sequenceNumber"] = "3"
     event["Records"].append(third)
@@ -292,7 +316,7 @@ def test_a_non_2xx_answer_is_a_failure_the_platform_retries(
         handler(load_event("non-http/aws-eventbridge-scheduled.json"), CONTEXT)
     assert str(info.value) == (
         "faas_bridge: POST /jobs/fail answered 500 to the aws.events.scheduled event "
-        "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c; the platform retries it"
+        "3f8a1c27-5e90-4b6d-8a2f-c71e0d94b5a3; the platform retries it"
     )
     assert "POST /jobs/fail answered 500" in caplog.text
 
@@ -314,8 +338,8 @@ def test_source_picks_between_routes_of_one_type() -> None:
     handler.on("aws.events.scheduled", source="*:rule/Nightly", route="POST /jobs/nightly")
     handler.on("aws.events.scheduled", route="POST /jobs/other")
     event = load_event("non-http/aws-eventbridge-scheduled.json")
-    assert handler(event, None)["path"] == "/jobs/other"  # rule/ExampleRule
-    event["resources"] = ["arn:aws:events:us-east-1:123456789012:rule/Nightly"]
+    assert handler(event, None)["path"] == "/jobs/other"  # rule/nightly-digest
+    event["resources"] = ["arn:aws:events:eu-west-1:123456789012:rule/Nightly"]
     assert handler(event, None)["path"] == "/jobs/nightly"
 
 
@@ -346,14 +370,14 @@ def test_the_decorator_form() -> None:
     handler = wrap(apps.web_app)
     seen = []
 
-    @handler.on("tencent.timer", source="EveryDay")
+    @handler.on("tencent.timer", source="EveryNight")
     def every_day(event: Any, context: Any) -> str:
         seen.append(event["Message"])
         return "done"
 
     assert every_day.__name__ == "every_day"  # the decorator returns the function
     assert handler(load_event("non-http/tencent-scf-timer.json"), None) == "done"
-    assert seen == ["user define msg body"]
+    assert seen == ["rotate-logs"]
 
 
 def test_an_async_callable_is_awaited() -> None:
@@ -578,7 +602,7 @@ def test_the_django_example_runs_its_nightly_job_and_queue_worker(tmp_path: Path
         [schedule, http_event("POST", "/internal/jobs/nightly/", "{}"), queue],
         tmp_path,
     )
-    assert web[0] == {"scheduled_at": "1970-01-01T00:00:00Z", "notes": 1, "notes_last_day": 1}
+    assert web[0] == {"scheduled_at": "2024-06-21T03:00:00Z", "notes": 1, "notes_last_day": 1}
     assert web[1]["statusCode"] == 404  # the job's route is no HTTP route
     assert web[2]["raised"] == "UnroutedEvent"
     assert "functions.web.triggers" in web[2]["message"]
@@ -609,14 +633,14 @@ functions:
             1,
             None,
             "faas-bridge: POST /jobs/fail answered 500 to the aws.events.scheduled event "
-            "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c; the platform retries it",
+            "3f8a1c27-5e90-4b6d-8a2f-c71e0d94b5a3; the platform retries it",
         ),
         (
             load_event("non-http/aws-s3-put.json"),
             2,
             None,
             "faas-bridge: error: no route for this aws.s3 event (S3 object notifications from "
-            "'example-bucket') in function 'worker'; route it in faas.yml under "
+            "'notes-uploads-eu') in function 'worker'; route it in faas.yml under "
             "functions.worker.triggers: ",
         ),
     ],
