@@ -435,11 +435,20 @@ def load_config(path: str | Path) -> Config:
     return _Validator(str(path), lines).config(data, path)
 
 
+#: The most values faas.yml's aliases may stand for, counted over the whole
+#: file: a value reached through an alias counts once per alias that reaches
+#: it, however deeply aliases nest. Sharing options or routes among a few
+#: dozen functions stays far below it; an alias bomb ("billion laughs": nine
+#: aliases of nine aliases of ... in a few hundred bytes) passes it at once.
+ALIAS_BUDGET = 10_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _parse(text: str, file: str) -> tuple[Any, dict[Key, int]]:
     """The YAML document (safe loading) and the line of every key path in it."""
     import yaml
 
-    loader = yaml.SafeLoader(text)
+    loader = _bounded_loader()(text, file)
     try:
         try:
             node = loader.get_single_node()
@@ -469,6 +478,68 @@ def _parse(text: str, file: str) -> tuple[Any, dict[Key, int]]:
         loader.dispose()
 
 
+_loader_class: Any = None
+
+
+def _bounded_loader() -> Any:
+    """yaml.SafeLoader, counting as it composes the values its aliases stand for.
+
+    PyYAML composes an alias as the anchored node itself, so the document is
+    a graph; :func:`_build` walks it as the tree it stands for (every key's
+    line is wanted), which costs one step per value reached through an alias.
+    Each composed collection's size as a tree is kept, so each alias adds
+    what it stands for to the count as it is read, and the one that passes
+    :data:`ALIAS_BUDGET` is refused on its own line, before anything is built.
+    """
+    global _loader_class
+    if _loader_class is not None:
+        return _loader_class
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        def __init__(self, stream: str, file: str) -> None:
+            super().__init__(stream)
+            self.file = file
+            #: id of a composed collection node -> its values as a tree (itself included).
+            self.sizes: dict[int, int] = {}
+            #: The values stood for by the aliases read so far.
+            self.through_aliases = 0
+            #: id of a mapping node -> how many of its pairs came from merge keys (<<).
+            self.merged: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                node = super().compose_node(parent, index)
+                # A collection still being composed (a recursive alias) counts
+                # one: _build refuses it by name.
+                self.through_aliases += self.sizes.get(id(node), 1)
+                if self.through_aliases > ALIAS_BUDGET:
+                    raise ConfigFileError(
+                        self.file,
+                        event.start_mark.line + 1,
+                        "",
+                        f"the alias *{event.anchor} brings the values repeated through "
+                        f"aliases past {ALIAS_BUDGET}",
+                        "aliases that share a few values, not aliases of aliases (an alias bomb)",
+                        "write the values out, or share fewer",
+                    )
+                return node
+            node = super().compose_node(parent, index)
+            if isinstance(node, yaml.SequenceNode):
+                sizes = self.sizes
+                self.sizes[id(node)] = 1 + sum(sizes.get(id(item), 1) for item in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                sizes = self.sizes
+                self.sizes[id(node)] = 1 + sum(
+                    sizes.get(id(key), 1) + sizes.get(id(value), 1) for key, value in node.value
+                )
+            return node
+
+    _loader_class = BoundedLoader
+    return BoundedLoader
+
+
 def _build(
     node: Any, path: Key, lines: dict[Key, int], loader: Any, file: str, active: set[int]
 ) -> Any:
@@ -480,12 +551,19 @@ def _build(
         raise ConfigFileError(file, line, _dotted(path), "a recursive alias", "plain values")
     if isinstance(node, yaml.MappingNode):
         active.add(id(node))
-        loader.flatten_mapping(node)
+        merged = loader.merged.get(id(node))
+        if merged is None:  # the first visit: merge keys (<<) are flattened in place
+            own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+            _construct(loader.flatten_mapping, node, path, file)
+            merged = loader.merged[id(node)] = len(node.value) - own
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        own_lines: dict[str, int] = {}
+        for index, (key_node, value_node) in enumerate(node.value):
             line = key_node.start_mark.line + 1
             key = (
-                loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                _construct(loader.construct_object, key_node, path, file)
+                if isinstance(key_node, yaml.ScalarNode)
+                else None
             )
             if not isinstance(key, str):
                 raise ConfigFileError(
@@ -497,16 +575,17 @@ def _build(
                     "quote it",
                 )
             entry = (*path, key)
-            if key in result:
-                first = lines[entry]
-                raise ConfigFileError(
-                    file,
-                    line,
-                    _dotted((*path, key)),
-                    f"given twice (first on line {first})",
-                    "each key once",
-                    "remove one of them",
-                )
+            if index >= merged:  # the mapping's own keys, which override merged ones
+                if key in own_lines:
+                    raise ConfigFileError(
+                        file,
+                        line,
+                        _dotted((*path, key)),
+                        f"given twice (first on line {own_lines[key]})",
+                        "each key once",
+                        "remove one of them",
+                    )
+                own_lines[key] = line
             lines[entry] = line
             result[key] = _build(value_node, entry, lines, loader, file, active)
         active.discard(id(node))
@@ -519,7 +598,32 @@ def _build(
         ]
         active.discard(id(node))
         return items
-    return loader.construct_object(node, deep=True)
+    return _construct(loader.construct_object, node, path, file, True)
+
+
+def _construct(step: Callable[..., Any], node: Any, path: Key, file: str, *args: Any) -> Any:
+    """One of PyYAML's construction steps; what it cannot make is a ConfigFileError.
+
+    A tag it refuses (``!!python/name:...``), a malformed ``!!binary``, a
+    date such as 2001-13-45, a merge key (``<<``) given a plain value.
+    """
+    import yaml
+
+    try:
+        return step(node, *args)
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or exc.context or "unreadable"
+        mark = exc.problem_mark or node.start_mark
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        problem, mark = str(exc), node.start_mark
+    raise ConfigFileError(
+        file,
+        mark.line + 1,
+        _dotted(path),
+        f"the value cannot be read: {problem}",
+        "plain YAML values (text, numbers, true/false, lists, mappings)",
+        "quote it to keep it as text",
+    ) from None
 
 
 def _dotted(path: Key) -> str:
