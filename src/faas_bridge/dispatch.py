@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("faas_bridge")
 
 _NO_BODY_STATUSES = frozenset({204, 304})
+_INF = float("inf")
 #: What a warm-up ping is answered with.
 WARM_REPLY = {"faas_bridge": "warm"}
 
@@ -59,6 +60,7 @@ class Handler(PassesForFunction):
     __slots__ = (
         "_adapters",
         "_build",
+        "_deadline_unread",
         "_entries",
         "_input",
         "_lanes",
@@ -90,6 +92,8 @@ class Handler(PassesForFunction):
         self._entries = platform_entries(options)
         self._adapters: list[Platform | None] = [None] * len(self._entries)
         self._last: Platform | None = None
+        #: Whether a context's unreadable remaining time has been logged.
+        self._deadline_unread = False
         self._warmup = lifecycle.WarmupMatcher(options.warmup) if options.warmup else None
         self.asgi: Any = None
         self.wsgi: Any = None
@@ -369,9 +373,17 @@ class Handler(PassesForFunction):
         Failures and the deadline are turned into replies.
         """
         budget = None
-        remaining = platform.remaining_time(context)
+        try:
+            remaining = platform.remaining_time(context)
+        except Exception as exc:
+            self._no_deadline(_exception_text(exc), platform, event, context)
+            remaining = None
         if remaining is not None:
             budget = remaining - self.options.deadline_margin
+            if not -_INF < budget < _INF:  # NaN, infinities
+                if remaining != _INF:  # +inf is a readable "no deadline"
+                    self._no_deadline(f"it reads {remaining!r}", platform, event, context)
+                budget = None
         try:
             if self.asgi is not None:
                 if budget is not None and budget <= 0:
@@ -412,6 +424,17 @@ class Handler(PassesForFunction):
                 request_id_of(platform, event, context),
             )
             return plain_response(500, "Internal Server Error")
+
+    def _no_deadline(self, problem: str, platform: Platform, event: Any, context: Any) -> None:
+        """A context whose remaining time cannot be read: no deadline known, said once."""
+        if not self._deadline_unread:
+            self._deadline_unread = True
+            logger.warning(
+                "faas_bridge: the context's remaining time cannot be read (%s); requests "
+                "run without a deadline while it cannot (request id %s; logged once)",
+                safe_text(problem, 200),
+                request_id_of(platform, event, context),
+            )
 
     def _reject(
         self, platform: Platform, event: Any, context: Any, reason: str, status: int = 400
@@ -459,6 +482,14 @@ def _describe(taken: Any) -> str:
         return f"{scope['method']} {scope['raw_path'].decode('latin-1')}"
     path = taken.get("SCRIPT_NAME", "") + taken.get("PATH_INFO", "")
     return f"{taken.get('REQUEST_METHOD')} {path}"
+
+
+def _exception_text(exc: BaseException) -> str:
+    """``Type: message`` for a log line, even from an exception whose str() fails."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:
+        return type(exc).__name__
 
 
 def _parse_json(event: bytes | bytearray | str) -> Any:

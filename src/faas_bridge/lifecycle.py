@@ -408,6 +408,8 @@ class StackWatch:
                 )
 
 
+_INF = float("inf")
+
 #: The shortest sleep of the idle watchdog thread, in seconds.
 _SHORTEST_IDLE = 0.1
 
@@ -419,7 +421,9 @@ def _deadline(request: Running, now: float) -> float:
         remaining = platform.remaining_time(context)
     except Exception:
         remaining = None
-    return float("inf") if remaining is None else now + remaining - margin
+    if remaining is None or not -_INF < remaining < _INF:  # NaN: no deadline known
+        return _INF
+    return now + remaining - margin
 
 
 def request_id_of(platform: Deadlined, event: Any, context: Any) -> str | None:
