@@ -216,7 +216,7 @@ _DOCUMENTED: dict[str, tuple[str, Any]] = {
             "Subscriber": "1234567890123456",
             "PublishTime": 1718962620417,
             "SubscriptionName": "index-worker",
-            "MessageMD5": "5A0F3C9E71B24D68E1F0A7C3B92D4E56",
+            "MessageMD5": "FE5751184EBF08B1D8D03C79AC6EAFCC",  # MD5 of Message
             "TopicName": "index-jobs",
             "MessageId": "66751B7C0A1E2F3D4B5C6A70",
         },
