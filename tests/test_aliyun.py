@@ -1,9 +1,10 @@
 """Alibaba Cloud Function Compute: the FC 3.0 HTTP trigger and the API Gateway trigger.
 
-Expected values are read off the vendor's documentation and samples by hand:
-FC 3.0 keeps ``rawPath`` percent-encoded and joins repeated query values and
-headers with commas; API Gateway passes decoded query values, the first of a
-repeated key. Both deliver the event as bytes of JSON.
+Expected values are read off the samples (``tests/samples``, and the extra
+corpus when ``FAAS_BRIDGE_EVENTS`` names one) by hand, following the vendor's
+documentation: FC 3.0 keeps ``rawPath`` percent-encoded and joins repeated
+query values and headers with commas; API Gateway passes decoded query values,
+the first of a repeated key. Both deliver the event as bytes of JSON.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 import pytest
 
 from echo_apps import asgi_app, flask_app
-from events import load_event, reply_body
+from events import event_names, load_event, reply_body
 from faas_bridge import wrap
 from faas_bridge.platforms.aliyun import build_apigw_event, build_event
 from faas_bridge.platforms.base import HttpCall
+from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import (
     BINARY,
     asgi_view,
@@ -33,12 +35,41 @@ from vendor_checks import (
 )
 
 FC3 = "aliyun-fc3/http-trigger-request.json"
+FC3_UPLOAD = "aliyun-fc3/post-base64-body.json"
 APIGW = "aliyun-apigw/apigw-request.json"
+FOLDERS = ("aliyun-fc3", "aliyun-apigw")
+#: The bytes FC3_UPLOAD's base64 body holds: a PNG signature and the start of its header.
+PNG_START = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"
 
+Row = tuple[str, str, str, list[tuple[str, str]], str | bytes, str | None]
 #: file -> (method, path below the mount, root, sorted args, body, client)
-EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {
-    # FC joined a repeated parameter2 into one value; the client is masked in the doc.
+EXPECTED: dict[str, Row] = {
+    # FC joined the repeated zone parameter into one value.
     FC3: (
+        "POST",
+        "/inventory/items",
+        "",
+        [("sku", "A-1007"), ("zone", "north,south")],
+        "restock: 12 crates",
+        "203.0.113.58",
+    ),
+    # A binary body arrives base64-encoded and flagged; an empty query is {}.
+    FC3_UPLOAD: ("POST", "/inventory/photos", "", [], PNG_START, "203.0.113.58"),
+    # No client field in API Gateway events: X-Forwarded-For is not trusted, the
+    # client stays unknown.
+    APIGW: (
+        "GET",
+        "/v2/books/9780000000002",
+        "",
+        [("fields", "title"), ("lang", "en")],
+        "",
+        None,
+    ),
+}
+#: The same for the extra corpus's files.
+EXTRA_EXPECTED: dict[str, Row] = {
+    # FC joined a repeated parameter2 into one value; the client is masked in the doc.
+    "extra/aliyun-fc3/doc-http-trigger-request.json": (
         "GET",
         "/example",
         "",
@@ -46,17 +77,28 @@ EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]
         "Hello FC!",
         "11.11.11.**",
     ),
-    # No client field in API Gateway events: the client stays unknown.
-    APIGW: ("GET", "/api/items/42", "", [("a", "1")], "", None),
+    "extra/aliyun-apigw/handmade-apigw-event.json": (
+        "GET",
+        "/api/items/42",
+        "",
+        [("a", "1")],
+        "",
+        None,
+    ),
 }
+CASES = table_cases(EXPECTED, EXTRA_EXPECTED, *FOLDERS)
+
+
+def test_every_sample_has_an_expectation() -> None:
+    assert_tables_cover(EXPECTED, EXTRA_EXPECTED, *FOLDERS)
 
 
 @pytest.mark.parametrize(
     "app, view", [(flask_app, flask_view), (asgi_app, asgi_view)], ids=["flask", "asgi"]
 )
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None:
-    method, path, root, args, body, client = EXPECTED[name]
+    method, path, root, args, body, client = CASES[name]
     reply = wrap(app)(load_event(name), None)
     check_reply_shape(reply)
     assert reply["statusCode"] == 200
@@ -66,19 +108,22 @@ def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None
 def test_fc3_headers_and_host() -> None:
     info = seen(wrap(flask_app)(load_event(FC3), None))
     headers = dict(map(tuple, info["headers"]))
-    assert headers["header1"] == "value1"
-    assert headers["header2"] == "value1,value2"  # FC's comma-joined repeat, as it came
-    # No Host header in the doc sample: the recorded domain name (masked there) is used.
+    assert headers["content-type"] == "text/plain"
+    assert headers["x-warehouse"] == "north,south"  # FC's comma-joined repeat, as it came
+    # No Host header in the sample (nor in the doc's): the recorded domain name is used.
     asgi = seen(wrap(asgi_app)(load_event(FC3), None))
-    assert asgi["url"].startswith("https://<http-trigger-id>.<region-id>.fcapp.run/example?")
+    assert asgi["url"] == (
+        "https://inventory-api-qxkzvtrwpb.cn-shanghai.fcapp.run/inventory/items"
+        "?sku=A-1007&zone=north,south"
+    )
 
 
 def test_apigw_url_comes_from_the_host_header() -> None:
     info = seen(wrap(flask_app)(load_event(APIGW), None))
-    assert info["url"] == "https://example.com/api/items/42?a=1"
+    assert info["url"] == "https://books.example.net/v2/books/9780000000002?fields=title&lang=en"
 
 
-@pytest.mark.parametrize("name", [FC3, APIGW])
+@pytest.mark.parametrize("name", event_names(*FOLDERS))
 def test_events_delivered_as_json_bytes(name: str) -> None:
     """Alibaba hands the function bytes of JSON, not a dict."""
     event = load_event(name)
@@ -101,7 +146,7 @@ def test_reply_has_the_documented_fields(name: str) -> None:
     # One string per header name: of the two cookies only the last survives.
     assert headers["set-cookie"].startswith("b=2;")
     assert reply["isBase64Encoded"] is False
-    assert json.loads(reply["body"])["method"] == "GET"
+    assert json.loads(reply["body"])["method"] == EXPECTED[name][0]
 
 
 @pytest.mark.parametrize("name", [FC3, APIGW])
@@ -201,13 +246,13 @@ def test_head_and_204_send_no_body(kind: str) -> None:
 
 
 def test_built_events_have_the_samples_shape() -> None:
-    built = build_event(call("GET", "/example?parameter1=value1"))
+    built = build_event(call("POST", "/inventory/items?sku=A-1007", body=b"restock"))
     sample = load_event(FC3)
     assert set(built) == set(sample)
     assert set(built["requestContext"]) == set(sample["requestContext"])
     assert set(built["requestContext"]["http"]) == set(sample["requestContext"]["http"])
     assert isinstance(built["requestContext"]["timeEpoch"], str)  # a string, as documented
-    apigw = build_apigw_event(call("GET", "/api/items/42?a=1"))
+    apigw = build_apigw_event(call("GET", "/v2/books/9780000000002?lang=en"))
     assert set(apigw) == set(load_event(APIGW))
 
 

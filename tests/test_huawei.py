@@ -1,10 +1,11 @@
 """Huawei Cloud FunctionGraph behind APIG.
 
-Expected values are read off the Open Telekom Cloud FunctionGraph samples by
-hand: ``path`` is the complete path, the body is base64-encoded when
-``isBase64Encoded`` says so (APIG's default), the client is the ``x-real-ip``
-APIG sets. The ``response-*.json`` samples are replies a function returns; the
-encoder's output is checked against them.
+Expected values are read off the samples (``tests/samples``, and the extra
+corpus when ``FAAS_BRIDGE_EVENTS`` names one) by hand, following the
+FunctionGraph documentation: ``path`` is the complete path, the body is
+base64-encoded when ``isBase64Encoded`` says so (APIG's default), the client is
+the ``x-real-ip`` APIG sets. The ``response-*.json`` samples are replies a
+function returns; the encoder's output is checked against them.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 import pytest
 
 from echo_apps import asgi_app, flask_app
-from events import load_event, reply_body
+from events import event_names, load_event, reply_body
 from faas_bridge import wrap
 from faas_bridge.platforms.huawei import build_event
+from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import (
     BINARY,
     asgi_view,
@@ -34,29 +36,90 @@ from vendor_checks import (
 HTML = "huawei-fg-apig/get-text-body.json"
 BASE64 = "huawei-fg-apig/get-base64-body.json"
 POST = "huawei-fg-apig/post-json.json"
-CLIENT = "103.218.216.98"
+REPLY_TEXT = "huawei-fg-apig/response-text.json"
+REPLY_BASE64 = "huawei-fg-apig/response-base64.json"
+HOST = "7d3e1f0a9b2c4d5e8f6a1b2c3d4e5f60.apig.ap-southeast-3.huaweicloudapis.com"
+CLIENT = "198.51.100.61"
+#: The bytes REPLY_BASE64 holds: a 1x1 GIF.
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 
+Row = tuple[str, str, str, list[tuple[str, str]], str, str | None]
 #: file -> (method, path below the mount, root, sorted args, body, client)
-EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {
-    HTML: ("GET", "/", "", [("responseType", "html")], '{"name": "T Cloud Public"}', CLIENT),
-    BASE64: ("GET", "/", "", [("responseType", "html")], '{"name": "OpenTelekomCloud"}', CLIENT),
+EXPECTED: dict[str, Row] = {
+    # isBase64Encoded false: the body is the text itself.
+    HTML: (
+        "GET",
+        "/forecast",
+        "",
+        [("city", "Shenzhen"), ("units", "metric")],
+        "hello FunctionGraph",
+        CLIENT,
+    ),
+    # isBase64Encoded true (APIG's default): UTF-8 text, base64-encoded.
+    BASE64: ("GET", "/greeting", "", [("lang", "de")], "Gr\u00fc\u00dfe aus Shenzhen", CLIENT),
     POST: (
+        "POST",
+        "/orders",
+        "",
+        [("dryRun", "false")],
+        '{"item": "oolong tea", "qty": 2}',
+        CLIENT,
+    ),
+}
+#: The same for the extra corpus's request files.
+OTC_CLIENT = "103.218.216.98"
+EXTRA_EXPECTED: dict[str, Row] = {
+    "extra/huawei-fg-apig/otc-get-html.json": (
+        "GET",
+        "/",
+        "",
+        [("responseType", "html")],
+        '{"name": "T Cloud Public"}',
+        OTC_CLIENT,
+    ),
+    "extra/huawei-fg-apig/otc-get-base64-body.json": (
+        "GET",
+        "/",
+        "",
+        [("responseType", "html")],
+        '{"name": "OpenTelekomCloud"}',
+        OTC_CLIENT,
+    ),
+    "extra/huawei-fg-apig/otc-post-json.json": (
         "POST",
         "/index",
         "",
         [("responseType", "application/json")],
         '{"name": "Hello World"}',
-        CLIENT,
+        OTC_CLIENT,
     ),
 }
+#: The reply samples, own and extra: not requests.
+REPLIES = {REPLY_TEXT, REPLY_BASE64}
+EXTRA_REPLIES = {
+    "extra/huawei-fg-apig/response-text.json",
+    "extra/huawei-fg-apig/response-base64.json",
+}
+CASES = table_cases(EXPECTED, EXTRA_EXPECTED, "huawei-fg-apig")
+
+
+def test_every_sample_has_an_expectation() -> None:
+    assert_tables_cover(
+        {**dict.fromkeys(EXPECTED), **dict.fromkeys(REPLIES)},
+        {**dict.fromkeys(EXTRA_EXPECTED), **dict.fromkeys(EXTRA_REPLIES)},
+        "huawei-fg-apig",
+    )
 
 
 @pytest.mark.parametrize(
     "app, view", [(flask_app, flask_view), (asgi_app, asgi_view)], ids=["flask", "asgi"]
 )
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None:
-    method, path, root, args, body, client = EXPECTED[name]
+    method, path, root, args, body, client = CASES[name]
     reply = wrap(app)(load_event(name), None)
     assert reply["statusCode"] == 200
     assert view(seen(reply)) == (method, path, root, args, b64(body), client)
@@ -64,8 +127,9 @@ def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None
 
 def test_scheme_and_host_come_from_the_forwarded_headers() -> None:
     info = seen(wrap(flask_app)(load_event(POST), None))
-    assert info["url"] == "https://host/index?responseType=application/json"
-    assert info["content_length"] == len('{"name": "Hello World"}')
+    assert info["url"] == f"https://{HOST}/orders?dryRun=false"
+    assert info["content_length"] == len('{"item": "oolong tea", "qty": 2}')
+    assert dict(map(tuple, info["headers"]))["content-type"] == "application/json"
 
 
 def test_source_ip_field_wins_over_the_header() -> None:
@@ -85,19 +149,34 @@ def fixed_app(headers: list[tuple[str, str]], body: bytes, status: int = 200) ->
     return app
 
 
-def test_text_reply_is_the_documented_sample() -> None:
-    app = fixed_app([("Content-Type", "application/json")], b"Hello OpenTelekomCloud")
-    assert wrap(app)(load_event(HTML), None) == load_event("huawei-fg-apig/response-text.json")
+#: reply sample -> (Content-Type, body) of the app whose reply it is.
+REPLY_APPS: dict[str, tuple[str, bytes]] = {
+    REPLY_TEXT: ("text/plain; charset=utf-8", b"Order 1042 received"),
+    REPLY_BASE64: ("image/gif", GIF),
+}
+EXTRA_REPLY_APPS: dict[str, tuple[str, bytes]] = {
+    "extra/huawei-fg-apig/response-text.json": ("application/json", b"Hello OpenTelekomCloud"),
+}
 
 
-def test_base64_reply_has_the_samples_shape() -> None:
-    sample = load_event("huawei-fg-apig/response-base64.json")
-    app = fixed_app([("Content-Type", "application/octet-stream")], b"Hello OpenTelekomCloud")
+@pytest.mark.parametrize(
+    "name", sorted(table_cases(REPLY_APPS, EXTRA_REPLY_APPS, "huawei-fg-apig"))
+)
+def test_reply_is_the_sample(name: str) -> None:
+    content_type, body = {**REPLY_APPS, **EXTRA_REPLY_APPS}[name]
+    reply = wrap(fixed_app([("Content-Type", content_type)], body))(load_event(POST), None)
+    assert reply == load_event(name)
+    assert reply_body(reply) == body
+
+
+@pytest.mark.parametrize("name", [n for n in event_names("huawei-fg-apig") if "/response-" in n])
+def test_reply_samples_have_the_encoders_shape(name: str) -> None:
+    """Every reply sample has the encoder's fields, each of the same type."""
+    app = fixed_app([("Content-Type", "application/octet-stream")], b"\x00\x01")
     reply = wrap(app)(load_event(HTML), None)
-    assert set(reply) == set(sample)
+    sample = load_event(name)
     assert {k: type(v) for k, v in reply.items()} == {k: type(v) for k, v in sample.items()}
-    assert reply["isBase64Encoded"] is sample["isBase64Encoded"] is True
-    assert reply_body(reply) == reply_body(sample) == b"Hello OpenTelekomCloud"
+    assert reply["isBase64Encoded"] is True
 
 
 def test_one_value_per_header_and_one_cookie(caplog: pytest.LogCaptureFixture) -> None:
@@ -178,7 +257,7 @@ def test_head_and_204_send_no_body() -> None:
 
 
 def test_built_event_has_the_samples_shape() -> None:
-    built = build_event(call("GET", "/?responseType=html"))
+    built = build_event(call("GET", "/forecast?city=Shenzhen"))
     sample = load_event(HTML)
     assert set(built) == set(sample)
     assert set(built["requestContext"]) == set(sample["requestContext"])
@@ -215,10 +294,10 @@ def test_wrong_types_are_a_400() -> None:
     reply = wrap(flask_app)(event, None)
     assert reply_body(reply) == b"Bad Request: httpMethod: expected a non-empty string, got None"
     event = load_event(POST)
-    event["path"] = ["/index"]
+    event["path"] = ["/orders"]
     reply = wrap(flask_app)(event, None)
     assert reply_body(reply) == b"Bad Request: path: expected a string, got list"
     event = load_event(POST)
-    event["body"] = {"name": "Hello World"}
+    event["body"] = {"item": "oolong tea"}
     reply = wrap(flask_app)(event, None)
     assert reply_body(reply) == b"Bad Request: body: expected a string, got dict"

@@ -6,10 +6,11 @@ checker, :func:`test_lanes.compare`): whenever a lane returns the bridge's input
 the bridge's builder give for the same event; anything unusual is declined
 and goes the general way.
 
-Events compared: the vendors' sample events (../shared/events), what the
-adapters' event builders make of client requests, and seeded random mutations
-of both. Then end to end: the reply is the same on the cold call (general way),
-the warm call (lane) and with lanes turned off, Alibaba's bytes events included.
+Events compared: the sample events of these vendors (``tests/samples``, and
+the extra corpus's when ``FAAS_BRIDGE_EVENTS`` names one), what the adapters'
+event builders make of client requests, and seeded random mutations of both.
+Then end to end: the reply is the same on the cold call (general way), the warm
+call (lane) and with lanes turned off, Alibaba's bytes events included.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from events import events_dir
+from events import event_names, load_event
 from faas_bridge.errors import UnrecognisedEvent
 from faas_bridge.platforms import _gateways, aliyun, huawei, tencent
 from faas_bridge.platforms.base import HttpCall, query_from_params
@@ -83,17 +84,14 @@ def sample_events() -> list[tuple[str, dict[str, Any]]]:
     """Every request sample in the vendors' folders that a lane adapter claims."""
     detector = make_handler("wsgi")
     found = []
-    root = events_dir()
-    for folder in SAMPLE_FOLDERS:
-        for path in sorted((root / folder).glob("*.json")):
-            with open(path, encoding="utf-8") as f:
-                event = json.load(f)
-            try:
-                name = detector.detect(event).name
-            except UnrecognisedEvent:
-                continue  # Huawei's response-*.json samples are replies, not requests
-            if name in LANE_PLATFORMS:
-                found.append((str(path.relative_to(root)), event))
+    for sample in event_names(*SAMPLE_FOLDERS):
+        event = load_event(sample)
+        try:
+            name = detector.detect(event).name
+        except UnrecognisedEvent:
+            continue  # Huawei's response-*.json samples are replies, not requests
+        if name in LANE_PLATFORMS:
+            found.append((sample, event))
     return found
 
 
@@ -642,6 +640,10 @@ def end_to_end_events() -> list[tuple[str, Any, bool]]:
     for label, build in BUILDERS[:5]:
         raw = json.dumps(build(ALL_CLEAN_CALLS[1]), ensure_ascii=False).encode("utf-8")
         chosen.append((f"{label} as bytes", raw, True))
+    for label, event in SAMPLES:
+        if "aliyun-" in label:
+            raw = json.dumps(event, ensure_ascii=False).encode("utf-8")
+            chosen.append((f"{label} as bytes", raw, True))
     return chosen
 
 

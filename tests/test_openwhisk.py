@@ -1,11 +1,13 @@
 """Apache OpenWhisk web actions (IBM Cloud Functions, DigitalOcean Functions).
 
-Expected values are read off the samples from OpenWhisk's ``webactions.md`` by
-hand, following the controller's rules (``WebActions.scala``): ``__ow_path`` is
-the path after the action (empty: the action's own URL), raw actions get
-``__ow_query`` and ``__ow_body`` (base64 for binary types and
+Expected values are read off the samples (``tests/samples``, and the extra
+corpus when ``FAAS_BRIDGE_EVENTS`` names one) by hand, following OpenWhisk's
+``webactions.md`` and the controller's rules (``WebActions.scala``):
+``__ow_path`` is the path after the action (empty: the action's own URL), raw
+actions get ``__ow_query`` and ``__ow_body`` (base64 for binary types and
 ``application/json``), default actions get query and JSON/form bodies merged
-into the parameters. The controller records no client address.
+into the parameters. The controller records no client address: the client is
+the last ``x-forwarded-for`` entry, which the front proxy appends.
 """
 
 from __future__ import annotations
@@ -18,30 +20,58 @@ from typing import Any
 import pytest
 
 from echo_apps import asgi_app, flask_app
-from events import event_names, load_event
+from events import load_event
 from faas_bridge import wrap
 from faas_bridge.platforms.openwhisk import build_event
+from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view
 
 RAW = "openwhisk-web/raw-http-post-json.json"
 GET = "openwhisk-web/get-with-extension.json"
-JANE = [("name", "Jane")]
+QUERY = "openwhisk-web/get-query.json"
+FORM = "openwhisk-web/post-form.json"
+JSON_BODY = "openwhisk-web/post-json.json"
+TEXT = "openwhisk-web/post-text.json"
 
+Row = tuple[str, str, str, list[tuple[str, str]], str, str | None]
 #: file -> (method, path below the mount, root, sorted args, body, client)
-EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {
+EXPECTED: dict[str, Row] = {
+    # A .json extension is consumed by the controller: the action's own URL.
     GET: ("GET", "/", "", [], "", None),
-    "openwhisk-web/get-query.json": ("GET", "/", "", JANE, "", None),
-    # Default actions: a form or JSON object body was merged; it is rebuilt as one.
-    "openwhisk-web/post-form.json": ("POST", "/", "", [], "name=Jane", None),
-    "openwhisk-web/post-json.json": ("POST", "/", "", [], '{"name":"Jane"}', None),
-    "openwhisk-web/post-text.json": ("POST", "/", "", [], "Jane", None),
-    # Raw: the query as sent, the JSON body base64-encoded by the controller.
-    RAW: ("POST", "/", "", JANE, '{"name":"Jane"}', None),
+    # Default actions: the query was merged into the parameters; it is rebuilt.
+    QUERY: ("GET", "/", "", [("city", "Porto"), ("days", "3")], "", None),
+    # Default actions: a form or JSON object body was merged; it is rebuilt as one
+    # (form values quote_plus-encoded, JSON compact, its values' types kept).
+    FORM: ("POST", "/", "", [], "city=Lisbon+Old+Town&days=2", None),
+    JSON_BODY: ("POST", "/", "", [], '{"city":"Lisbon","days":2,"tags":["food","museums"]}', None),
+    # A text/plain body is not merged: __ow_body holds it as text.
+    TEXT: ("POST", "/", "", [], "remember the milk", None),
+    # Raw: the query as sent, the JSON body base64-encoded by the controller; the
+    # front proxy appended the client to x-forwarded-for.
+    RAW: ("POST", "/", "", [("trip", "42")], '{"note":"window seat"}', "203.0.113.200"),
 }
+#: The same for the extra corpus's files.
+JANE = [("name", "Jane")]
+EXTRA_EXPECTED: dict[str, Row] = {
+    "extra/openwhisk-web/doc-get-json-ext.json": ("GET", "/", "", [], "", None),
+    "extra/openwhisk-web/doc-get-query.json": ("GET", "/", "", JANE, "", None),
+    "extra/openwhisk-web/doc-post-form.json": ("POST", "/", "", [], "name=Jane", None),
+    "extra/openwhisk-web/doc-post-json.json": ("POST", "/", "", [], '{"name":"Jane"}', None),
+    "extra/openwhisk-web/doc-post-text.json": ("POST", "/", "", [], "Jane", None),
+    "extra/openwhisk-web/doc-raw-http-post-json.json": (
+        "POST",
+        "/",
+        "",
+        JANE,
+        '{"name":"Jane"}',
+        None,
+    ),
+}
+CASES = table_cases(EXPECTED, EXTRA_EXPECTED, "openwhisk-web")
 
 
 def test_every_sample_has_an_expectation() -> None:
-    assert set(event_names("openwhisk-web")) == set(EXPECTED)
+    assert_tables_cover(EXPECTED, EXTRA_EXPECTED, "openwhisk-web")
 
 
 def controller_body(reply: dict[str, Any]) -> bytes:
@@ -71,24 +101,28 @@ def seen(reply: dict[str, Any]) -> Any:
 @pytest.mark.parametrize(
     "app, view", [(flask_app, flask_view), (asgi_app, asgi_view)], ids=["flask", "asgi"]
 )
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None:
-    method, path, root, args, body, client = EXPECTED[name]
+    method, path, root, args, body, client = CASES[name]
     reply = wrap(app)(load_event(name), None)
     assert reply["statusCode"] == 200
     assert view(seen(reply)) == (method, path, root, args, b64(body), client)
 
 
 def test_rebuilt_body_fixes_the_content_length() -> None:
-    info = seen(wrap(flask_app)(load_event("openwhisk-web/post-form.json"), None))
-    assert info["content_length"] == len("name=Jane")  # the sample said 10
+    # The client sent %20 where the rebuilt form has +: 31 bytes then, 27 now.
+    info = seen(wrap(flask_app)(load_event(FORM), None))
+    assert info["content_length"] == len("city=Lisbon+Old+Town&days=2")
+    info = seen(wrap(flask_app)(load_event(JSON_BODY), None))
+    assert info["content_length"] == len('{"city":"Lisbon","days":2,"tags":["food","museums"]}')
+    assert dict(map(tuple, info["headers"]))["content-type"] == "application/json"
 
 
 def test_default_actions_warn_once(caplog: pytest.LogCaptureFixture) -> None:
     handler = wrap(flask_app)
     with caplog.at_level(logging.WARNING, logger="faas_bridge"):
         handler(load_event(GET), None)
-        handler(load_event("openwhisk-web/get-query.json"), None)
+        handler(load_event(QUERY), None)
         handler(load_event(RAW), None)
     warnings = [r for r in caplog.records if "web raw" in r.getMessage()]
     assert len(warnings) == 1
@@ -102,7 +136,8 @@ def test_bound_parameters_are_indistinguishable_from_the_query() -> None:
 
 def test_host_is_the_controllers_and_scheme_defaults_to_https() -> None:
     info = seen(wrap(flask_app)(load_event(RAW), None))
-    assert info["url"] == "https://172.17.0.1/?name=Jane"
+    assert info["url"] == "https://192.0.2.15/?trip=42"
+    assert seen(wrap(flask_app)(load_event(GET), None))["url"] == "https://192.0.2.15/"
 
 
 # -- the mount point ----------------------------------------------------------------
@@ -327,16 +362,16 @@ def test_digitalocean_forms() -> None:
 
 
 def test_built_events_have_the_samples_shape() -> None:
-    body = b'{"name":"Jane"}'
-    headers = [("Content-Type", "application/json"), ("Content-Length", "15")]
-    built = build_event(call("POST", "/?name=Jane", headers, body))
+    body = b'{"note":"window seat"}'
+    headers = [("Content-Type", "application/json"), ("Content-Length", "22")]
+    built = build_event(call("POST", "/?trip=42", headers, body))
     sample = load_event(RAW)
     assert set(built) == set(sample)
     assert built["__ow_body"] == sample["__ow_body"]
     assert built["__ow_query"] == sample["__ow_query"]
     assert built["__ow_method"] == sample["__ow_method"] == "post"
-    default = build_event(call("GET", "/?name=Jane"), raw=False)
-    assert set(default) == set(load_event("openwhisk-web/get-query.json"))
+    default = build_event(call("GET", "/?city=Porto&days=3"), raw=False)
+    assert set(default) == set(load_event(QUERY))
 
 
 # -- malformed events -------------------------------------------------------------

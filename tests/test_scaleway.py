@@ -1,10 +1,11 @@
 """Scaleway Serverless Functions.
 
-Scaleway publishes no event reference: the sample mirrors its emulator
-(``scaleway_functions_python.local``), and a deployed function's captured
-event shows the rest: ``X-Forwarded-For`` lists the client first, then
-Scaleway's internal proxies, and ``X-Envoy-External-Address`` is the client.
-Expected values are read off the sample by hand.
+Scaleway publishes no event reference: the own sample (``tests/samples``) has
+the shape its emulator (``scaleway_functions_python.local``) builds, and a
+deployed function's captured event shows the rest: ``X-Forwarded-For`` lists
+the client first, then Scaleway's internal proxies, and
+``X-Envoy-External-Address`` is the client. Expected values are read off the
+samples by hand (the extra corpus's too, when ``FAAS_BRIDGE_EVENTS`` names one).
 """
 
 from __future__ import annotations
@@ -15,33 +16,55 @@ from typing import Any
 import pytest
 
 from echo_apps import asgi_app, flask_app
-from events import event_names, load_event, reply_body
+from events import load_event, reply_body
 from faas_bridge import wrap
 from faas_bridge.platforms.scaleway import build_event
+from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 
 SAMPLE = "scaleway/get-with-query.json"
-ARGS = [("param_1", "value_1"), ("param_2", "value_2")]
 REPLY_TYPES = {"statusCode": int, "headers": dict, "body": str, "isBase64Encoded": bool}
 
+Row = tuple[str, str, str, list[tuple[str, str]], str, str | None]
+#: file -> (method, path below the mount, root, sorted args, body, client)
+EXPECTED: dict[str, Row] = {
+    # An empty body flagged base64 (the emulator does so): still empty. The client
+    # is X-Envoy-External-Address.
+    SAMPLE: ("GET", "/greeting", "", [("lang", "pt"), ("name", "Ana")], "", "192.0.2.33"),
+}
+#: The same for the extra corpus's files.
+EXTRA_EXPECTED: dict[str, Row] = {
+    "extra/scaleway/handmade-get-with-query.json": (
+        "GET",
+        "/path",
+        "",
+        [("param_1", "value_1"), ("param_2", "value_2")],
+        "",
+        "127.0.0.1",
+    ),
+}
+CASES = table_cases(EXPECTED, EXTRA_EXPECTED, "scaleway")
 
-def test_every_sample_is_covered() -> None:
-    assert event_names("scaleway") == [SAMPLE]
+
+def test_every_sample_has_an_expectation() -> None:
+    assert_tables_cover(EXPECTED, EXTRA_EXPECTED, "scaleway")
 
 
 @pytest.mark.parametrize(
     "app, view", [(flask_app, flask_view), (asgi_app, asgi_view)], ids=["flask", "asgi"]
 )
-def test_the_app_sees_the_sample_request(app: Any, view: Any) -> None:
-    reply = wrap(app)(load_event(SAMPLE), None)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None:
+    method, path, root, args, body, client = CASES[name]
+    reply = wrap(app)(load_event(name), None)
     assert reply["statusCode"] == 200
-    # The client is X-Envoy-External-Address (127.0.0.1 in the emulator's event).
-    assert view(seen(reply)) == ("GET", "/path", "", ARGS, b64(""), "127.0.0.1")
+    assert view(seen(reply)) == (method, path, root, args, b64(body), client)
 
 
 def test_scheme_and_host_come_from_the_headers() -> None:
     info = seen(wrap(flask_app)(load_event(SAMPLE), None))
-    assert info["url"] == "http://localhost:8080/path?param_1=value_1&param_2=value_2"
+    # The emulator serves plain http on the port it listens on.
+    assert info["url"] == "http://192.0.2.10:8080/greeting?name=Ana&lang=pt"
 
 
 def captured_like_event() -> dict[str, Any]:
@@ -148,7 +171,7 @@ def test_base_path_moves_into_the_root() -> None:
 
 
 def test_built_event_has_the_samples_shape() -> None:
-    built = build_event(call("GET", "/path?param_1=value_1"), host="localhost:8080")
+    built = build_event(call("GET", "/greeting?name=Ana"), host="192.0.2.10:8080")
     sample = load_event(SAMPLE)
     assert set(built) == set(sample)
     assert set(built["requestContext"]) == set(sample["requestContext"])

@@ -1,7 +1,9 @@
 """Tencent Cloud: SCF behind API Gateway, and CloudBase's HTTP access service.
 
-Expected values are read off Tencent's documentation and samples by hand: the
-SCF event's ``path`` has no stage, ``queryString`` is the whole decoded query,
+Expected values are read off the samples (``tests/samples``, and the extra
+corpus when ``FAAS_BRIDGE_EVENTS`` names one) by hand, following Tencent's
+documentation: the SCF event's ``path`` has no stage (which leads the URL on
+the gateway's default domains), ``queryString`` is the whole decoded query,
 the client is ``requestContext.sourceIp``, and a repeated reply header is a
 list of strings.
 """
@@ -20,6 +22,7 @@ from faas_bridge import wrap
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
 from faas_bridge.platforms.tencent import build_cloudbase_event, build_event
+from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import (
     BINARY,
     REPLY_TYPES,
@@ -61,52 +64,108 @@ CLOUDBASE_DOC_EVENT: dict[str, Any] = {
     "body": "",
 }
 
+Row = tuple[str, str, str, list[tuple[str, str]], str, str | None]
 #: file -> (method, path below the mount, root, sorted args, body, client)
-# The samples' host (…apigateway.myqloud.com, sic) is no gateway default domain,
-# so the stage is not a mount point there.
-Q = [("bob", "alice"), ("foo", "bar")]
-EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {
-    DOC: ("POST", "/test/value", "", Q, '{"test":"body"}', "10.0.2.14"),
-    SCFCLI: ("POST", "/test/value", "", Q, '{"msg": "hello apigateway"}', "127.0.0.1"),
+EXPECTED: dict[str, Row] = {
+    # On the gateway's default domain the URL starts with the stage: the mount point.
+    # The query is queryString (notify was declared on the API, source was not).
+    DOC: (
+        "PUT",
+        "/notes/n-0042",
+        "/release",
+        [("notify", "true"), ("source", "web")],
+        '{"title": "Groceries", "done": false}',
+        "203.0.113.120",
+    ),
+    # A custom domain: no stage in the URL. scf-cli's local events come from 127.0.0.1.
+    SCFCLI: (
+        "POST",
+        "/echo",
+        "",
+        [("debug", "1")],
+        '{"message": "hello from scf local"}',
+        "127.0.0.1",
+    ),
 }
+#: The same for the extra corpus's files. Their host (…apigateway.myqloud.com,
+#: sic) is no gateway default domain, so the stage is not a mount point there.
+Q = [("bob", "alice"), ("foo", "bar")]
+EXTRA_EXPECTED: dict[str, Row] = {
+    "extra/tencent-scf-apigw/doc-integration-request.json": (
+        "POST",
+        "/test/value",
+        "",
+        Q,
+        '{"test":"body"}',
+        "10.0.2.14",
+    ),
+    "extra/tencent-scf-apigw/scfcli-proxy.json": (
+        "POST",
+        "/test/value",
+        "",
+        Q,
+        '{"msg": "hello apigateway"}',
+        "127.0.0.1",
+    ),
+}
+CASES = table_cases(EXPECTED, EXTRA_EXPECTED, "tencent-scf-apigw")
+
+
+def test_every_sample_has_an_expectation() -> None:
+    assert_tables_cover(EXPECTED, EXTRA_EXPECTED, "tencent-scf-apigw")
 
 
 @pytest.mark.parametrize(
     "app, view", [(flask_app, flask_view), (asgi_app, asgi_view)], ids=["flask", "asgi"]
 )
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None:
-    method, path, root, args, body, client = EXPECTED[name]
+    method, path, root, args, body, client = CASES[name]
     reply = wrap(app)(load_event(name), None)
     assert reply["statusCode"] == 200
     assert view(seen(reply)) == (method, path, root, args, b64(body), client)
 
 
 def test_query_comes_from_query_string_not_declared_parameters() -> None:
-    """queryStringParameters holds only the API's declared ones (foo); bob is real too."""
+    """queryStringParameters holds only the API's declared ones (notify); source is real too."""
     event = load_event(DOC)
-    assert event["queryStringParameters"] == {"foo": "bar"}
-    assert seen(wrap(flask_app)(event, None))["query_string"] == "foo=bar&bob=alice"
+    assert event["queryStringParameters"] == {"notify": "true"}
+    assert seen(wrap(flask_app)(event, None))["query_string"] == "notify=true&source=web"
+    # With no queryString the declared parameters are all there is.
+    del event["queryString"]
+    assert seen(wrap(flask_app)(event, None))["query_string"] == "notify=true"
 
 
 @pytest.mark.parametrize("app", [flask_app, asgi_app], ids=["flask", "asgi"])
-def test_default_domain_mounts_the_app_at_the_stage(app: Any) -> None:
+@pytest.mark.parametrize(
+    "host", [DEFAULT_HOST, DEFAULT_HOST.replace(".apigw.tencentcs.com", ".apigateway.myqcloud.com")]
+)
+def test_default_domain_mounts_the_app_at_the_stage(app: Any, host: str) -> None:
     event = load_event(DOC)
-    event["headers"]["Host"] = DEFAULT_HOST
+    event["headers"]["Host"] = host
     info = seen(wrap(app)(event, None))
-    assert info["url"] == f"https://{DEFAULT_HOST}/release/test/value?foo=bar&bob=alice"
+    assert info["url"] == f"https://{host}/release/notes/n-0042?notify=true&source=web"
     if app is flask_app:
-        assert (info["script_root"], info["path"]) == ("/release", "/test/value")
+        assert (info["script_root"], info["path"]) == ("/release", "/notes/n-0042")
     else:
-        assert (info["root_path"], info["raw_path"]) == ("/release", "/release/test/value")
+        assert (info["root_path"], info["raw_path"]) == ("/release", "/release/notes/n-0042")
+
+
+def test_custom_domain_has_no_stage_in_the_url() -> None:
+    info = seen(wrap(flask_app)(load_event(SCFCLI), None))
+    assert info["url"] == "https://api.example.com/echo?debug=1"
+    event = load_event(DOC)
+    event["headers"]["Host"] = "notes.example.com"
+    info = seen(wrap(flask_app)(event, None))
+    assert (info["script_root"], info["path"]) == ("", "/notes/n-0042")
 
 
 def test_custom_domain_uses_the_base_path() -> None:
     event = load_event(DOC)
     event["headers"]["Host"] = "api.example.com"
-    event["path"] = "/v1/test/value"
+    event["path"] = "/v1/notes/n-0042"
     info = seen(wrap(flask_app, base_path="v1")(event, None))
-    assert (info["script_root"], info["path"]) == ("/v1", "/test/value")
+    assert (info["script_root"], info["path"]) == ("/v1", "/notes/n-0042")
 
 
 # -- replies ---------------------------------------------------------------------
@@ -198,7 +257,7 @@ def test_head_and_204_send_no_body() -> None:
 
 def test_built_event_has_the_samples_shape() -> None:
     json_type = [("Content-Type", "application/json")]
-    built = build_event(call("POST", "/release/test/value?foo=bar", json_type, b"{}"))
+    built = build_event(call("PUT", "/release/notes/n-0042?notify=true", json_type, b"{}"))
     sample = load_event(DOC)
     assert set(built) == set(sample)  # no isBase64Encoded for a text body, as in the doc
     assert set(built["requestContext"]) == set(sample["requestContext"])
@@ -225,9 +284,9 @@ def test_missing_method_and_wrong_types_are_a_400(caplog: pytest.LogCaptureFixtu
     reply = wrap(flask_app)(event, None)
     assert reply_body(reply) == b"Bad Request: httpMethod: expected a non-empty string, got None"
     # Without a context the request id comes from the event.
-    assert any("c6af9ac6-7b61-11e6-9a41-93e8deadbeef" in r.getMessage() for r in caplog.records)
+    assert any("0e6f1a2b-8c4d-4e3f-b5a6-7d8e9f0a1b2c" in r.getMessage() for r in caplog.records)
     event = load_event(SCFCLI)
-    event["queryString"] = "foo=bar"
+    event["queryString"] = "debug=1"
     reply = wrap(flask_app)(event, None)
     assert reply_body(reply) == b"Bad Request: queryString: expected an object, got str"
 

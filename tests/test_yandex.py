@@ -1,10 +1,13 @@
 """Yandex Cloud Functions: direct HTTP invocation and API Gateway payloads 0.1 and 1.0.
 
-Expected values are read off the samples by hand, following Yandex's docs:
-a direct invocation has no path below the function (``url`` is empty) and
-only decoded query parameters; API Gateway 0.1 has the requested path and
-query in ``url`` (``path`` is the route template); the client is
-``requestContext.identity.sourceIp``.
+Expected values are read off the samples (``tests/samples``, and the extra
+corpus when ``FAAS_BRIDGE_EVENTS`` names one) by hand, following Yandex's docs:
+a direct invocation has no path below the function (no ``path`` or ``url``, or
+``url`` empty) and only decoded query parameters (``queryStringParameters``
+keeps a repeated key's last value, ``multiValueQueryStringParameters`` all of
+them); API Gateway 0.1 has the requested path and query in ``url`` (which ends
+with ``?`` when there is no query; ``path`` is the route template); the client
+is ``requestContext.identity.sourceIp``.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ from typing import Any
 import pytest
 
 from echo_apps import asgi_app, flask_app
-from events import event_names, load_event, reply_body
+from events import load_event, reply_body
 from faas_bridge import wrap
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
 from faas_bridge.platforms.yandex import build_event
+from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 
 DIRECT = "yandex/http-direct.json"
 GATEWAY = "yandex/apigw-payload-0.1.json"
+NO_QUERY = "yandex/apigw-payload-0.1-empty-query.json"
+GATEWAY_HOST = "d5dm3k7q1r9t2v4w6x8z.apigw.yandexcloud.net"
+#: The client of the events build_event makes (HttpCall's default address).
 CLIENT = "198.51.100.7"
-A12 = [("a", "1"), ("a", "2")]
 REPLY_TYPES = {
     "statusCode": int,
     "headers": dict,
@@ -35,33 +41,80 @@ REPLY_TYPES = {
     "isBase64Encoded": bool,
 }
 
+Row = tuple[str, str, str, list[tuple[str, str]], str, str | None]
 #: file -> (method, path below the mount, root, sorted args, body, client)
-EXPECTED: dict[str, tuple[str, str, str, list[tuple[str, str]], str, str | None]] = {
-    # No path below the function: the query comes from the decoded parameters.
-    DIRECT: ("GET", "/", "", A12, "", CLIENT),
-    # url is "/items/42?a=1&a=2"; path is the template "/items/{id}".
-    GATEWAY: ("GET", "/items/42", "", A12, "", CLIENT),
+EXPECTED: dict[str, Row] = {
+    # No path below the function: the query comes from the decoded parameters,
+    # every value of the repeated tag (multiValueQueryStringParameters).
+    DIRECT: (
+        "GET",
+        "/",
+        "",
+        [("page", "2"), ("tag", "alpha"), ("tag", "beta")],
+        "",
+        "198.51.100.80",
+    ),
+    # url is "/users/17/orders?status=open&status=paid"; path is the template.
+    GATEWAY: (
+        "GET",
+        "/users/17/orders",
+        "",
+        [("status", "open"), ("status", "paid")],
+        "",
+        "203.0.113.27",
+    ),
+    # url is "/feedback?": the query is empty; a JSON body comes as text.
+    NO_QUERY: ("POST", "/feedback", "", [], '{"rating": 5, "text": "ok"}', "203.0.113.27"),
 }
+#: The same for the extra corpus's files.
+A12 = [("a", "1"), ("a", "2")]
+EXTRA_EXPECTED: dict[str, Row] = {
+    "extra/yandex/handmade-http-direct.json": ("GET", "/", "", A12, "", "198.51.100.7"),
+    "extra/yandex/handmade-apigw-payload-0.1.json": (
+        "GET",
+        "/items/42",
+        "",
+        A12,
+        "",
+        "198.51.100.7",
+    ),
+}
+CASES = table_cases(EXPECTED, EXTRA_EXPECTED, "yandex")
 
 
 def test_every_sample_has_an_expectation() -> None:
-    assert set(event_names("yandex")) == set(EXPECTED)
+    assert_tables_cover(EXPECTED, EXTRA_EXPECTED, "yandex")
 
 
 @pytest.mark.parametrize(
     "app, view", [(flask_app, flask_view), (asgi_app, asgi_view)], ids=["flask", "asgi"]
 )
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_the_app_sees_the_sample_request(name: str, app: Any, view: Any) -> None:
-    method, path, root, args, body, client = EXPECTED[name]
+    method, path, root, args, body, client = CASES[name]
     reply = wrap(app)(load_event(name), None)
     assert reply["statusCode"] == 200
     assert view(seen(reply)) == (method, path, root, args, b64(body), client)
 
 
-def test_gateway_host_and_scheme() -> None:
+def test_gateway_host_scheme_and_cookies() -> None:
     info = seen(wrap(flask_app)(load_event(GATEWAY), None))
-    assert info["url"] == "https://d5dxxxxxxxxxxxxxxxxx.apigw.yandexcloud.net/items/42?a=1&a=2"
+    assert info["url"] == f"https://{GATEWAY_HOST}/users/17/orders?status=open&status=paid"
+    # Through API Gateway the Cookie header reaches the function.
+    assert info["cookies"] == [["session", "7f3a9c"]]
+
+
+def test_a_url_ending_with_a_question_mark_has_an_empty_query() -> None:
+    info = seen(wrap(flask_app)(load_event(NO_QUERY), None))
+    assert (info["url"], info["query_string"]) == (f"https://{GATEWAY_HOST}/feedback", "")
+    assert info["content_length"] == len('{"rating": 5, "text": "ok"}')
+
+
+def test_direct_headers_keep_every_value_of_a_repeat() -> None:
+    """``headers`` keeps the last value of X-Tag; ``multiValueHeaders`` has both."""
+    info = seen(wrap(asgi_app)(load_event(DIRECT), None))
+    assert [v for k, v in info["headers"] if k == "x-tag"] == ["alpha", "beta"]
+    assert info["url"] == "https://functions.yandexcloud.net/?page=2&tag=alpha&tag=beta"
 
 
 def test_direct_call_without_host_is_on_the_functions_host() -> None:
@@ -74,7 +127,7 @@ def test_direct_call_without_host_is_on_the_functions_host() -> None:
 
 def test_client_is_the_source_ip_not_x_forwarded_for() -> None:
     event = load_event(GATEWAY)
-    event["multiValueHeaders"]["X-Forwarded-For"] = ["6.6.6.6, 198.51.100.7"]
+    event["multiValueHeaders"]["X-Forwarded-For"] = ["6.6.6.6, 203.0.113.27"]
     event["requestContext"]["identity"]["sourceIp"] = "198.51.100.9"
     assert seen(wrap(flask_app)(event, None))["remote_addr"] == "198.51.100.9"
 
@@ -224,7 +277,8 @@ def test_built_events_have_the_samples_shape() -> None:
     assert set(sample) <= set(direct)
     assert set(direct) - set(sample) == {"url", "params", "multiValueParams", "pathParams"}
     assert set(direct["requestContext"]) == set(sample["requestContext"])
-    gateway = build_event(call("GET", "/items/42?a=1&a=2"), form="0.1", template="/items/{id}")
+    target = "/users/17/orders?status=open&status=paid"
+    gateway = build_event(call("GET", target), form="0.1", template="/users/{userId}/orders")
     sample = load_event(GATEWAY)
     assert set(gateway) == set(sample)
     assert gateway["url"] == sample["url"]
@@ -254,7 +308,7 @@ def test_base_path_moves_into_the_root() -> None:
 def test_malformed_events_get_a_400(change: dict[str, Any], message: bytes) -> None:
     event = load_event(GATEWAY)
     if "multiValueQueryStringParameters" in change:
-        event["url"] = "/items/42"  # no query in `url`: the parameters are used
+        event["url"] = "/users/17/orders"  # no query in `url`: the parameters are used
     event.update(change)
     reply = wrap(flask_app)(event, None)
     assert set(reply) == set(REPLY_TYPES)
