@@ -368,12 +368,16 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
     ]
 
 
-def test_an_unknown_platform_is_one_line_and_exit_2() -> None:
-    done = run_serve("--platform", "aws-nope", "--port", "0")
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("aws-apigw", "did you mean 'aws-apigw-v2'? "), ("nothing-like-it", "")],
+)
+def test_an_unknown_platform_is_one_line_and_exit_2(name: str, hint: str) -> None:
+    done = run_serve("--platform", name, "--port", "0")
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(
-        "faas-bridge: error: unknown platform 'aws-nope': choose one of aws-apigw-v2"
+        f"faas-bridge: error: unknown platform '{name}': {hint}choose one of aws-apigw-v2,"
     )
 
 

@@ -181,8 +181,7 @@ def import_app(spec: AppSpec) -> tuple[Any, float]:
         ) from exc
     except ModuleNotFoundError as exc:
         raise CliError(
-            f"importing {target} failed: {exc} ({_where(exc)})",
-            f"install the package that provides {exc.name!r}, or fix the import",
+            f"importing {target} failed: {exc} ({_where(exc)})", _missing_module_fix(spec, exc)
         ) from exc
     except (Exception, SystemExit) as exc:
         raise CliError(
@@ -190,6 +189,29 @@ def import_app(spec: AppSpec) -> tuple[Any, float]:
             "fix the error there, or run with --debug for the traceback",
         ) from exc
     return app, time.perf_counter() - began
+
+
+def _missing_module_fix(spec: AppSpec, exc: ModuleNotFoundError) -> str:
+    """What to do about a module the app imports and Python cannot find.
+
+    A package of the user's own that sits above the named file (Django's
+    ``mysite`` beside ``manage.py``, for ``mysite/wsgi.py``) is not something
+    to install: its folder's parent must be on ``sys.path``.
+    """
+    top = (exc.name or "").partition(".")[0]
+    file = spec.file
+    if top and file is not None:
+        for folder in file.resolve().parents:
+            if (folder / top / "__init__.py").is_file() or (folder / f"{top}.py").is_file():
+                dotted = ".".join(file.resolve().relative_to(folder).with_suffix("").parts)
+                shown = os.path.relpath(folder)
+                named = f"{dotted}:{spec.attribute}" if spec.attribute else dotted
+                return (
+                    f"{top!r} is your own package in {shown}, which is not importable: "
+                    f"run from there (cd {shown}) naming the app {named}, "
+                    f"or add {shown} to PYTHONPATH"
+                )
+    return f"install the package that provides {exc.name!r}, or fix the import"
 
 
 def _add_to_path(directory: str) -> None:
@@ -218,12 +240,54 @@ def _where(exc: BaseException) -> str:
     return f"{name}, line {frame.lineno}"
 
 
-def build_handler(spec: AppSpec, options: Any) -> Handler:
-    """The Handler for the app: imported, started (ASGI lifespan, startup hooks)."""
+def module_handler(spec: AppSpec, app: Any) -> tuple[Handler, str] | None:
+    """(handler, its name) when the app's module built one: ``handler = wrap(app)``.
+
+    Either the name given is that handler, or the module holds one wrapping
+    the app named. The module started the app when it built it (ASGI
+    lifespan, startup hooks), as the deployed function does: the commands use
+    that handler instead of starting the app a second time.
+    """
+    from .dispatch import Handler
+
+    module_name = spec.file.stem if spec.file is not None else spec.text.partition(":")[0]
+    module = sys.modules.get(module_name) if spec.text else None
+    if isinstance(app, Handler):
+        return app, spec.attribute or "handler"
+    for name, value in vars(module).items() if module is not None else ():
+        if isinstance(value, Handler) and value.app is app:
+            return value, name
+    return None
+
+
+def adopt(handler: Handler, seconds: float, **overrides: Any) -> Handler:
+    """The module's own handler, with the command's overrides (the mount point, a platform)."""
+    from .platforms import platform_entries
+
+    if overrides:
+        # Adapters are built lazily with the handler's options: none has been
+        # built before the first event, and the ones that were are rebuilt.
+        handler.options = handler.options.replace(**overrides)
+        handler._entries = platform_entries(handler.options)
+        handler._adapters = [None] * len(handler._entries)
+        handler._last = None
+    handler.timings["app_import_ms"] = round(seconds * 1000, 1)
+    return handler
+
+
+def build_handler(spec: AppSpec, options: Any, **overrides: Any) -> Handler:
+    """The Handler for the app: imported, started (ASGI lifespan, startup hooks).
+
+    ``overrides`` are the options the command sets (they are in ``options``
+    too): a handler the app's module built keeps its own options but these.
+    """
     from .dispatch import Handler
     from .lifecycle import LifespanFailure
 
     app, seconds = import_app(spec)
+    built = module_handler(spec, app)
+    if built is not None:
+        return adopt(built[0], seconds, **overrides)
     try:
         return Handler(app, options, import_seconds=seconds)
     except ConfigurationError as exc:
@@ -350,10 +414,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _serve_functions(args, config, emulation, legacy)
     spec = resolve_app(args.app, example=True, config_app=config.app if config else None)
 
+    mount = {"base_path": emulation.mount} if emulation.mount else {}
+
     def build() -> Handler:
         if config is None:
-            return build_handler(spec, _options(base_path=emulation.mount))
-        return build_handler(spec, config.options_for(None, base_path=emulation.mount))
+            return build_handler(spec, _options(base_path=emulation.mount), **mount)
+        options = config.options_for(None, base_path=emulation.mount)
+        return build_handler(spec, options, **mount)
 
     def announce(handler: Handler, url: str) -> None:
         timings = handler.timings
@@ -436,7 +503,10 @@ def _serve_functions(
     def apps(text: str | None) -> tuple[Any, float]:
         spec = override or (AppSpec(text, "faas.yml") if text else resolve_app(None, example=False))
         if spec.text not in imported:
-            imported[spec.text] = import_app(spec)
+            app, seconds = import_app(spec)
+            built = module_handler(spec, app)
+            # Each function gets a handler of its own: the one the module built wraps the app.
+            imported[spec.text] = (built[0].app if built else app, seconds)
             specs[spec.text] = spec
         return imported[spec.text]
 
@@ -473,10 +543,9 @@ def _serve_functions(
 def _app_kind(handler: Handler) -> str:
     """``Flask, WSGI`` or ``asgi_app, ASGI``: what was imported, in a few words."""
     app = handler.app
+    name = type(app).__name__
     if inspect.isfunction(app) or inspect.ismethod(app):
-        name = app.__qualname__
-    else:
-        name = type(app).__name__
+        name = getattr(app, "__qualname__", name)
     return f"{name}, {handler.interface.upper()}"
 
 
@@ -494,7 +563,19 @@ def cmd_invoke(args: argparse.Namespace) -> int:
             "give an event file or --command, not both or neither",
             "faas-bridge invoke EVENT.json, or faas-bridge invoke --command migrate",
         )
-    event = _command_event(args.command) if args.command is not None else _read_event(args.event)
+    if args.print_event and args.command is None:
+        raise CliError(
+            "--print-event prints the signed command event --command names",
+            "faas-bridge invoke --command 'migrate --noinput' --print-event",
+        )
+    event = (
+        _command_event(args.command, local=not args.print_event)
+        if args.command is not None
+        else _read_event(args.event)
+    )
+    if args.print_event:
+        _print_json(event)
+        return 0
     if args.platform:
         _support(args.platform)  # an unknown name is a usage error before the app loads
     config = _load_config(args)
@@ -505,7 +586,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     spec = resolve_app(args.app, example=False, config_app=config_app)
     overrides = {"platform": args.platform} if args.platform else {}
     options = config.options_for(function, **overrides) if config else _options(**overrides)
-    handler = build_handler(spec, options)
+    handler = build_handler(spec, options, **overrides)
     apply(handler, function)
     try:
         try:
@@ -515,8 +596,9 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         except UnrecognisedEvent as exc:
             seen = str(exc).split("; platforms tried")[0]
             seen = seen.removeprefix("faas_bridge does not recognise ")
+            tried = len(exc.tried)
             raise CliError(
-                f"unrecognised event: {seen} ({len(exc.tried)} platforms tried)",
+                f"unrecognised event: {seen} ({tried} platform{'' if tried == 1 else 's'} tried)",
                 "it is not an HTTP event of a known platform; check the file, "
                 "or force an adapter with --platform",
             ) from exc
@@ -556,11 +638,24 @@ def _http_platform(handler: Handler, event: Any) -> Platform | None:
         return None
 
 
-def _command_event(text: str) -> dict[str, Any]:
-    """The command event for ``--command "migrate --plan"``."""
+def _command_event(text: str, *, local: bool) -> dict[str, Any]:
+    """The signed command event for ``--command "migrate --plan"``.
+
+    Signed with FAAS_BRIDGE_COMMAND_SECRET; a ``local`` run without it signs
+    with a secret of its own, since this process is the function as well.
+    """
+    import secrets
     import shlex
 
-    from .commands import command_event
+    from .commands import SECRET_VARIABLE, command_event
+
+    if not os.environ.get(SECRET_VARIABLE):
+        if not local:
+            raise CliError(
+                f"{SECRET_VARIABLE} is not set: the event is signed with the function's secret",
+                f"set {SECRET_VARIABLE} here to the value the deployed function has",
+            )
+        os.environ[SECRET_VARIABLE] = secrets.token_hex(32)
 
     try:
         words = shlex.split(text)
@@ -625,12 +720,29 @@ def cmd_events_list(args: argparse.Namespace) -> int:
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         print("  ".join([*cells, row[4]]).rstrip())
+    from .trigger_events import MESSAGES
+    from .triggers import KINDS
+
+    print("\ntrigger types (faas.yml triggers; events new TYPE --message ... --source ...):")
+    width = max(len(name) for name in KINDS)
+    for name, kind in KINDS.items():
+        print(f"  {name:<{width}}  {kind.what}; --message: {MESSAGES[name]}")
     return 0
 
 
 def cmd_events_new(args: argparse.Namespace) -> int:
     from .platforms.base import HttpCall
+    from .triggers import KINDS
 
+    if args.platform in KINDS:
+        return _trigger_event(args)
+    if args.message or args.source or args.event_type:
+        given = "--message" if args.message else "--source" if args.source else "--event-type"
+        _support(args.platform)  # an unknown name is the error to show
+        raise CliError(
+            f"{given} is for trigger types, and {args.platform} is an HTTP platform",
+            "faas-bridge events list shows both",
+        )
     platform = _support(args.platform)
     if not platform.can_build or not platform.json_events:
         raise CliError(
@@ -659,6 +771,45 @@ def cmd_events_new(args: argparse.Namespace) -> int:
         raise CliError(f"{platform.name} cannot carry this request: {exc}") from exc
     if note:
         _note(note)
+    _print_json(event)
+    return 0
+
+
+#: ``events new`` options that describe an HTTP request: (attribute, option, default).
+_HTTP_OPTIONS: tuple[tuple[str, str, Any], ...] = (
+    ("method", "--method", "GET"),
+    ("path", "--path", "/"),
+    ("query", "--query", []),
+    ("header", "--header", []),
+    ("cookie", "--cookie", []),
+    ("host", "--host", None),
+    ("client_ip", "--client-ip", "198.51.100.7"),
+    ("stage", "--stage", None),
+    ("alb_multi_value", "--alb-multi-value", None),
+    ("http_api", "--http-api", None),
+    ("binary_media_types", "--binary-media-types", None),
+)
+
+
+def _trigger_event(args: argparse.Namespace) -> int:
+    """``events new TYPE``: the event a non-HTTP trigger delivers (faas.yml's trigger types)."""
+    from .trigger_events import EventError, build_trigger_event
+
+    for attribute, option, default in _HTTP_OPTIONS:
+        if getattr(args, attribute) != default:
+            raise CliError(
+                f"{option} describes an HTTP request, and {args.platform} is a trigger type",
+                "give the trigger's --message, --source or --event-type",
+            )
+    messages = list(args.message)
+    if args.body is not None or args.body_file is not None:
+        messages.insert(0, _body(args).decode("utf-8", "replace"))
+    try:
+        event = build_trigger_event(
+            args.platform, messages, source=args.source, event_type=args.event_type
+        )
+    except EventError as exc:
+        raise CliError(f"{args.platform}: {exc}") from exc
     _print_json(event)
     return 0
 
@@ -714,15 +865,22 @@ _began = time.perf_counter()
 _error = None
 try:
     import faas_bridge.dispatch
-    from faas_bridge.options import Options
-    from faas_bridge.platforms import load_platforms
-    load_platforms(Options())
 except Exception as exc:
     _error = f"{type(exc).__name__}: {exc}"
 _seconds = time.perf_counter() - _began
 from faas_bridge.cli import _doctor_probe
 _doctor_probe(sys.argv[1], sys.argv[2], _started, _seconds, _error)
 """
+
+
+#: Top-level module -> the package providing it: vendor libraries the adapters of
+#: request-object platforms need, which the vendor's runtime provides.
+VENDOR_LIBRARIES = {
+    "azure": "azure-functions",
+    "flask": "functions-framework",
+    "functions_framework": "functions-framework",
+    "bottle": "bottle",
+}
 
 
 @dataclass
@@ -747,20 +905,36 @@ class ProbeResult:
     app_import_ms: float | None = None
     startup_ms: float | None = None
     first_request_ms: float | None = None
+    #: ``module.name`` of the handler the app's module built (``handler = wrap(app)``).
+    module_handler: str | None = None
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     checks: list[Check] = []
     config = None
+    broken_config = False
     try:
         config = _load_config(args)
     except FaasBridgeError as exc:
+        broken_config = True
         checks.append(Check("faas.yml", "fail", str(exc).removeprefix("faas_bridge: ")))
     if config is not None:
         names = ", ".join(config.functions)
         what = f"functions {names}" if names else "no functions: one function serves every route"
         checks.append(Check("faas.yml", "ok", f"{config.path} is valid: {what}"))
-    spec = resolve_app(args.app, example=True, config_app=config.app if config else None)
+    try:
+        # A broken faas.yml may be what names the app: no stand-in example then.
+        spec = resolve_app(
+            args.app, example=not broken_config, config_app=config.app if config else None
+        )
+    except CliError:
+        if not broken_config:
+            raise
+        checks.append(
+            Check("import", "skip", "no app checked: faas.yml, which may name it, is broken")
+        )
+        print(_doctor_report(None, checks, None))
+        return 2
     try:
         import werkzeug  # noqa: F401
 
@@ -842,21 +1016,31 @@ def _probe_app(spec: AppSpec, result: ProbeResult) -> None:
     from .apps import interface_of
     from .dispatch import Handler
     from .options import Options
+    from .platforms import load_platforms
 
     checks = result.checks
-    try:
-        app, seconds = import_app(spec)
-    except CliError as exc:
-        checks.append(Check("import", "fail", exc.message, exc.fix))
-        return
+    with _captured_errors() as import_errors:  # a module's wrap(app) starts the app
+        try:
+            app, seconds = import_app(spec)
+        except CliError as exc:
+            checks.append(Check("import", "fail", exc.message, exc.fix))
+            return
     result.app_import_ms = round(seconds * 1000, 1)
+    built = module_handler(spec, app)
+    if built is not None:
+        app = built[0].app
+        module_name = spec.file.stem if spec.file is not None else spec.text.partition(":")[0]
+        result.module_handler = f"{module_name}.{built[1]}"
+        # The module built its handler while it was imported: that part is startup.
+        init_ms = built[0].timings["init_ms"] or 0.0
+        result.app_import_ms = round(max(0.0, seconds * 1000 - init_ms), 1)
     try:
         interface = interface_of(app)
     except ConfigurationError as exc:
         checks.append(Check("import", "fail", str(exc), "point FAAS_BRIDGE_APP at the app object"))
         return
     named = app if inspect.isfunction(app) or inspect.isclass(app) else type(app)
-    kind = f"{named.__module__}.{named.__qualname__}"
+    kind = f"{named.__module__}.{getattr(named, '__qualname__', type(named).__name__)}"
     checks.append(
         Check("import", "ok", f"{kind}, {interface.upper()}, in {result.app_import_ms} ms")
     )
@@ -866,15 +1050,28 @@ def _probe_app(spec: AppSpec, result: ProbeResult) -> None:
     except ConfigurationError as exc:
         checks.append(Check("configuration", "fail", str(exc), "fix or unset that variable"))
         options = Options()
-    with _captured_errors() as errors:
-        try:
-            handler = Handler(app, options, import_seconds=seconds)
-        except Exception as exc:
-            checks.append(
-                Check("startup", "fail", f"{type(exc).__name__}: {exc}", _startup_fix(interface))
-            )
-            return
-    result.startup_ms = handler.timings["init_ms"]
+    try:
+        load_platforms(options)  # every adapter imports (a deployed function loads few)
+    except Exception as exc:
+        checks.append(
+            Check("faas_bridge", "fail", f"importing the adapters failed: {exc}", "reinstall it")
+        )
+    if built is not None:
+        handler = built[0]
+        errors = import_errors
+        result.startup_ms = handler.timings["init_ms"]
+    else:
+        with _captured_errors() as errors:
+            try:
+                handler = Handler(app, options, import_seconds=seconds)
+            except Exception as exc:
+                checks.append(
+                    Check(
+                        "startup", "fail", f"{type(exc).__name__}: {exc}", _startup_fix(interface)
+                    )
+                )
+                return
+        result.startup_ms = handler.timings["init_ms"]
     checks.append(_lifespan_check(handler, errors))
     _probe_platforms(handler, result)
     with _captured_errors() as errors:
@@ -931,6 +1128,21 @@ def _probe_platforms(handler: Handler, result: ProbeResult) -> None:
             reply = handler(event, LocalContext())
             http_reply = entry.hook("http_reply")
             status = http_reply(reply, event)[0] if callable(http_reply) else _status_of(reply)
+        except ModuleNotFoundError as exc:
+            package = VENDOR_LIBRARIES.get((exc.name or "").partition(".")[0])
+            if package is None:
+                result.checks.append(Check(entry.name, "fail", f"GET / failed: {exc}", "report it"))
+            else:
+                # The vendor's own library, which its runtime provides: not installed here.
+                result.checks.append(
+                    Check(
+                        entry.name,
+                        "skip",
+                        f"not checked: {package} is not installed "
+                        f"(pip install {package} enables this check)",
+                    )
+                )
+            continue
         except Exception as exc:
             result.checks.append(
                 Check(entry.name, "fail", f"GET / failed: {type(exc).__name__}: {exc}", "report it")
@@ -989,8 +1201,18 @@ class _ListHandler(logging.Handler):
         self.messages.append(text)
 
 
-def _doctor_report(spec: AppSpec, checks: list[Check], result: ProbeResult | None) -> str:
-    lines = [f"faas-bridge doctor: {spec} (from {spec.source})", ""]
+#: The rows of the cold-start breakdown: (label, what the figure measures).
+COLD_START_ROWS = (
+    ("interpreter", "Python starting, up to the first line of code"),
+    ("faas_bridge", "importing the pipeline wrap() builds on (import faas_bridge alone: < 1 ms)"),
+    ("app import", "importing the app, but for the modules already imported above"),
+    ("startup", "building the handler: ASGI lifespan startup, startup hooks"),
+)
+
+
+def _doctor_report(spec: AppSpec | None, checks: list[Check], result: ProbeResult | None) -> str:
+    title = f"{spec} (from {spec.source})" if spec is not None else "no app"
+    lines = [f"faas-bridge doctor: {title}", ""]
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "skip"}
     width = max([len(c.name) for c in checks] + [8])
     for check in checks:
@@ -998,19 +1220,23 @@ def _doctor_report(spec: AppSpec, checks: list[Check], result: ProbeResult | Non
         if check.fix and check.state in ("warn", "fail"):
             lines.append(f"        {' ' * width}  fix: {check.fix}")
     if result is not None:
-        parts = [
-            ("interpreter", result.interpreter_ms),
-            ("faas_bridge", result.faas_bridge_ms),
-            ("app import", result.app_import_ms),
-            ("startup", result.startup_ms),
-        ]
-        known = [ms for _, ms in parts if ms is not None]
-        lines += ["", "cold start, measured in a fresh interpreter:"]
-        for label, ms in parts:
-            lines.append(f"  {label:<12} {'-' if ms is None else f'{ms:8.1f} ms'}")
+        figures = {
+            "interpreter": result.interpreter_ms,
+            "faas_bridge": result.faas_bridge_ms,
+            "app import": result.app_import_ms,
+            "startup": result.startup_ms,
+        }
+        known = [ms for ms in figures.values() if ms is not None]
+        lines += ["", "cold start, measured in a fresh interpreter, one step after the other:"]
+        for label, meaning in COLD_START_ROWS:
+            ms = figures[label]
+            lines.append(f"  {label:<12} {'-' if ms is None else f'{ms:8.1f} ms'}  {meaning}")
         lines.append(f"  {'total':<12} {sum(known):8.1f} ms")
         if result.first_request_ms is not None:
-            lines.append(f"  then the first request took {result.first_request_ms} ms")
+            lines.append(
+                f"  then the first request took {result.first_request_ms} ms "
+                "(loading the vendor's adapter included)"
+            )
     failed = [c for c in checks if c.state == "fail"]
     lines.append("")
     if failed:
@@ -1018,11 +1244,14 @@ def _doctor_report(spec: AppSpec, checks: list[Check], result: ProbeResult | Non
         lines.append(
             f"broken: {first.name}: {first.detail}" + (f"; {first.fix}" if first.fix else "")
         )
-    else:
+    elif spec is not None:
+        handler = "faas_bridge.handler"
         deploy = f"with FAAS_BRIDGE_APP={spec.deployed_name}" if spec.text else "(Django)"
         if spec.source == "faas.yml":
             deploy = "and deploy faas.yml with it"
-        lines.append(f"healthy: set the function's handler to faas_bridge.handler {deploy}")
+        elif result is not None and result.module_handler:
+            handler, deploy = result.module_handler, "(the module's wrap(app))"
+        lines.append(f"healthy: set the function's handler to {handler} {deploy}")
     return "\n".join(lines)
 
 
@@ -1120,6 +1349,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="'NAME [ARG...]'",
         help="run a management command faas.yml allows (builds the command event)",
     )
+    invoke.add_argument(
+        "--print-event",
+        action="store_true",
+        help="with --command: print the event signed with FAAS_BRIDGE_COMMAND_SECRET, "
+        "for the deployed function (aws lambda invoke --payload ...), instead of running it",
+    )
     invoke.add_argument("--function", metavar="NAME", help="the faas.yml function to be")
     _config_option(invoke)
     invoke.add_argument("--app", help=_APP_HELP)
@@ -1147,7 +1382,7 @@ def build_parser() -> argparse.ArgumentParser:
         platforms_for="events new",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    new.add_argument("platform", metavar="PLATFORM")
+    new.add_argument("platform", metavar="PLATFORM|TYPE")
     new.add_argument("--method", "-X", default="GET")
     new.add_argument("--path", default="/", help="the URL path, as typed (default /)")
     new.add_argument("--query", action="append", default=[], metavar="KEY=VALUE", help="repeatable")
@@ -1160,6 +1395,20 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--host", help="the host the client used (the vendor's domain by default)")
     new.add_argument("--client-ip", default="198.51.100.7", help="the client's address")
     _setting_options(new)
+    trigger = new.add_argument_group(
+        "trigger types (aws.sqs, aws.events.scheduled, ...: faas-bridge events list)"
+    )
+    trigger.add_argument(
+        "--message",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a message, object key or payload (repeatable: one record each)",
+    )
+    trigger.add_argument("--source", help="the queue, topic, bucket, rule or trigger")
+    trigger.add_argument(
+        "--event-type", help="aws.events: the detail-type; google.cloudevent: the type"
+    )
     new.set_defaults(run=cmd_events_new)
 
     doctor = sub.add_parser(

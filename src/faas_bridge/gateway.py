@@ -53,6 +53,7 @@ werkzeug (the ``serve`` extra) is imported by :func:`serve` only.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
 import logging
@@ -99,6 +100,19 @@ _REQUEST_CONNECTION_HEADERS = frozenset({"transfer-encoding"})
 _TARGET_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
+#: One line per platform whose module serves several, which its docstring cannot say.
+DESCRIPTIONS = {
+    "aliyun-fc3": "Alibaba Cloud Function Compute 3.0 HTTP trigger (built-in runtimes)",
+    "aliyun-apigw": "Alibaba Cloud API Gateway with a Function Compute backend",
+    "aliyun-fc2": "Alibaba Cloud Function Compute 2.0 HTTP trigger (WSGI-style handler)",
+    "tencent-scf-apigw": "Tencent Cloud SCF behind API Gateway (integration request)",
+    "tencent-cloudbase": "Tencent CloudBase HTTP access service",
+    "huawei-fg-apig": "Huawei Cloud (and Open Telekom Cloud) FunctionGraph behind APIG",
+    "openfaas": "OpenFaaS python3-http template: handle(event, context)",
+    "kubeless": "kubeless Python runtime: handler(event, context) under Bottle",
+}
+
+
 # -- Which platforms can do what --------------------------------------------------------
 
 
@@ -114,7 +128,9 @@ class PlatformSupport:
 
     @property
     def description(self) -> str:
-        """The first sentence of the platform module's docstring."""
+        """What the platform is: its own line, else the first sentence of its module's docstring."""
+        if self.name in DESCRIPTIONS:
+            return DESCRIPTIONS[self.name]
         doc = (self.module.__doc__ or "") if self.module is not None else ""
         paragraph = " ".join(doc.strip().split("\n\n")[0].split())
         sentence = paragraph.split(". ")[0].rstrip(".").replace("``", "")
@@ -227,8 +243,10 @@ def support(name: str) -> PlatformSupport:
     for entry in platform_support():
         if entry.name == name:
             return entry
+    close = difflib.get_close_matches(name, NAMES, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
     raise ConfigurationError(
-        f"unknown platform {name!r}: choose one of {', '.join(NAMES)} "
+        f"unknown platform {name!r}: {hint}choose one of {', '.join(NAMES)} "
         "(faas-bridge events list describes them)"
     )
 
@@ -564,7 +582,7 @@ class Gateway:
         if handler is None:
             assert self.legacy is not None
             entry["legacy"] = self.legacy
-            return forward(call, self.legacy, self.timeout)
+            return forward(call, self.legacy, self.timeout, emulation.mount)
         host = call.header("host") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
         event = emulation.event(call, host, int(environ.get("SERVER_PORT") or 0))
         size = json_size(event)
@@ -614,16 +632,32 @@ class Gateway:
         return None, None
 
 
-def forward(call: HttpCall, base: str, timeout: float) -> HttpReply:
+#: Request headers a proxy sets itself: the client's own are never passed on.
+_FORWARDED_HEADERS = frozenset(
+    {"x-forwarded-host", "x-forwarded-proto", "x-forwarded-for", "x-forwarded-prefix"}
+)
+
+
+def forward(call: HttpCall, base: str, timeout: float, mount: str = "") -> HttpReply:
     """The legacy server's answer to ``call``, proxied as a reverse proxy does.
 
     The request goes to ``base`` (``http://127.0.0.1:8000``, a path prefix
-    allowed) with its method, target, headers and body; Host names the old
-    server, ``X-Forwarded-Host``/``-Proto``/``-For`` the client's view.
+    allowed) with its method, headers and body, and its target without the
+    emulated mount point (a stage): the old server receives what it did
+    before the gateway was put in front of it. Host names the old server;
+    ``X-Forwarded-Host``/``-Proto``/``-Prefix`` say what the client used (set,
+    never added to what the client sent), ``X-Forwarded-For`` the chain with
+    the client's address last.
     """
     import http.client
     from urllib.parse import urlsplit
 
+    target = call.target
+    if mount and (target == mount or target.startswith((mount + "/", mount + "?"))):
+        target = target[len(mount) :]
+        target = target if target.startswith("/") else "/" + target
+    else:
+        mount = ""
     parts = urlsplit(base)
     connection_class = (
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
@@ -632,21 +666,27 @@ def forward(call: HttpCall, base: str, timeout: float) -> HttpReply:
     try:
         connection.putrequest(
             call.method,
-            parts.path.rstrip("/") + call.target,
+            parts.path.rstrip("/") + target,
             skip_host=True,
             skip_accept_encoding=True,
         )
         connection.putheader("Host", parts.netloc)
+        chain = []
         for name, value in call.headers:
             key = name.lower()
-            if key in _CONNECTION_HEADERS or key in ("host", "content-length", "expect"):
+            if key == "x-forwarded-for":
+                chain.append(value)
+            if key in _CONNECTION_HEADERS or key in _FORWARDED_HEADERS:
                 continue
-            connection.putheader(name, value)
+            if key not in ("host", "content-length", "expect"):
+                connection.putheader(name, value)
         client_host = call.header("host")
         if client_host:
             connection.putheader("X-Forwarded-Host", client_host)
         connection.putheader("X-Forwarded-Proto", "http")
-        connection.putheader("X-Forwarded-For", call.client_ip)
+        if mount:
+            connection.putheader("X-Forwarded-Prefix", mount)
+        connection.putheader("X-Forwarded-For", ", ".join([*chain, call.client_ip]))
         if call.body or call.method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
             connection.putheader("Content-Length", str(len(call.body)))
         connection.endheaders(call.body or None)
@@ -783,19 +823,7 @@ def serve(
     _quiet_werkzeug()
     request_handler = _request_handler_class()
     if reload and not serving.is_running_from_reloader():
-        # This process only watches: the child it starts (and restarts on a
-        # change) imports the app and serves. Bind now for a clear error.
-        _bind(host, port).close()
-        serving.run_simple(
-            host,
-            port,
-            _not_served,
-            use_reloader=True,
-            reloader_type="stat",
-            request_handler=request_handler,
-            threaded=True,
-        )
-        return 0
+        return _watch(_bind(host, port))
     sock = None if reload else _bind(host, port)
     _stop_on_sigterm()
     handler = build_handler()
@@ -893,10 +921,48 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, stop)
 
 
-def _not_served(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """Never called: the watching process of ``--reload`` does not serve."""
-    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-    return [b"restarting\n"]
+#: The exit status of werkzeug's serving process asking to be started again.
+_RESTART = 3
+#: Signals that stop ``serve --reload``: each is passed on to the serving process as Ctrl-C.
+_STOPPING_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _watch(sock: socket.socket) -> int:
+    """``--reload``'s first process: it only watches; a child serves, anew after each change.
+
+    The child inherits the bound socket and runs werkzeug's reloader, which
+    exits with status 3 when a source file changes. The child runs in a
+    process group of its own, so that a stopping signal (Ctrl-C, SIGTERM,
+    a closed terminal) reaches it once, from here, as Ctrl-C: it then runs
+    the app's shutdown before exiting, and this process waits for it.
+    """
+    import subprocess
+
+    env = {**os.environ, "WERKZEUG_RUN_MAIN": "true", "WERKZEUG_SERVER_FD": str(sock.fileno())}
+    command = [sys.executable, *sys.orig_argv[1:]]
+    child: subprocess.Popen[bytes] | None = None
+
+    def stop(signum: int, frame: Any) -> None:
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGINT)
+
+    previous = {}
+    for name in _STOPPING_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None and threading.current_thread() is threading.main_thread():
+            previous[number] = signal.signal(number, stop)
+    try:
+        while True:
+            child = subprocess.Popen(
+                command, env=env, pass_fds=(sock.fileno(),), start_new_session=True
+            )
+            status = child.wait()
+            if status != _RESTART:
+                return 0 if status in (0, -signal.SIGINT) else status
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        sock.close()
 
 
 class _WerkzeugNoise(logging.Filter):
@@ -924,6 +990,33 @@ def _request_handler_class() -> type[Any]:
 
     class GatewayRequestHandler(WSGIRequestHandler):
         """Keeps the raw request target and header lines (order and repeats) in the environ."""
+
+        def parse_request(self) -> bool:
+            """Refuse what a real server refuses before the app: Content-Length in doubt.
+
+            As gunicorn: 400 for a repeated Content-Length (equal values too),
+            one beside Transfer-Encoding, or one that is not digits. Which body
+            the client meant is unknown, and so is where the next request starts.
+            """
+            if not super().parse_request():
+                return False
+            lengths = self.headers.get_all("Content-Length") or []
+            problem = ""
+            if len(lengths) > 1:
+                problem = "more than one Content-Length"
+            elif lengths and self.headers.get("Transfer-Encoding") is not None:
+                problem = "Content-Length with Transfer-Encoding"
+            elif lengths and not (lengths[0].isascii() and lengths[0].isdigit()):
+                problem = "Content-Length is not a number"
+            if problem:
+                self.send_error(400, problem)  # closes the connection
+                return False
+            return True
+
+        def handle_expect_100(self) -> bool:
+            # werkzeug writes the 100 Continue itself when it starts the app;
+            # http.server's would be a second one.
+            return True
 
         def make_environ(self) -> dict[str, Any]:
             environ = super().make_environ()
