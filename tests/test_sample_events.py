@@ -58,6 +58,8 @@ OWN: dict[str, Expected] = {
     # queryStringParameters keeps only the last tag: the multi-value field has both.
     "aws-apigw-v1/rest-post-multi-value-query.json": ("POST", "/search", "/dev", [("page", "2"), ("tag", "blue"), ("tag", "red")], '{"in": "titles"}', "203.0.113.77"),
     "aws-apigw-v1/rest-get-without-multi-value-keys.json": ("GET", "/reports/2024", "/test", [("format", "csv")], "", "192.0.2.31"),
+    # A custom domain: path carries the API mapping (v1), the stage is no mount point.
+    "aws-apigw-v1/rest-custom-domain-base-path.json": ("GET", "/v1/orders/7", "", [("expand", "lines")], "", "198.51.100.90"),
     # Console test: no Host, not the execute-api host, no stage mount.
     "aws-apigw-v1/rest-console-test-invoke.json": ("POST", "/widgets", "", [], '{\r\n  "name": "sprocket",\r\n  "size": 3\r\n}', "test-invoke-source-ip"),
     # sam local start-api serves without the stage in the URL.
@@ -234,6 +236,14 @@ def test_function_url_without_host_uses_the_domain_name() -> None:
     seen = reply_json(wrap(flask_app)(load_event("aws-function-url/post-iam.json"), None))
     host = "q4w7e2r9t5y1u8i3o6p0a2s5d8f1g4h7.lambda-url.eu-west-1.on.aws"
     assert (seen["host"], seen["scheme"]) == (host, "https")
+
+
+def test_a_custom_domain_mounts_the_configured_base_path() -> None:
+    """The API mapping is the mount point when the app is told it (never the stage)."""
+    event = load_event("aws-apigw-v1/rest-custom-domain-base-path.json")
+    seen = reply_json(wrap(flask_app, base_path="v1")(event, None))
+    assert (seen["script_root"], seen["path"]) == ("/v1", "/orders/7")
+    assert seen["url"] == "https://shop.example.com/v1/orders/7?expand=lines"
 
 
 def test_alb_scheme_and_host_come_from_forwarded_headers() -> None:
