@@ -23,7 +23,16 @@ from cli_servers import REPO, command_env
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.commands import CommandRefused, command_event, parse_command_event
 
-SHAPE = '{"faas_bridge": {"command": "NAME", "args": ["ARG", ...]}}'
+SHAPE = (
+    '{"faas_bridge": {"command": "NAME", "args": ["ARG", ...], "issued": SECONDS, '
+    '"nonce": "NONCE", "signature": "HMAC-SHA256"}}'
+)
+
+
+@pytest.fixture(autouse=True)
+def command_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Command events are signed (tests/test_command_signing.py): a secret on both sides."""
+    monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "test-secret-" + "0" * 32)
 
 
 def flask_handler(*allowed: str) -> Any:
