@@ -23,6 +23,7 @@ from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 
 SAMPLE = "scaleway/get-with-query.json"
+DEPLOYED = "scaleway/post-json-text-body.json"
 REPLY_TYPES = {"statusCode": int, "headers": dict, "body": str, "isBase64Encoded": bool}
 
 Row = tuple[str, str, str, list[tuple[str, str]], str, str | None]
@@ -31,6 +32,15 @@ EXPECTED: dict[str, Row] = {
     # An empty body flagged base64 (the emulator does so): still empty. The client
     # is X-Envoy-External-Address.
     SAMPLE: ("GET", "/greeting", "", [("lang", "pt"), ("name", "Ana")], "", "192.0.2.33"),
+    # A text body without isBase64Encoded, as a deployed function receives it.
+    DEPLOYED: (
+        "POST",
+        "/api/orders",
+        "",
+        [("notify", "email")],
+        '{"sku": "B-2231", "qty": 1}',
+        "198.51.100.42",
+    ),
 }
 #: The same for the extra corpus's files.
 EXTRA_EXPECTED: dict[str, Row] = {
@@ -65,6 +75,10 @@ def test_scheme_and_host_come_from_the_headers() -> None:
     info = seen(wrap(flask_app)(load_event(SAMPLE), None))
     # The emulator serves plain http on the port it listens on.
     assert info["url"] == "http://192.0.2.10:8080/greeting?name=Ana&lang=pt"
+    info = seen(wrap(flask_app)(load_event(DEPLOYED), None))
+    host = "shopnsx7k2m9q-orders.functions.fnc.fr-par.scw.cloud"
+    assert info["url"] == f"https://{host}/api/orders?notify=email"
+    assert (info["content_length"], info["scheme"]) == (27, "https")
 
 
 def captured_like_event() -> dict[str, Any]:
