@@ -766,6 +766,18 @@ def test_samples_are_found() -> None:
 
 
 @pytest.mark.parametrize("interface", INTERFACES)
+def test_a_function_url_never_mounts_a_stage_whatever_its_host(interface: str) -> None:
+    """Guards the lane against the HTTP API's execute-api rule: a Function URL has no stage."""
+    handler = make_handler(interface, "/api")
+    event = copy.deepcopy(dict(SAMPLES)["aws-function-url/cookie-header-and-cookies.json"])
+    event["headers"]["host"] = EXECUTE_API
+    tally = Tally()
+    assert compare(handler, event, "function URL on an execute-api host", tally) == "taken"
+    assert not tally.failures, tally.report()
+    assert set(tally.roots) == {"/api"}
+
+
+@pytest.mark.parametrize("interface", INTERFACES)
 @pytest.mark.parametrize("base_path", ["", "/api"])
 def test_samples_lane_equals_general(interface: str, base_path: str) -> None:
     """Guards the contract on every vendor sample: a lane's input equals the general way's."""

@@ -144,7 +144,11 @@ class APIGatewayV2(Platform):
         body = b"" if body is None else decode_body(body, event.get("isBase64Encoded"))
         if path is None or not lane_text(query) or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
             return None
-        root, raw_path = _aws.mount(path, self.options, host, rc.get("stage"), stage_in_path=True)
+        # A Function URL has no stage, whatever its Host says: only a base path mounts.
+        stage_host = None if self.function_url else host
+        root, raw_path = _aws.mount(
+            path, self.options, stage_host, rc.get("stage"), stage_in_path=True
+        )
         if not root.isascii():
             return None
         scheme, server = address_from(last, host)
