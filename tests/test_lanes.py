@@ -189,7 +189,7 @@ def compare(handler: Handler, event: Any, label: str, tally: Tally) -> str:
     return "taken"
 
 
-# -- Events: the vendors' samples ---------------------------------------------------
+# -- Events: the sample events (own and extra) ------------------------------------
 
 
 def sample_events() -> list[tuple[str, dict[str, Any]]]:
@@ -780,7 +780,7 @@ def test_a_function_url_never_mounts_a_stage_whatever_its_host(interface: str) -
 @pytest.mark.parametrize("interface", INTERFACES)
 @pytest.mark.parametrize("base_path", ["", "/api"])
 def test_samples_lane_equals_general(interface: str, base_path: str) -> None:
-    """Guards the contract on every vendor sample: a lane's input equals the general way's."""
+    """Guards the contract on every sample event: a lane's input equals the general way's."""
     handler = make_handler(interface, base_path)
     tally = Tally()
     declined = []
