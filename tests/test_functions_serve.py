@@ -50,8 +50,11 @@ class Legacy(BaseHTTPRequestHandler):
             "target": self.path,
             "body": body,
             "host": self.headers.get("Host"),
-            "forwarded_host": self.headers.get("X-Forwarded-Host"),
-            "forwarded_for": self.headers.get("X-Forwarded-For"),
+            # Every line of each, joined: a proxy that adds to the client's shows twice.
+            "forwarded_host": ",".join(self.headers.get_all("X-Forwarded-Host") or []) or None,
+            "forwarded_proto": ",".join(self.headers.get_all("X-Forwarded-Proto") or []) or None,
+            "forwarded_prefix": ",".join(self.headers.get_all("X-Forwarded-Prefix") or []) or None,
+            "forwarded_for": ",".join(self.headers.get_all("X-Forwarded-For") or []) or None,
             "cookie": self.headers.get("Cookie"),
         }
         data = json.dumps(seen).encode()
@@ -164,9 +167,48 @@ def test_requests_no_function_owns_reach_the_legacy_server(
         assert through[key] == straight[key], key
     assert through["host"] == legacy.removeprefix("http://")  # as a reverse proxy sends it
     assert through["forwarded_host"] == gateway.base.removeprefix("http://")
+    assert through["forwarded_proto"] == "http"
     assert through["forwarded_for"] == "127.0.0.1"
+    assert through["forwarded_prefix"] is None  # the app is mounted at /
     line = rf"{method} {re.escape(target)} -> {status} \([\d.]+ ms, legacy server {legacy}\)"
     assert re.search(line, gateway.stdout())
+
+
+def test_the_legacy_server_is_told_what_the_client_used_never_what_it_claims(
+    gateway: Gateway,
+) -> None:
+    """X-Forwarded-Host/-Proto are set, not added to; the client's For chain comes first."""
+    forged = {
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Prefix": "/elsewhere",
+        "X-Forwarded-For": "203.0.113.9",
+    }
+    status, _, data = request(gateway.base, "GET", "/old/page", headers=forged)
+    seen = json.loads(data)
+    assert status == 200
+    assert seen["forwarded_host"] == gateway.base.removeprefix("http://")
+    assert seen["forwarded_proto"] == "http"
+    assert seen["forwarded_prefix"] is None
+    assert seen["forwarded_for"] == "203.0.113.9, 127.0.0.1"  # one line, the peer last
+
+
+def test_the_legacy_server_gets_the_url_without_the_emulated_stage(
+    legacy: str, tmp_path: Path
+) -> None:
+    """A REST stage is the gateway's: the old server received /old/page before, not /prod/..."""
+    (tmp_path / "faas.yml").write_text(FAAS_YML)
+    args = ["--platform", "aws-apigw-v1", "--stage", "prod", "--legacy", legacy]
+    served = Gateway("stage", args, cwd=tmp_path, env=command_env())
+    start_all([served], [], tmp_path)
+    try:
+        old = request(served.base, "GET", "/prod/old/page?x=1")
+        owned = request(served.base, "GET", "/prod/api/notes")
+    finally:
+        stop_all([served])
+    seen = json.loads(old[2])
+    assert (old[0], seen["target"], seen["forwarded_prefix"]) == (200, "/old/page?x=1", "/prod")
+    assert owned[0] == 200 and json.loads(owned[2])["app"] != "legacy"
 
 
 def test_a_trigger_route_is_not_served_over_http(gateway: Gateway) -> None:
@@ -238,6 +280,42 @@ def test_the_django_example_splits_as_its_readme_says(legacy: str, tmp_path: Pat
     assert re.search(r"GET /api/notes/ -> 200 \(.*function api\)", log)
     assert re.search(r"GET /notes/ -> 200 \(.*function web\)", log)
     assert re.search(r"GET /reports/2023/ -> 200 \(.*legacy server", log)
+
+
+def test_the_django_examples_admin_is_styled_through_the_function(tmp_path: Path) -> None:
+    """The admin's CSS is served by the web function (WhiteNoise), at / and below a REST stage."""
+    import django
+
+    css = Path(django.__file__).parent / "contrib" / "admin" / "static" / "admin" / "css"
+    cwd = REPO / "examples" / "django_app"
+    gateways = {
+        prefix: Gateway(
+            f"django-{name}",
+            args,
+            cwd=cwd,
+            env=command_env(DJANGO_SQLITE_PATH=str(tmp_path / f"{name}.sqlite3")),
+        )
+        for prefix, name, args in [
+            ("", "root", []),
+            ("/prod", "rest", ["--platform", "aws-apigw-v1"]),
+        ]
+    }
+    start_all(gateways.values(), [], tmp_path)
+    try:
+        for prefix, served in gateways.items():
+            status, _, page = request(served.base, "GET", f"{prefix}/admin/login/")
+            assert status == 200
+            link = f'href="{prefix}/static/admin/css/base.css"'
+            assert link in page.decode()
+            status, headers, body = request(
+                served.base, "GET", f"{prefix}/static/admin/css/base.css"
+            )
+            assert (status, headers["content-type"]) == (200, 'text/css; charset="utf-8"')
+            assert body == (css / "base.css").read_bytes()
+            log = served.stdout()
+            assert re.search(r"GET /\S*static/admin/css/base.css -> 200 \(.*function web\)", log)
+    finally:
+        stop_all(gateways.values())
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1:21", "127.0.0.1:8000", "http://h:1/?q=1"])

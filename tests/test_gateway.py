@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,6 +255,56 @@ def test_chunked_request_bodies_arrive_whole(servers: Servers) -> None:
     assert "transfer-encoding" not in {name for name, _ in seen["headers"]}
 
 
+def raw_exchange(port: int, head: bytes, body: bytes = b"", pause: float = 0.0) -> bytes:
+    """Everything a server writes back on one connection, read until it closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        if pause:
+            time.sleep(pause)
+        sock.sendall(body)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def test_expect_100_continue_is_answered_once_as_gunicorn_does(servers: Servers) -> None:
+    mode = MODE["httpapi_v2"]
+    head = (
+        b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+        b"Content-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+    )
+    got = raw_exchange(servers.gateway(mode, "flask_app").port, head, b"hello", pause=0.3)
+    expected = raw_exchange(servers.real(mode, "flask_app").port, head, b"hello", pause=0.3)
+    assert expected.count(b"100 Continue") == 1  # the oracle: gunicorn
+    assert got.count(b"100 Continue") == 1
+    assert got.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [
+        b"Content-Length: 5\r\nContent-Length: 11\r\n",
+        b"Content-Length: 5\r\nContent-Length: 5\r\n",
+        b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+        b"Content-Length: +5\r\n",
+    ],
+    ids=["conflicting", "repeated", "with-chunked", "signed"],
+)
+def test_a_content_length_in_doubt_is_refused_400_as_gunicorn_does(
+    servers: Servers, lengths: bytes
+) -> None:
+    mode = MODE["httpapi_v2"]
+    head = b"POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\n" + lengths + b"\r\n"
+    body = b"hello world" if b"chunked" not in lengths else b"5\r\nhello\r\n0\r\n\r\n"
+    expected = raw_exchange(servers.real(mode, "flask_app").port, head, body)
+    got = raw_exchange(servers.gateway(mode, "flask_app").port, head, body)
+    assert expected.startswith(b"HTTP/1.1 400 ")  # the oracle: gunicorn
+    assert got.startswith(b"HTTP/1.1 400 ")
+    assert got.count(b"HTTP/1.1 ") == 1  # nothing after: the connection is closed
+    assert servers.gateway(mode, "flask_app").stdout().count("POST /x ") == 0  # never invoked
+
+
 # -- The log and the banner ----------------------------------------------------------------------
 
 
@@ -315,10 +366,13 @@ def start_one(tmp_path: Path, name: str, args: list[str], **env: str) -> Gateway
     return gateway
 
 
+@pytest.mark.parametrize("reload", [False, True], ids=["", "reload"])
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_stopping_runs_the_lifespan_shutdown_once(tmp_path: Path, sig: int) -> None:
+def test_stopping_runs_the_lifespan_shutdown_once(tmp_path: Path, sig: int, reload: bool) -> None:
+    """Also under --reload, whose first process only watches: the signal reaches the server."""
     log = tmp_path / "lifespan.log"
-    gateway = start_one(tmp_path, "lifespan", ["cli_apps:asgi_app"], CLI_APPS_LIFESPAN_LOG=str(log))
+    args = ["cli_apps:asgi_app", *(["--reload"] if reload else [])]
+    gateway = start_one(tmp_path, "lifespan", args, CLI_APPS_LIFESPAN_LOG=str(log))
     try:
         reply = oracle.send_real(gateway.port, "GET", "/", to_gateway(gateway, []), b"")
         assert reply.status == 200

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's CSS and JavaScript) answered by the function
+    # itself, before the rest of the stack runs: see STATIC_URL below.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,10 +103,28 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# Relative: Django puts the script prefix (the API Gateway stage) in front.
-# On Lambda, serve the collected files from S3/CloudFront instead.
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Static files (the admin's CSS and JavaScript) are served by the function
+# itself, through WhiteNoise (see MIDDLEWARE). By default WhiteNoise finds them
+# in the installed apps, Django's admin included (its finders): no build step,
+# and nothing is written, as a function's disk is read-only. To serve copies
+# collected at build time instead, run `python manage.py collectstatic` with
+# DJANGO_STATIC_ROOT=staticfiles while packaging, and set the same variable in
+# the function's environment. To serve them from a bucket or CDN, upload the
+# collected files there and set DJANGO_STATIC_URL to their address
+# (https://cdn.example.com/static/). Relative, STATIC_URL gets the script
+# prefix (the API Gateway stage) in front.
+STATIC_URL = os.environ.get("DJANGO_STATIC_URL", "static/")
+_static_root = os.environ.get("DJANGO_STATIC_ROOT", "").strip()
+STATIC_ROOT = BASE_DIR / _static_root if _static_root else None
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
+# Django computes a relative STATIC_URL once, the first time it is read, with
+# the script prefix of that moment: only during a request does it include the
+# stage. So WhiteNoise must not read it at startup: its URL prefix (below the
+# script prefix) is named here, and files are told immutable by the content
+# hash in their names (as ManifestStaticFilesStorage names them) rather than by
+# asking the storage, which would read STATIC_URL.
+WHITENOISE_STATIC_PREFIX = "/static/"
+WHITENOISE_IMMUTABLE_FILE_TEST = r"\.[0-9a-f]{12}\.\w+$"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
