@@ -150,7 +150,11 @@ class Handler(PassesForFunction):
         return hook
 
     def on_shutdown(self, hook: HookT) -> HookT:
-        """Register a shutdown hook (sync or async); runs once, on SIGTERM or exit."""
+        """Register a shutdown hook (sync or async); runs once, on SIGTERM or exit.
+
+        Hooks run newest first, each in a thread of its own, within the
+        handler's ``shutdown_timeout`` (see :meth:`Lifecycle.shutdown`).
+        """
         self.lifecycle.shutdown_hooks.append(hook)
         return hook
 
@@ -235,10 +239,7 @@ class Handler(PassesForFunction):
             except Exception:
                 taken = None  # the general way reports what is wrong
             if taken is not None:
-                try:
-                    response = self._run(taken, last, event, context)
-                finally:
-                    lifecycle.after_invocation()
+                response = self._run(taken, last, event, context)
                 # The bridge's input: an environ, or an ASGI scope and body.
                 method = taken[0]["method"] if type(taken) is tuple else taken["REQUEST_METHOD"]
                 return self._encode(response, method == "HEAD", last, event, context)
@@ -273,17 +274,13 @@ class Handler(PassesForFunction):
         finally:
             if self.cold:
                 self._report_cold_start(platform)
-            lifecycle.after_invocation()
         return self._encode(response, request.method == "HEAD", platform, event, context)
 
     def _not_http(self, event: Any, context: Any, unrecognised: UnrecognisedEvent) -> Any:
         """A command, a routed non-HTTP event, or the error saying what would route it."""
         from .triggers import handle_event
 
-        try:
-            return handle_event(self, event, context, unrecognised)
-        finally:
-            lifecycle.after_invocation()
+        return handle_event(self, event, context, unrecognised)
 
     def _vet(self, request: Request, platform: Platform) -> None:
         """What every adapter's request must satisfy, checked once for all of them."""
@@ -458,6 +455,10 @@ class Handler(PassesForFunction):
         )
 
 
+# A SIGTERM that arrives while a thread is inside the handler waits until it returns.
+lifecycle.busy_codes.add(Handler.__call__.__code__)
+
+
 def _single_callable(app: Any) -> Any:
     """ASGI 3 form of the app; asgiref is imported only for ASGI 2 apps."""
     if getattr(app, "_asgi_double_callable", False) or isinstance(app, type):
@@ -524,7 +525,8 @@ def wrap(
     ``lifespan``: ``"auto"``, ``"on"`` or ``"off"`` (ASGI lifespan, run once).
     ``deadline_margin``: seconds before the platform's deadline at which an
     ASGI request is cancelled (504) and a WSGI request's stack is logged.
-    ``shutdown_timeout``: the most seconds shutdown may take.
+    ``shutdown_timeout``: the most seconds the whole shutdown (hooks, then
+    the lifespan) may take; a step past its share is abandoned.
     ``warmup``: ``"key=value"`` markers of warm-up pings.
     ``trusted_proxy_hops``: how many proxies of your own (a CloudFront
     distribution, say) stand in front of the vendor; the client address is

@@ -10,6 +10,7 @@ WSGI request hangs before its deadline, and warm-up ping recognition.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .options import LifespanMode
@@ -195,18 +197,40 @@ class Lifecycle:
             self._call(hook)
 
     def shutdown(self) -> None:
-        """Run the shutdown hooks (newest first), then the lifespan shutdown, once."""
+        """Run the shutdown hooks (newest first), then the lifespan shutdown, once.
+
+        All of it within ``shutdown_timeout``: each step may take an equal share
+        of the time left (one that ends early leaves its time to those after
+        it). A step still running at the end of its share is abandoned, with
+        a log line naming it (an async hook is cancelled), and the next one
+        starts. Each step runs in a thread of its own, so that it can be
+        abandoned; async hooks and the lifespan run on the app's event loop.
+        """
         with self._lock:
             if self.stopped or not self.started:
                 return
             self.stopped = True
-        for hook in reversed(self.shutdown_hooks):
-            try:
-                self._call(hook)
-            except Exception:
-                logger.exception("faas_bridge: a shutdown hook failed: %r", hook)
-        if self.lifespan is not None:
-            self.lifespan.shutdown(self.shutdown_timeout)
+        steps: list[tuple[str, Callable[[float], Any]]] = [
+            (f"the shutdown hook {_hook_name(hook)}", functools.partial(self._run_hook, hook))
+            for hook in reversed(self.shutdown_hooks)
+        ]
+        lifespan = self.lifespan
+        if lifespan is not None and lifespan.supported:
+            steps.append(("the ASGI lifespan shutdown", lifespan.shutdown))
+        deadline = time.monotonic() + self.shutdown_timeout
+        for index, (name, step) in enumerate(steps):
+            share = max(deadline - time.monotonic(), 0.0) / (len(steps) - index)
+            _bounded(name, step, share)
+
+    def _run_hook(self, hook: Hook, timeout: float) -> None:
+        """One shutdown hook; an async one is cancelled after ``timeout`` seconds."""
+        result = hook()
+        if _isawaitable(result):
+            if self.runner is None:
+                from ._loop import loop_runner
+
+                self.runner = loop_runner()
+            self.runner.run(_within(result, timeout))
 
     def restored(self) -> None:
         """After a SnapStart restore: run the restore hooks (reconnect clients)."""
@@ -227,6 +251,85 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
+class _Cancelled(Exception):
+    """A shutdown step's awaitable was cancelled for running past its share."""
+
+
+async def _within(awaitable: Any, timeout: float) -> None:
+    """Await ``awaitable`` for ``timeout`` seconds at most, then cancel it.
+
+    Not asyncio.wait_for: a TimeoutError the hook raises itself is its own
+    failure, not the timeout's. The cancelled hook is given a moment (its
+    ``finally`` blocks) before the step ends.
+    """
+    import asyncio
+
+    task = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait((task,), timeout=timeout)
+    if done:
+        task.result()
+        return
+    task.cancel()
+    await asyncio.wait((task,), timeout=timeout / 18)  # within the wait's last tenth
+    raise _Cancelled
+
+
+def _hook_name(hook: Hook) -> str:
+    """``module.qualname`` of a hook, for a log line."""
+    name = getattr(hook, "__qualname__", None) or getattr(hook, "__name__", None)
+    module = getattr(hook, "__module__", None)
+    if not isinstance(name, str):
+        return repr(hook)
+    return f"{module}.{name}" if isinstance(module, str) else name
+
+
+def _bounded(name: str, step: Callable[[float], Any], seconds: float) -> None:
+    """Run ``step(seconds)`` in a thread and wait at most ``seconds`` for it.
+
+    The step is abandoned if it runs longer (a sync hook cannot be stopped;
+    the process is about to end). Where no thread can be started (Python
+    3.12 at interpreter exit), it runs here, and only an async step is bounded.
+    """
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            step(inner)
+        except BaseException as exc:  # reported below, in the waiting thread
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    # The step's own timeout (an async hook's, the lifespan's) falls a little
+    # inside the wait for it, so that it is cancelled rather than abandoned.
+    inner = seconds * 0.9
+    try:
+        thread = threading.Thread(target=run, name="faas_bridge-shutdown", daemon=True)
+        thread.start()
+    except RuntimeError:  # can't create new thread at interpreter shutdown
+        run()
+    else:
+        thread.join(seconds)
+    if not outcome:
+        logger.error(
+            "faas_bridge: %s did not finish in its share of shutdown_timeout (%.2f s); abandoned",
+            name,
+            seconds,
+        )
+        return
+    exc = outcome[0]
+    if exc is None:
+        return
+    if isinstance(exc, _Cancelled):
+        logger.error(
+            "faas_bridge: %s did not finish in its share of shutdown_timeout (%.2f s); cancelled",
+            name,
+            seconds,
+        )
+    else:
+        logger.error("faas_bridge: %s failed", name, exc_info=exc)
+
+
 def _isawaitable(value: Any) -> bool:
     """inspect.isawaitable, without importing inspect for a hook that returns None."""
     if value is None:
@@ -241,7 +344,6 @@ def _isawaitable(value: Any) -> bool:
 _lifecycles: list[Lifecycle] = []
 _registry_lock = threading.Lock()
 _installed = False
-_deferred_signal: int | None = None
 
 
 def _register(lifecycle: Lifecycle) -> None:
@@ -276,30 +378,87 @@ def _install_sigterm() -> None:
         pass
 
 
+#: Code objects whose frames mean "an invocation (or the app's startup) is
+#: running in this thread": a SIGTERM then waits for it (dispatch adds the
+#: handler's own).
+busy_codes: set[CodeType] = set()
+
+#: How often the thread that waits for the invocations looks at them, and how
+#: long no invocation must run before the signal is acted on: time for the
+#: runtime to send the reply the handler has just returned.
+_POLL = 0.01
+_SETTLE = 0.1
+
+
+class _SignalState:
+    """A SIGTERM waiting for the invocations in progress (main thread and waiter share it)."""
+
+    deferred: int | None = None
+    waiting = False
+    stopping = False
+
+
+_signals = _SignalState()
+busy_codes.update((Lifecycle.startup.__code__, Lifecycle._call.__code__))
+
+
+def _busy() -> bool:
+    """Whether any thread is inside an invocation or a startup, as its frames show."""
+    codes = busy_codes
+    for frame in list(sys._current_frames().values()):
+        current: FrameType | None = frame
+        while current is not None:
+            if current.f_code in codes:
+                return True
+            current = current.f_back
+    return False
+
+
 def _make_sigterm_handler(previous: Any) -> Callable[[int, Any], None]:
     def on_sigterm(signum: int, frame: Any) -> None:
-        global _deferred_signal
-        aio = sys.modules.get("asyncio")  # no loop can run before asyncio is imported
-        running = aio._get_running_loop() if aio is not None else None
-        if running is not None and not running.is_closed():
-            # The signal interrupted an invocation in this thread: the loop
-            # cannot be re-entered. Stop as soon as the invocation returns.
-            _deferred_signal = signum
+        state = _signals
+        if state.stopping:
+            return  # a repeat while the shutdown runs
+        if _busy():
+            # An invocation is running (in this thread, interrupted, or in
+            # another): stopping now would lose its reply, or pull resources
+            # from under it. Act once every invocation has returned.
+            state.deferred = signum
+            if not state.waiting:
+                state.waiting = True
+                threading.Thread(target=_redeliver, name="faas_bridge-sigterm", daemon=True).start()
             return
-        shutdown_all()
-        if callable(previous):
-            previous(signum, frame)
-        elif previous == signal.SIG_DFL:
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
+        state.deferred = None
+        state.stopping = True
+        try:
+            shutdown_all()
+            if callable(previous):
+                previous(signum, frame)
+            elif previous == signal.SIG_DFL:
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+        finally:
+            state.stopping = False
 
     return on_sigterm
 
 
-def after_invocation() -> None:
-    """Act on a SIGTERM that arrived during the invocation that just ended."""
-    global _deferred_signal
-    signum, _deferred_signal = _deferred_signal, None
+def _redeliver() -> None:
+    """Send the deferred SIGTERM again once no invocation has run for a while.
+
+    Signal handlers run in the main thread only, so the handler installed
+    before ours (sys.exit, a server's graceful stop) gets the signal there.
+    """
+    state = _signals
+    while True:
+        time.sleep(_POLL)
+        if _busy():
+            continue
+        time.sleep(_SETTLE)
+        if not _busy():
+            break
+    state.waiting = False
+    signum, state.deferred = state.deferred, None
     if signum is not None:
         os.kill(os.getpid(), signum)
 
