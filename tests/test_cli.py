@@ -26,11 +26,12 @@ from typing import Any
 import pytest
 
 from cli_servers import REPO, TESTS_DIR, command_env
-from events import event_names, events_dir, load_event
+from events import event_names, event_path, load_event
 from faas_bridge import cli
 from faas_bridge.gateway import platform_support
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
+from faas_bridge.triggers import KINDS
 from test_detection import EDGE_RESPONSE_TRIGGERS, FOLDER_PLATFORM, REPLY_NAMES, REQUEST_NAMES
 
 ECHO = str(TESTS_DIR / "echo_apps.py") + ":wsgi_app"
@@ -102,7 +103,7 @@ def test_importing_faas_bridge_loads_no_command_code() -> None:
 
 @pytest.mark.parametrize("name", REQUEST_NAMES)
 def test_invoke_every_sample_request(capsys: pytest.CaptureFixture[str], name: str) -> None:
-    path = str(events_dir() / name)
+    path = str(event_path(name))
     status, out, err = run(capsys, "invoke", path, "--app", ECHO)
     if name in EDGE_RESPONSE_TRIGGERS:
         # A response trigger asks for no request to be served: a clear refusal.
@@ -118,12 +119,12 @@ def test_invoke_every_sample_request(capsys: pytest.CaptureFixture[str], name: s
 def test_invoke_refuses_events_that_are_no_request(
     capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    status, out, err = run(capsys, "invoke", str(events_dir() / name), "--app", ECHO)
-    if name.endswith("serverless-plugin-warmup-default.json"):
+    status, out, err = run(capsys, "invoke", str(event_path(name)), "--app", ECHO)
+    if name.endswith(("/serverless-plugin-warmup.json", "/serverless-plugin-warmup-default.json")):
         assert (status, json.loads(out)) == (0, {"faas_bridge": "warm"})
         return
     assert status == 2
-    if name.startswith("non-http/"):  # recognised, but nothing routes it (no faas.yml)
+    if name.split("/")[-2] == "non-http":  # recognised, but nothing routes it (no faas.yml)
         assert re.match(r"faas-bridge: error: no route for this \w+\.[\w.]+ event", err)
         assert "functions.<name>.triggers" in one_error_line(err)
     else:
@@ -134,7 +135,7 @@ def test_invoke_refuses_events_that_are_no_request(
 def test_invoke_reads_stdin_and_forces_a_platform(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = (events_dir() / "aws-alb/multi-value.json").read_text()
+    text = event_path("aws-alb/multi-value.json").read_text()
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
     status, out, _ = run(capsys, "invoke", "-", "--app", ECHO, "--platform", "aws-alb")
     assert status == 0
@@ -186,8 +187,11 @@ def test_invoke_rejects_a_file_that_is_not_json(
 def test_events_list_shows_every_platform(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "events", "list")
     assert status == 0
-    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    platforms, _, triggers = out.partition("\ntrigger types")
+    rows = {line.split()[0]: line for line in platforms.splitlines()[1:]}
     assert list(rows) == list(NAMES)
+    listed = [line.split()[0] for line in triggers.splitlines()[1:]]
+    assert listed == list(KINDS)  # every type faas.yml routes, which events new builds
     for name in ("aws-apigw-v2", "aws-apigw-v1", "aws-function-url", "aws-alb"):
         assert re.match(rf"{name}\s+yes\s+yes\s", rows[name])
     for platform in platform_support():
@@ -342,9 +346,11 @@ def test_events_new_settings_apply_only_where_they_mean_something(
 
 
 def test_events_new_for_an_unknown_platform(capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, err = run(capsys, "events", "new", "aws-nope")
+    status, _, err = run(capsys, "events", "new", "nothing-like-it")
     assert status == 2
-    assert "unknown platform 'aws-nope': choose one of aws-apigw-v2" in one_error_line(err)
+    assert "unknown platform 'nothing-like-it': choose one of aws-apigw-v2" in one_error_line(err)
+    status, _, err = run(capsys, "events", "new", "aws-apigw")
+    assert "unknown platform 'aws-apigw': did you mean 'aws-apigw-v2'?" in one_error_line(err)
 
 
 # -- Errors are for people ---------------------------------------------------------------------
@@ -369,7 +375,7 @@ value = 1 / 0
 def test_a_wrong_app_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], app: str, message: str
 ) -> None:
-    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
+    event = str(event_path("aws-apigw-v2/get-with-query-and-cookies.json"))
     status, _, err = run(capsys, "invoke", event, "--app", app)
     assert status == 2
     assert message in one_error_line(err)
@@ -377,7 +383,7 @@ def test_a_wrong_app_is_one_line_and_exit_2(
 
 def test_an_import_error_in_the_app_names_the_line_without_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "broken_app.py").write_text(BROKEN_IMPORT)
-    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
+    event = str(event_path("aws-apigw-v2/get-with-query-and-cookies.json"))
     done = run_process("invoke", event, "--app", "broken_app.py", cwd=tmp_path)
     assert done.returncode == 2
     assert one_error_line(done.stderr) == (
@@ -399,14 +405,14 @@ def test_a_missing_dependency_says_what_to_install(tmp_path: Path) -> None:
 
 
 def test_an_unknown_platform_for_invoke(capsys: pytest.CaptureFixture[str]) -> None:
-    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
+    event = str(event_path("aws-apigw-v2/get-with-query-and-cookies.json"))
     status, _, err = run(capsys, "invoke", event, "--app", ECHO, "--platform", "nope")
     assert status == 2
     assert "unknown platform 'nope'" in one_error_line(err)
 
 
 def test_no_app_at_all(capsys: pytest.CaptureFixture[str]) -> None:
-    event = str(events_dir() / "aws-apigw-v2/get-with-query-and-cookies.json")
+    event = str(event_path("aws-apigw-v2/get-with-query-and-cookies.json"))
     status, _, err = run(capsys, "invoke", event)
     assert status == 2
     assert one_error_line(err) == (
@@ -442,8 +448,9 @@ def test_doctor_on_a_healthy_app() -> None:
     for name in SERVED:
         assert re.search(rf"ok    {re.escape(name)}\s+GET / -> 200 in [\d.]+ ms", out), out
     assert re.search(r"ok    shutdown\s+clean", out)
-    for label in ("interpreter", "faas_bridge", "app import", "startup", "total"):
-        assert re.search(rf"^  {label}\s+[\d.]+ ms$", out, re.MULTILINE), label
+    for label, meaning in cli.COLD_START_ROWS:
+        assert re.search(rf"^  {label}\s+[\d.]+ ms  {re.escape(meaning)}$", out, re.M), label
+    assert re.search(r"^  total\s+[\d.]+ ms$", out, re.MULTILINE)
     assert out.rstrip().endswith(
         "healthy: set the function's handler to faas_bridge.handler "
         "with FAAS_BRIDGE_APP=cli_apps:asgi_app"
@@ -500,9 +507,13 @@ def quick_start() -> list[str]:
 def test_the_quick_start_is_two_commands() -> None:
     run_command, test_command = quick_start()
     assert run_command.endswith("faas-bridge serve")  # the embedded example, on port 3000
+    assert test_command.endswith(" && .venv/bin/python -m pytest")
+    # CI's first test run is the same command in a copy of the tree: options for
+    # its output and cache only, no selection of tests.
     ci = (REPO / ".ci" / "run").read_text()
-    ci_test = [ln for ln in ci.splitlines() if ln.strip().startswith("python -m pytest")][-1]
-    assert test_command.endswith(ci_test.strip().replace("python -m", ".venv/bin/python -m"))
+    runs = [ln for ln in ci.splitlines() if not ln.strip().startswith(("#", "echo"))]
+    fresh = re.findall(r"python -m pytest([^)\n]*)", "\n".join(runs))[0].split()
+    assert set(fresh) <= {"-q", "-p", "no:cacheprovider"}, fresh
 
 
 README_COMMANDS = os.environ.get("FAAS_BRIDGE_README_COMMANDS") == "1"
@@ -513,11 +524,15 @@ README_COMMANDS = os.environ.get("FAAS_BRIDGE_README_COMMANDS") == "1"
     reason="installs from PyPI into a fresh copy (minutes): set FAAS_BRIDGE_README_COMMANDS=1",
 )
 def test_the_quick_start_commands_work_exactly_as_written(tmp_path: Path) -> None:
-    """A copy of the working tree stands for a fresh clone; both commands run as written."""
+    """A copy of the working tree stands for a fresh clone; both commands run as written.
+
+    The copy has nothing beside it and no FAAS_BRIDGE_* variable: the tests run
+    on the repository's own sample events alone.
+    """
     clone = tmp_path / "clone"
     ignore = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".*_cache", "*.egg-info")
     shutil.copytree(REPO, clone, ignore=ignore)
-    shutil.copytree(events_dir(), tmp_path / "shared" / "events")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clone"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAAS_BRIDGE_", "VIRTUAL_ENV"))}
     env["PYTHONPATH"] = ""
     run_command, test_command = quick_start()
