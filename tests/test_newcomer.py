@@ -55,7 +55,8 @@ async def app(scope, receive, send):
                 return
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"wrapped app"})
+    seen = "wrapped app at " + scope["root_path"] + " " + scope["path"]
+    await send({"type": "http.response.body", "body": seen.encode()})
 
 
 handler = wrap(app)
@@ -105,16 +106,27 @@ def test_doctor_still_fails_a_missing_module_that_is_no_vendor_library(tmp_path:
 # -- the README's own module: handler = wrap(app) -------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["wrapped.py:handler", "wrapped.py", "wrapped:handler"])
-def test_serve_a_module_that_wraps_its_app_starts_it_once(tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "platform", "mount"),
+    [
+        ("wrapped.py:handler", "aws-apigw-v2", ""),
+        ("wrapped.py", "aws-apigw-v2", ""),
+        ("wrapped:handler", "aws-apigw-v2", ""),
+        ("wrapped.py:handler", "aws-apigw-v1", "/prod"),  # the stage: the handler's mount
+    ],
+)
+def test_serve_a_module_that_wraps_its_app_starts_it_once(
+    tmp_path: Path, target: str, platform: str, mount: str
+) -> None:
     (tmp_path / "wrapped.py").write_text(WRAPPED_APP)
     log = tmp_path / "lifespan.log"
     env = command_env(NEWCOMER_LOG=str(log))
-    gateway = Gateway("wrapped", [target], cwd=tmp_path, env=env)
+    gateway = Gateway("wrapped", [target, "--platform", platform], cwd=tmp_path, env=env)
     try:
         start_all([gateway], [], tmp_path)
-        with urllib.request.urlopen(gateway.base + "/hello", timeout=10) as reply:
-            assert (reply.status, reply.read()) == (200, b"wrapped app")
+        with urllib.request.urlopen(gateway.base + mount + "/hello", timeout=10) as reply:
+            body = reply.read().decode()
+            assert (reply.status, body) == (200, f"wrapped app at {mount} {mount}/hello")
         assert log.read_text().split() == ["startup"]
     finally:
         status = gateway.stop()
