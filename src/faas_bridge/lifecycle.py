@@ -9,6 +9,7 @@ WSGI request hangs before its deadline, and warm-up ping recognition.
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import functools
 import logging
@@ -284,13 +285,17 @@ def _hook_name(hook: Hook) -> str:
 
 
 def _bounded(name: str, step: Callable[[float], Any], seconds: float) -> None:
-    """Run ``step(seconds)`` in a thread and wait at most ``seconds`` for it.
+    """Run ``step`` in a thread of its own and wait at most ``seconds`` for it.
 
     The step is abandoned if it runs longer (a sync hook cannot be stopped;
     the process is about to end). Where no thread can be started (Python
     3.12 at interpreter exit), it runs here, and only an async step is bounded.
+    A bare ``_thread`` thread: this may run in a signal handler that
+    interrupted ``threading``'s own bookkeeping, whose locks it must not take.
     """
     outcome: list[BaseException | None] = []
+    finished = _thread.allocate_lock()
+    finished.acquire()
 
     def run() -> None:
         try:
@@ -299,17 +304,18 @@ def _bounded(name: str, step: Callable[[float], Any], seconds: float) -> None:
             outcome.append(exc)
         else:
             outcome.append(None)
+        finally:
+            finished.release()
 
     # The step's own timeout (an async hook's, the lifespan's) falls a little
     # inside the wait for it, so that it is cancelled rather than abandoned.
     inner = seconds * 0.9
     try:
-        thread = threading.Thread(target=run, name="faas_bridge-shutdown", daemon=True)
-        thread.start()
+        _thread.start_new_thread(run, ())
     except RuntimeError:  # can't create new thread at interpreter shutdown
         run()
     else:
-        thread.join(seconds)
+        finished.acquire(timeout=seconds)
     if not outcome:
         logger.error(
             "faas_bridge: %s did not finish in its share of shutdown_timeout (%.2f s); abandoned",
@@ -426,7 +432,7 @@ def _make_sigterm_handler(previous: Any) -> Callable[[int, Any], None]:
             state.deferred = signum
             if not state.waiting:
                 state.waiting = True
-                threading.Thread(target=_redeliver, name="faas_bridge-sigterm", daemon=True).start()
+                _thread.start_new_thread(_redeliver, ())  # see _bounded: no threading locks
             return
         state.deferred = None
         state.stopping = True
