@@ -179,3 +179,27 @@ def test_a_value_yaml_cannot_construct_is_a_config_error_with_its_line(
         load_config(path)
     assert caught.value.line == line, str(caught.value)
     assert problem in caught.value.problem
+
+
+def test_values_nested_too_deep_are_refused_at_their_line(tmp_path: Path) -> None:
+    """5,000 brackets ran PyYAML's composer out of stack (RecursionError escaped)."""
+    path = tmp_path / "faas.yml"
+    path.write_text("app: " + "[\n" * 5000 + "x" + "]" * 5000 + "\n")
+    with pytest.raises(ConfigFileError, match="nested more than 64 deep") as caught:
+        load_config(path)
+    # The top mapping is the first level and the list opened on line k the
+    # (k + 1)th: the 65th, one too many, is opened on line 64.
+    assert caught.value.line == 64
+
+
+def test_aliases_inside_aliases_cannot_nest_past_the_limit_either(tmp_path: Path) -> None:
+    """Each level 60 lists deep around an alias of the one before: 720 deep in all,
+    within the alias budget (about 4,000 values), and past Python's stack when built."""
+    depth, levels = 60, "abcdefghijkl"
+    lines = [f"{levels[0]}: &{levels[0]} " + "[" * depth + "x" + "]" * depth]
+    for before, level in itertools.pairwise(levels):
+        lines.append(f"{level}: &{level} " + "[" * depth + f"*{before}" + "]" * depth)
+    path = tmp_path / "faas.yml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigFileError, match="nested more than 64 deep"):
+        load_config(path)

@@ -442,6 +442,8 @@ def load_config(path: str | Path) -> Config:
 #: aliases of nine aliases of ... in a few hundred bytes) passes it at once.
 ALIAS_BUDGET = 10_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+#: How deep faas.yml's values may nest (its own deepest key is about six levels down).
+MAX_DEPTH = 64
 
 
 def _parse(text: str, file: str) -> tuple[Any, dict[Key, int]]:
@@ -506,6 +508,8 @@ def _bounded_loader() -> Any:
             self.through_aliases = 0
             #: id of a mapping node -> how many of its pairs came from merge keys (<<).
             self.merged: dict[int, int] = {}
+            #: How many collections the node being composed is inside.
+            self.depth = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
@@ -525,7 +529,13 @@ def _bounded_loader() -> Any:
                         "write the values out, or share fewer",
                     )
                 return node
-            node = super().compose_node(parent, index)
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:  # before PyYAML's recursion runs out of stack
+                    _too_deep(self.file, self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
+                node = super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
             if isinstance(node, yaml.SequenceNode):
                 sizes = self.sizes
                 self.sizes[id(node)] = 1 + sum(sizes.get(id(item), 1) for item in node.value)
@@ -546,6 +556,8 @@ def _build(
     import yaml
 
     lines.setdefault(path, node.start_mark.line + 1)
+    if len(path) > MAX_DEPTH:  # aliases inside aliases can nest deeper than the text
+        _too_deep(file, node.start_mark.line + 1)
     if id(node) in active:
         line = node.start_mark.line + 1
         raise ConfigFileError(file, line, _dotted(path), "a recursive alias", "plain values")
@@ -599,6 +611,17 @@ def _build(
         active.discard(id(node))
         return items
     return _construct(loader.construct_object, node, path, file, True)
+
+
+def _too_deep(file: str, line: int) -> NoReturn:
+    raise ConfigFileError(
+        file,
+        line,
+        "",
+        f"values nested more than {MAX_DEPTH} deep",
+        "the few levels faas.yml has (functions, a function, its triggers, ...)",
+        "flatten the value",
+    )
 
 
 def _construct(step: Callable[..., Any], node: Any, path: Key, file: str, *args: Any) -> Any:
@@ -850,6 +873,10 @@ class _Validator:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 self.fail(path, f"this is {_kind(value)}", "a number of seconds >= 0, such as 0.5")
             return float(value)
+        if key == "underscore_headers":
+            if value not in ("drop", "keep"):
+                self.fail(path, f"this is {_kind(value)}", "drop or keep")
+            return value
         # trusted_proxy_hops
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.fail(path, f"this is {_kind(value)}", "a whole number of proxies >= 0")
