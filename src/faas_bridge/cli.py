@@ -2,7 +2,7 @@
 
 ``serve``   a local HTTP gateway emulating one vendor in front of the app;
 ``invoke``  one event file through the handler, the vendor's reply out;
-``events``  the vendors' events for a request of your choosing;
+``events``  the vendors' events for a request of your choosing, or of a non-HTTP trigger;
 ``doctor``  imports the app in a fresh interpreter and checks what a deployment needs.
 
 Errors are for people: one line saying what is wrong and what to do, exit
