@@ -1,0 +1,305 @@
+"""Behaviour a mutation audit found no test watching (issue 23), pinned from the documents.
+
+Each test states a documented rule and plants the input that tells the right
+code from a plausible wrong one: a reply of exactly the vendor's limit, a
+chunk an ASGI app sends after its last one, an encoded body that happens to be
+valid UTF-8, a forged first ``X-Forwarded-Proto`` value, a stale
+``Content-Length``. Expected values come from the vendors' documents and from
+gunicorn, never from the adapters. ``python -m mutation`` (see
+``mutation/__init__.py``) plants the bugs these tests must catch.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import http.client
+import json
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from echo_apps import wsgi_app
+from faas_bridge import wrap
+from faas_bridge.platforms.base import HttpCall
+from fuzz_events import BUILDERS, call_context, materialize
+from oracle.conftest import RealServer
+from vendor_replies import http_response
+
+# -- Replies of exactly the vendor's limit ---------------------------------------------
+
+#: The largest reply JSON each vendor accepts from a function, in bytes, and where
+#: the figure comes from. A Lambda reply is the JSON the runtime serialises:
+#: awslambdaric's marshaller uses simplejson's default separators (", ", ": "),
+#: as ``json.dumps`` does, and every reply below is ASCII, so both agree byte for byte.
+REPLY_LIMITS: dict[str, tuple[int, str]] = {
+    # Lambda's Invoke limit is "6 MB" (Lambda quotas: invocation payload, request and
+    # response); the runtime's Function.ResponseSizeTooLarge error message states the
+    # exact figure for the response: "maximum allowed payload size (6291556 bytes)".
+    "aws-apigw-v1": (6_291_556, "Lambda quotas; Invoke error message"),
+    "aws-apigw-v2": (6_291_556, "Lambda quotas; Invoke error message"),
+    "aws-function-url": (6_291_556, "Lambda quotas; Invoke error message"),
+    # ELB user guide, "Lambda functions as targets": "The maximum size of the
+    # response JSON that the Lambda function can send is 1 MB."
+    "aws-alb": (1_048_576, "ELB guide, Lambda functions as targets"),
+    # VPC Lattice user guide, Lambda targets, limitations: response JSON 6 MB.
+    "aws-lattice": (6_291_456, "VPC Lattice guide, Lambda functions as targets"),
+    # Yandex Cloud Functions limits: "JSON structure of a request and response: 3.5 MB".
+    "yandex": (3_670_016, "Yandex Cloud Functions quotas and limits"),
+    # OpenWhisk docs/reference.md, system limits: result 1 MB (OpenWhisk's ByteSize
+    # MB is 1024 * 1024 bytes).
+    "openwhisk": (1_048_576, "OpenWhisk system limits, result"),
+    # FunctionGraph notes and constraints: synchronous invocation response body 6 MB.
+    "huawei-fg-apig": (6_291_456, "FunctionGraph notes and constraints"),
+}
+
+
+def reply_json_size(reply: Any) -> int:
+    """The bytes of the reply as the function's runtime sends it (ASCII replies)."""
+    return len(json.dumps(reply).encode("utf-8"))
+
+
+def text_app(size: int) -> Callable[..., list[bytes]]:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"a" * size]
+
+    return app
+
+
+def first_event(vendor: str) -> tuple[Any, Any]:
+    build = BUILDERS[vendor][0][1]
+    return call_context(materialize(build(HttpCall())), vendor)
+
+
+@pytest.mark.parametrize("vendor", sorted(REPLY_LIMITS))
+def test_a_reply_of_exactly_the_limit_passes_and_one_byte_more_is_a_502(vendor: str) -> None:
+    limit, source = REPLY_LIMITS[vendor]
+    event, context = first_event(vendor)
+
+    def answer(size: int) -> Any:
+        handler = wrap(text_app(size))
+        try:
+            return handler(copy.copy(event), context)
+        finally:
+            handler.shutdown()
+
+    # The JSON around the body is a few hundred bytes: measure it once, then fill
+    # the body so that the whole reply is exactly the limit.
+    probe = limit - 4096
+    size = probe + limit - reply_json_size(answer(probe))
+    fits = answer(size)
+    assert reply_json_size(fits) == limit, source
+    status, _, body = http_response(vendor, fits, event, context)
+    assert (status, len(body)) == (200, size), f"{limit} bytes is within {source}"
+    status, _, body = http_response(vendor, answer(size + 1), event, context)
+    assert status == 502, f"{limit + 1} bytes is over {source}"
+    assert str(limit).encode() in body
+
+
+# -- ASGI: nothing after the last body chunk ---------------------------------------------
+
+
+async def late_chunk_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Ends its body, then sends one more chunk (a background task that outlived the reply)."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"x-a", b"1")]})
+    await send({"type": "http.response.body", "body": b"done", "more_body": False})
+    await send({"type": "http.response.body", "body": b"LATE", "more_body": False})
+
+
+def test_an_asgi_chunk_after_the_last_one_is_not_sent() -> None:
+    # ASGI HTTP spec: "more_body: ... If False, response will be taken as complete
+    # and closed, and any further messages on the channel will be ignored."
+    handler = wrap(late_chunk_app, lifespan="off")
+    try:
+        event, context = first_event("aws-apigw-v2")
+        status, _, body = http_response("aws-apigw-v2", handler(event, context), event, context)
+    finally:
+        handler.shutdown()
+    assert (status, body) == (200, b"done")
+
+
+# -- A Content-Encoding always travels as base64 -------------------------------------------
+
+#: ``deflate`` (raw) of b"aaaa": compressed bytes that happen to be valid UTF-8, so
+#: only the Content-Encoding tells that the body is not text.
+DEFLATED = zlib.compress(b"aaaa", wbits=-15)
+
+#: The reply field each vendor reads to decode the body (README, "Options",
+#: text_types: "any body with a Content-Encoding is returned base64").
+FLAGGED = {
+    name: ("bodyEncoding", "base64") if name == "aws-edge" else ("isBase64Encoded", True)
+    for name in (
+        "aws-alb",
+        "aws-apigw-v1",
+        "aws-apigw-v2",
+        "aws-function-url",
+        "aws-lattice",
+        "aws-edge",
+        "yandex",
+        "aliyun-fc3",
+        "aliyun-apigw",
+        "tencent-scf-apigw",
+        "tencent-cloudbase",
+        "huawei-fg-apig",
+        "scaleway",
+    )
+}
+
+
+@pytest.mark.parametrize("vendor", sorted(FLAGGED))
+@pytest.mark.parametrize("content_type", ["text/plain; charset=utf-8", "application/json"])
+def test_an_encoded_body_is_base64_whatever_its_type(vendor: str, content_type: str) -> None:
+    assert DEFLATED.decode("utf-8") == "KLLL\x04\x00"  # valid UTF-8: the trap is set
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Encoding", "deflate")])
+        return [DEFLATED]
+
+    event, context = first_event(vendor)
+    handler = wrap(app)
+    try:
+        reply = handler(copy.copy(event), context)
+    finally:
+        handler.shutdown()
+    key, flag = FLAGGED[vendor]
+    assert reply[key] == flag
+    assert base64.b64decode(reply["body"]) == DEFLATED
+    assert http_response(vendor, reply, event, context)[2] == DEFLATED
+
+
+# -- X-Forwarded-Proto: the last value is the proxy's --------------------------------------
+
+
+def alb_event(proto: str | list[str], multi: bool) -> dict[str, Any]:
+    """An ALB event (ELB guide's request format) whose X-Forwarded-Proto is ``proto``."""
+    headers: dict[str, Any] = {
+        "host": "lb-0123456789.us-east-1.elb.amazonaws.com",
+        "x-forwarded-for": "198.51.100.7",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": proto,
+    }
+    event: dict[str, Any] = {
+        "requestContext": {
+            "elb": {
+                "targetGroupArn": (
+                    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789"
+                )
+            }
+        },
+        "httpMethod": "GET",
+        "path": "/",
+        "body": "",
+        "isBase64Encoded": False,
+    }
+    if multi:
+        event["multiValueHeaders"] = {
+            k: v if isinstance(v, list) else [v] for k, v in headers.items()
+        }
+        event["multiValueQueryStringParameters"] = {}
+    else:
+        event["headers"] = headers
+        event["queryStringParameters"] = {}
+    return event
+
+
+def scheme_seen(event: Any, vendor: str, context: Any = None) -> str:
+    handler = wrap(wsgi_app)
+    try:
+        _, _, body = http_response(vendor, handler(copy.copy(event), context), event, context)
+    finally:
+        handler.shutdown()
+    scheme: str = json.loads(body)["scheme"]
+    return scheme
+
+
+@pytest.mark.parametrize(
+    ("proto", "scheme"),
+    # A proxy that appends puts its own value last; the first may be the client's.
+    [("http, https", "https"), ("https, http", "http"), (["http", "https"], "https")],
+)
+@pytest.mark.parametrize("multi", [False, True], ids=["single-value", "multi-value"])
+def test_the_last_forwarded_proto_counts(proto: str | list[str], scheme: str, multi: bool) -> None:
+    if isinstance(proto, list) and not multi:
+        proto = proto[-1]  # single-value mode: the load balancer keeps the last value
+    assert scheme_seen(alb_event(proto, multi), "aws-alb") == scheme
+
+
+@pytest.mark.parametrize(("proto", "scheme"), [("http, https", "https"), ("https, http", "http")])
+def test_the_last_forwarded_proto_counts_behind_openfaas(proto: str, scheme: str) -> None:
+    # The python3-http template's event when no WSGI environ stands behind its headers.
+    event = SimpleNamespace(
+        body=b"",
+        method="GET",
+        path="/",
+        query={},
+        headers={"Host": "gateway:8080", "X-Forwarded-Proto": proto},
+    )
+    assert scheme_seen(event, "openfaas") == scheme
+
+
+# -- CONTENT_LENGTH is the body the app gets --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """gunicorn serving the WSGI echo app on 127.0.0.1 (stopped by process id)."""
+    server = RealServer(app="wsgi_app", kind="gunicorn", prefix="")
+    log_dir: Path = tmp_path_factory.mktemp("gunicorn")
+    server.start(log_dir)
+    try:
+        for _ in range(300):
+            if server.exited():
+                raise RuntimeError(server.output())
+            if server.ready():
+                break
+            import time
+
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not answer:\n" + server.output())
+        yield server
+    finally:
+        server.stop()
+
+
+def gunicorn_sees(server: RealServer, method: str, body: bytes | None) -> dict[str, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request(method, "/", body=body, headers={"Host": "localhost"})
+        seen: dict[str, Any] = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    return seen
+
+
+def alb_sees(headers: dict[str, str], body: str) -> dict[str, Any]:
+    event = alb_event("https", multi=False)
+    event["httpMethod"] = "POST"
+    event["headers"].update(headers)
+    event["body"] = body
+    handler = wrap(wsgi_app)
+    try:
+        _, _, reply_body = http_response("aws-alb", handler(event, None), event)
+    finally:
+        handler.shutdown()
+    seen: dict[str, Any] = json.loads(reply_body)
+    return seen
+
+
+def test_a_stale_content_length_is_not_passed_on_for_an_empty_body(gunicorn: RealServer) -> None:
+    # A client that sends no body sends Content-Length: 0 (http.client does, for a
+    # POST); gunicorn hands the header on as it came and the app reads that many bytes.
+    real = gunicorn_sees(gunicorn, "POST", b"")
+    assert (real["content_length"], real["body"]) == ("0", "")
+    # The event says 10 bytes but carries none: the app must be told what it gets.
+    seen = alb_sees({"content-length": "10"}, "")
+    assert (seen["content_length"], seen["body"]) == (real["content_length"], real["body"])
+    # And with a body, the length of the body the app reads, as gunicorn gives it.
+    real = gunicorn_sees(gunicorn, "POST", b"0123456789")
+    seen = alb_sees({"content-length": "99", "content-type": "text/plain"}, "0123456789")
+    assert (seen["content_length"], seen["body"]) == (real["content_length"], real["body"])
