@@ -1,12 +1,13 @@
 """Behaviour a mutation audit found no test watching (issue 23), pinned from the documents.
 
 Each test states a documented rule and plants the input that tells the right
-code from a plausible wrong one: a reply of exactly the vendor's limit, a
-chunk an ASGI app sends after its last one, an encoded body that happens to be
-valid UTF-8, a forged first ``X-Forwarded-Proto`` value, a stale
-``Content-Length``. Expected values come from the vendors' documents and from
-gunicorn, never from the adapters. ``python -m mutation`` (see
-``mutation/__init__.py``) plants the bugs these tests must catch.
+code from a plausible wrong one: a chunk an ASGI app sends after its last one,
+an encoded body that happens to be valid UTF-8, a forged first
+``X-Forwarded-Proto`` value, a stale ``Content-Length``. (The reply of exactly
+the vendor's limit is in ``tests/test_hardening.py``, with the other limits.)
+Expected values come from the vendors' documents and from gunicorn, never from
+the adapters. ``python -m mutation`` (see ``mutation/__init__.py``) plants the
+bugs these tests must catch.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import copy
 import http.client
 import json
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -30,75 +31,10 @@ from fuzz_events import BUILDERS, call_context, materialize
 from oracle.conftest import RealServer
 from vendor_replies import http_response
 
-# -- Replies of exactly the vendor's limit ---------------------------------------------
-
-#: The largest reply JSON each vendor accepts from a function, in bytes, and where
-#: the figure comes from. A Lambda reply is the JSON the runtime serialises:
-#: awslambdaric's marshaller uses simplejson's default separators (", ", ": "),
-#: as ``json.dumps`` does, and every reply below is ASCII, so both agree byte for byte.
-REPLY_LIMITS: dict[str, tuple[int, str]] = {
-    # Lambda's Invoke limit is "6 MB" (Lambda quotas: invocation payload, request and
-    # response); the runtime's Function.ResponseSizeTooLarge error message states the
-    # exact figure for the response: "maximum allowed payload size (6291556 bytes)".
-    "aws-apigw-v1": (6_291_556, "Lambda quotas; Invoke error message"),
-    "aws-apigw-v2": (6_291_556, "Lambda quotas; Invoke error message"),
-    "aws-function-url": (6_291_556, "Lambda quotas; Invoke error message"),
-    # ELB user guide, "Lambda functions as targets": "The maximum size of the
-    # response JSON that the Lambda function can send is 1 MB."
-    "aws-alb": (1_048_576, "ELB guide, Lambda functions as targets"),
-    # VPC Lattice user guide, Lambda targets, limitations: response JSON 6 MB.
-    "aws-lattice": (6_291_456, "VPC Lattice guide, Lambda functions as targets"),
-    # Yandex Cloud Functions limits: "JSON structure of a request and response: 3.5 MB".
-    "yandex": (3_670_016, "Yandex Cloud Functions quotas and limits"),
-    # OpenWhisk docs/reference.md, system limits: result 1 MB (OpenWhisk's ByteSize
-    # MB is 1024 * 1024 bytes).
-    "openwhisk": (1_048_576, "OpenWhisk system limits, result"),
-    # FunctionGraph notes and constraints: synchronous invocation response body 6 MB.
-    "huawei-fg-apig": (6_291_456, "FunctionGraph notes and constraints"),
-}
-
-
-def reply_json_size(reply: Any) -> int:
-    """The bytes of the reply as the function's runtime sends it (ASCII replies)."""
-    return len(json.dumps(reply).encode("utf-8"))
-
-
-def text_app(size: int) -> Callable[..., list[bytes]]:
-    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"a" * size]
-
-    return app
-
 
 def first_event(vendor: str) -> tuple[Any, Any]:
     build = BUILDERS[vendor][0][1]
     return call_context(materialize(build(HttpCall())), vendor)
-
-
-@pytest.mark.parametrize("vendor", sorted(REPLY_LIMITS))
-def test_a_reply_of_exactly_the_limit_passes_and_one_byte_more_is_a_502(vendor: str) -> None:
-    limit, source = REPLY_LIMITS[vendor]
-    event, context = first_event(vendor)
-
-    def answer(size: int) -> Any:
-        handler = wrap(text_app(size))
-        try:
-            return handler(copy.copy(event), context)
-        finally:
-            handler.shutdown()
-
-    # The JSON around the body is a few hundred bytes: measure it once, then fill
-    # the body so that the whole reply is exactly the limit.
-    probe = limit - 4096
-    size = probe + limit - reply_json_size(answer(probe))
-    fits = answer(size)
-    assert reply_json_size(fits) == limit, source
-    status, _, body = http_response(vendor, fits, event, context)
-    assert (status, len(body)) == (200, size), f"{limit} bytes is within {source}"
-    status, _, body = http_response(vendor, answer(size + 1), event, context)
-    assert status == 502, f"{limit + 1} bytes is over {source}"
-    assert str(limit).encode() in body
 
 
 # -- ASGI: nothing after the last body chunk ---------------------------------------------

@@ -2,38 +2,91 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from faas_bridge import ConfigurationError
-from faas_bridge.options import DEFAULT_WARMUP, Options
+from faas_bridge.options import Options
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+#: For each option a FAAS_BRIDGE_* variable may set: a value other than the
+#: default, and what the option must then be. Written here, not read from the
+#: code: the README decides which variables exist (``documented_variables``).
+SETTINGS: dict[str, tuple[str, Callable[[Options], bool]]] = {
+    "base_path": ("/v1/", lambda o: o.base_path == "/v1"),
+    "text_types": (
+        "application/x-custom, application/vnd.thing",
+        lambda o: (
+            o.is_text("application/x-custom; charset=utf-8")
+            and o.is_text("application/vnd.thing")
+            and not o.is_text("application/octet-stream")
+        ),
+    ),
+    "platform": ("aws-alb", lambda o: o.platform == "aws-alb"),
+    "interface": ("asgi", lambda o: o.interface == "asgi"),
+    "lifespan": ("off", lambda o: o.lifespan == "off"),
+    "deadline_margin": ("1.5", lambda o: o.deadline_margin == 1.5),
+    "shutdown_timeout": ("0.25", lambda o: o.shutdown_timeout == 0.25),
+    # The README's default marker, then the variable's, in order.
+    "warmup": (
+        "warmer=true,detail.kind=ping",
+        lambda o: (
+            o.warmup == ("source=serverless-plugin-warmup", "warmer=true", "detail.kind=ping")
+        ),
+    ),
+    "trusted_proxy_hops": ("2", lambda o: o.trusted_proxy_hops == 2),
+    "underscore_headers": ("keep", lambda o: o.underscore_headers == "keep"),
+}
+
+
+def readme_options() -> list[str]:
+    """The keyword options of ``wrap()``, as the README's Options section shows it."""
+    text = README.read_text(encoding="utf-8")
+    signature = re.search(r"```text\nwrap\(app, \*, (.*?)\)\n```", text, re.DOTALL)
+    assert signature is not None, "the README's Options section shows wrap()'s signature"
+    return re.findall(r"(\w+)=", re.sub(r'"[^"]*"', '""', signature.group(1)))
+
+
+def documented_variables() -> dict[str, str]:
+    """Variable -> option, for every FAAS_BRIDGE_* row of the README that names an option."""
+    options = set(readme_options())
+    rows = re.findall(r"^\| `FAAS_BRIDGE_(\w+)` \|", README.read_text(encoding="utf-8"), re.M)
+    return {f"FAAS_BRIDGE_{row}": row.lower() for row in rows if row.lower() in options}
+
+
+def test_every_option_has_a_documented_variable() -> None:
+    variables = documented_variables()
+    assert len(variables) >= 9
+    assert set(readme_options()) == set(variables.values())
+    assert set(variables.values()) <= set(SETTINGS), "give the new variable a value here"
 
 
 def test_from_environ_reads_every_variable() -> None:
-    options = Options.from_environ(
-        {
-            "FAAS_BRIDGE_BASE_PATH": "/v1/",
-            "FAAS_BRIDGE_TEXT_TYPES": "application/x-custom, application/vnd.thing",
-            "FAAS_BRIDGE_PLATFORM": "aws-alb",
-            "FAAS_BRIDGE_INTERFACE": "asgi",
-            "FAAS_BRIDGE_LIFESPAN": "off",
-            "FAAS_BRIDGE_DEADLINE_MARGIN": "1.5",
-            "FAAS_BRIDGE_SHUTDOWN_TIMEOUT": "0.25",
-            "FAAS_BRIDGE_WARMUP": "warmer=true,detail.kind=ping",
-        }
-    )
-    assert options.base_path == "/v1"
-    assert options.is_text("application/x-custom; charset=utf-8")
-    assert options.is_text("application/vnd.thing")
-    assert not options.is_text("application/octet-stream")
-    assert (options.platform, options.interface, options.lifespan) == ("aws-alb", "asgi", "off")
-    assert (options.deadline_margin, options.shutdown_timeout) == (1.5, 0.25)
-    assert options.warmup == (*DEFAULT_WARMUP, "warmer=true", "detail.kind=ping")
+    variables = documented_variables()
+    environ = {variable: SETTINGS[option][0] for variable, option in variables.items()}
+    options = Options.from_environ(environ)
+    for variable, option in variables.items():
+        assert SETTINGS[option][1](options), (variable, environ[variable])
+
+
+@pytest.mark.parametrize("variable", sorted(documented_variables()))
+def test_each_variable_is_read_alone(variable: str) -> None:
+    option = documented_variables()[variable]
+    value, check = SETTINGS[option]
+    assert not check(Options()), "the test value must differ from the default"
+    assert check(Options.from_environ({variable: value})), (variable, value)
 
 
 def test_defaults() -> None:
     options = Options.from_environ({})
     assert options == Options()
-    assert (options.base_path, options.lifespan, options.warmup) == ("", "auto", DEFAULT_WARMUP)
+    # The README's defaults: serverless-plugin-warmup's payload is the one marker.
+    warmup = ("source=serverless-plugin-warmup",)
+    assert (options.base_path, options.lifespan, options.warmup) == ("", "auto", warmup)
 
 
 @pytest.mark.parametrize(
@@ -73,7 +126,8 @@ def test_options_are_immutable_values() -> None:
     assert repr(options) == (
         "Options(base_path='/v1', text_types=('application/x-ndjson',), platform=None, "
         "interface=None, lifespan='auto', deadline_margin=0.5, shutdown_timeout=2.0, "
-        "warmup=('source=serverless-plugin-warmup',), trusted_proxy_hops=0)"
+        "warmup=('source=serverless-plugin-warmup',), trusted_proxy_hops=0, "
+        "underscore_headers='drop')"
     )
 
 

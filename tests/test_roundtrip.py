@@ -286,6 +286,11 @@ def test_the_client_gets_the_apps_reply_byte_for_byte(
         assert status == reply["status"]
         assert body == reply["body"]
         for name, value in reply["headers"]:
+            if vendor == "openwhisk" and not reply["body"] and name == "Content-Type":
+                # The controller serves an empty body with no entity, and drops the
+                # Content-Type with it (WebActions.scala, respondWithEmptyEntity).
+                assert header_values(headers, name) == []
+                continue
             assert header_values(headers, name) == [value], (name, headers)
         assert header_values(headers, "set-cookie") == reply["cookies"]
         sent = {name.lower() for name, _ in reply["headers"]} | {"set-cookie"}
