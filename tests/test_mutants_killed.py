@@ -239,3 +239,33 @@ def test_a_stale_content_length_is_not_passed_on_for_an_empty_body(gunicorn: Rea
     real = gunicorn_sees(gunicorn, "POST", b"0123456789")
     seen = alb_sees({"content-length": "99", "content-type": "text/plain"}, "0123456789")
     assert (seen["content_length"], seen["body"]) == (real["content_length"], real["body"])
+
+
+# -- Command names and shutdown order ---------------------------------------------------------
+
+
+def test_a_command_name_is_matched_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django and click command names are case-sensitive: GREET is not greet."""
+    import faasyml_apps as apps
+    from faas_bridge.commands import CommandRefused, command_event
+
+    monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "mutants-secret-" + "0" * 32)
+    handler = wrap(apps.web_app)
+    handler.allow_commands("greet")
+    try:
+        with pytest.raises(CommandRefused, match="command 'GREET' is not allowed"):
+            handler(command_event("GREET", ["ada"]), None)
+    finally:
+        handler.shutdown()
+
+
+def test_shutdown_hooks_run_newest_first() -> None:
+    """README, Lifecycle: shutdown hooks run newest first (a pool outlives its clients)."""
+    ran: list[str] = []
+    handler = wrap(wsgi_app)
+    handler.on_shutdown(lambda: ran.append("pool"))
+    handler.on_shutdown(lambda: ran.append("client"))
+    event, context = first_event("aws-apigw-v2")
+    assert http_response("aws-apigw-v2", handler(event, context), event, context)[0] == 200
+    handler.shutdown()
+    assert ran == ["client", "pool"]
