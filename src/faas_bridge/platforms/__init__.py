@@ -30,6 +30,7 @@ adapter                recognised by
                        ``requestContext.identity``, ``serviceId`` or ``envId``
 ``aliyun-apigw``       ``queryParameters`` + ``httpMethod``, no ``rawPath``
 ``openwhisk``          ``__ow_method``, or DigitalOcean's ``http.method`` + ``http.headers``
+                       (ranked above every other adapter)
 ``scaleway``           ``stageVariable`` (singular) + ``httpMethod``
 ``openfaas``           an object (not a dict) with ``body`` bytes, ``method``, ``path``,
                        ``headers``, ``query`` (the ``python3-http`` template's event)
@@ -42,16 +43,22 @@ adapter                recognised by
                        FC 2.0 HTTP trigger calls ``handler(environ, start_response)``
 =====================  ==================================================
 
-The non-AWS adapters never match an event with ``resource``, ``version``
-1.0 / 2.0 or ``requestContext.elb``: those keys belong to the AWS rows.
-The exception is ``yandex``: Yandex API Gateway payload 1.0 copies AWS payload
-1.0 (``version``, ``resource``) and adds ``parameters``, ``multiValueParameters``
-and ``operationId``, which AWS never sends; ``aws-apigw-v1`` must not match
-events carrying them.
+An event may carry two vendors' markers when the HTTP caller wrote part of
+it: an OpenWhisk default web action merges the JSON body's keys into its
+parameters, beside the ``__ow_`` keys the controller writes and never lets a
+caller set; a public Yandex function called with ``?integration=raw`` takes
+the whole body as the event. So each adapter steps aside for an event that an
+adapter ranked above it claims too (:mod:`._markers`): ``openwhisk`` first
+(an event holding ``__ow_method`` is never decoded as AWS's or anyone else's),
+then the others in a fixed order, the commonest events first. Yandex API
+Gateway payload 1.0 copies AWS payload 1.0 (``version``, ``resource``) and
+adds ``parameters``, ``multiValueParameters`` and ``operationId``, which AWS
+never sends: ``aws-apigw-v1`` does not match events carrying them.
 
-The tests require that at most one adapter matches any event: the handler
-asks the adapter it used last before going down this list, so two adapters
-matching one event would make the result depend on what came before.
+At most one adapter matches any event, tested for every pair of adapters
+with each one's markers added to the other's event: the handler asks the
+adapter it used last before going down this list, so two adapters matching
+one event would make the result depend on what came before.
 
 Adding a vendor means one module here and one row in :data:`REGISTRY`; the
 bridges never change.

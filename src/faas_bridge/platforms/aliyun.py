@@ -43,6 +43,7 @@ from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes
 from ..errors import MalformedEvent
 from ..http import Request, Response
 from . import _gateways as gw
+from . import _markers
 from ._environ import from_environ
 from .base import (
     HttpCall,
@@ -78,13 +79,7 @@ class FC3HttpTrigger(Platform):
         self._reply = gw.SingleValueReply("Alibaba FC 3.0 HTTP trigger")
 
     def matches(self, event: Any) -> bool:
-        return (
-            isinstance(event, Mapping)
-            and event.get("version") == "v1"
-            and "rawPath" in event
-            and isinstance(event.get("requestContext"), Mapping)
-            and not gw.claimed_by_aws(event)
-        )
+        return _markers.fc3(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext", "requestContext")
@@ -139,13 +134,7 @@ class APIGateway(gw.PlainGateway):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        return (
-            isinstance(event, Mapping)
-            and "queryParameters" in event
-            and "httpMethod" in event
-            and "rawPath" not in event
-            and not gw.claimed_by_aws(event)
-        )
+        return _markers.aliyun_apigw(event) and not _markers.outranked(event, self.name)
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return gw.context_request_id(context)
@@ -273,11 +262,7 @@ class AliyunFC2(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        return (
-            isinstance(event, Mapping)
-            and isinstance(event.get("REQUEST_METHOD"), str)
-            and "wsgi.input" in event
-        )
+        return _markers.fc2(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         environ = dict(event)

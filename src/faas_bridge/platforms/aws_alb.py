@@ -16,7 +16,7 @@ from typing import Any
 from .. import b64
 from ..errors import MalformedEvent
 from ..http import Request, Response
-from . import _aws, aws_apigw_v2
+from . import _aws, _markers, aws_apigw_v2
 from .base import (
     HttpCall,
     LaneBuild,
@@ -55,10 +55,14 @@ class ALB(Platform):
         self._warned = False
 
     def matches(self, event: Any) -> bool:
-        if not is_mapping(event):
+        if not _markers.alb(event):
             return False
-        rc = event.get("requestContext")
-        return is_mapping(rc) and "elb" in rc
+        # Only OpenWhisk, payload 2.0 and 1.0 rank above (_markers); each needs one of these.
+        if not ("__ow_method" in event or "http" in event or "rawPath" in event) and not (
+            "resource" in event or "version" in event
+        ):
+            return True
+        return not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         method = require_str(event, "httpMethod", "httpMethod")

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote
 
 from .. import b64
 from ..http import Request, Response
-from . import _aws, aws_apigw_v2
+from . import _aws, _markers, aws_apigw_v2
 from .base import (
     HttpCall,
     LaneBuild,
@@ -53,14 +53,12 @@ class APIGatewayV1(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        if not is_mapping(event):
+        if not _markers.rest_api(event):
             return False
-        rc = event.get("requestContext")
-        if not is_mapping(rc) or "elb" in rc or "connectionId" in rc:
-            return False
-        if "parameters" in event or "multiValueParameters" in event or "operationId" in event:
-            return False  # Yandex API Gateway's payload 1.0, which mimics this one
-        return "resource" in event or event.get("version") == "1.0"
+        # Only OpenWhisk and payload 2.0 rank above (_markers), and each needs one of these.
+        if "__ow_method" not in event and "http" not in event and "rawPath" not in event:
+            return True
+        return not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext")

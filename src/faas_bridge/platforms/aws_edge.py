@@ -54,6 +54,7 @@ from typing import Any
 from .. import b64
 from ..errors import FaasBridgeError, MalformedEvent, RequestTooLarge, safe_text
 from ..http import Headers, Request, Response, plain_response
+from . import _markers
 from .base import (
     HttpCall,
     Platform,
@@ -195,7 +196,7 @@ class Edge(Platform):
         self._warned: set[str] = set()
 
     def matches(self, event: Any) -> bool:
-        return cloudfront_record(event) is not None
+        return _markers.edge(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         cf = cloudfront_record(event)

@@ -45,6 +45,7 @@ from typing import Any
 from .. import b64
 from ..errors import MalformedEvent
 from ..http import Headers, Request, Response, plain_response
+from . import _markers
 from .base import (
     HttpCall,
     Platform,
@@ -104,7 +105,7 @@ class Lattice(Platform):
         self._warned = False
 
     def matches(self, event: Any) -> bool:
-        return is_lattice_v2(event) or is_lattice_v1(event)
+        return _markers.lattice(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         v2 = event.get("version") == "2.0"

@@ -54,6 +54,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import MalformedEvent
 from ..http import Headers, Request, Response
+from . import _markers
 from .base import (
     HttpCall,
     Platform,
@@ -91,13 +92,7 @@ class AzureFunctions(Platform):
         self.route_prefix = None if setting is None else setting.strip().strip("/")
 
     def matches(self, event: Any) -> bool:
-        return (
-            not isinstance(event, Mapping)
-            and isinstance(getattr(event, "url", None), str)
-            and isinstance(getattr(event, "method", None), str)
-            and callable(getattr(event, "get_body", None))
-            and hasattr(event, "route_params")
-        )
+        return _markers.azure(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         method = event.method

@@ -36,12 +36,12 @@ the body as it would for the app itself. The request carries no deadline.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from ..errors import MalformedEvent
 from ..http import Request, Response
+from . import _markers
 from ._environ import from_environ
 from .base import HttpCall, Platform, split_prefix
 
@@ -62,11 +62,7 @@ class CloudFunctions(Platform):
         self.function_name = os.environ.get("K_SERVICE") or os.environ.get("FUNCTION_NAME") or ""
 
     def matches(self, event: Any) -> bool:
-        return (
-            not isinstance(event, Mapping)
-            and isinstance(getattr(event, "environ", None), dict)
-            and callable(getattr(event, "get_data", None))
-        )
+        return _markers.gcp(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         environ: dict[str, Any] = event.environ

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 from .. import b64
 from ..http import Request, Response
 from . import _gateways as gw
+from . import _markers
 from .base import (
     HttpCall,
     LaneBuild,
@@ -57,20 +58,7 @@ class FunctionGraphAPIG(Platform):
         self._reply = gw.SingleValueReply("Huawei FunctionGraph APIG")
 
     def matches(self, event: Any) -> bool:
-        if not isinstance(event, Mapping):
-            return False
-        rc = event.get("requestContext")
-        return (
-            isinstance(rc, Mapping)
-            and "apiId" in rc
-            and "stage" in rc
-            and "path" in event
-            and "httpMethod" in event
-            and "multiValueHeaders" not in event
-            and "stageVariable" not in event
-            and not any(key in rc for key in ("identity", "serviceId", "envId"))
-            and not gw.claimed_by_aws(event)
-        )
+        return _markers.huawei(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext", "requestContext")

@@ -48,6 +48,7 @@ from urllib.parse import urlencode
 
 from ..errors import MalformedEvent
 from ..http import Request, Response
+from . import _markers
 from ._environ import (
     checked_text,
     forwarded_scheme,
@@ -73,15 +74,7 @@ class OpenFaaS(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        if isinstance(event, Mapping):
-            return False
-        return (
-            isinstance(getattr(event, "body", None), (bytes, bytearray))
-            and isinstance(getattr(event, "method", None), str)
-            and isinstance(getattr(event, "path", None), str)
-            and hasattr(event, "headers")
-            and hasattr(event, "query")
-        )
+        return _markers.openfaas(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         body = bytes(event.body)
@@ -149,10 +142,7 @@ class Kubeless(Platform):
         self._warned = False
 
     def matches(self, event: Any) -> bool:
-        if not isinstance(event, Mapping) or "event-type" not in event or "data" not in event:
-            return False
-        extensions = event.get("extensions")
-        return isinstance(extensions, Mapping) and hasattr(extensions.get("request"), "environ")
+        return _markers.kubeless(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         environ = event["extensions"]["request"].environ

@@ -47,6 +47,7 @@ from urllib.parse import quote, unquote, urlencode
 from .. import b64
 from ..errors import MalformedEvent
 from ..http import Headers, Request, Response
+from . import _markers
 from .base import (
     HttpCall,
     Platform,
@@ -204,16 +205,7 @@ class OpenWhisk(Platform):
         self._warned_encoding = False
 
     def matches(self, event: Any) -> bool:
-        if not isinstance(event, Mapping):
-            return False
-        if "__ow_method" in event:
-            return True
-        http = event.get("http")
-        return (
-            isinstance(http, Mapping)
-            and isinstance(http.get("method"), str)
-            and isinstance(http.get("headers"), Mapping)
-        )
+        return _markers.openwhisk(event)  # ranked first: see _markers
 
     def decode(self, event: Any, context: Any) -> Request:
         fields: _Fields = _OwFields(event) if "__ow_method" in event else _HttpFields(event)

@@ -34,6 +34,7 @@ from urllib.parse import unquote
 
 from ..errors import MalformedEvent
 from ..http import Headers, Request, Response
+from . import _markers
 from .base import (
     HttpCall,
     Platform,
@@ -61,7 +62,7 @@ class Scaleway(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        return isinstance(event, Mapping) and "stageVariable" in event and "httpMethod" in event
+        return _markers.scaleway(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         method = require_str(event, "httpMethod", "httpMethod")

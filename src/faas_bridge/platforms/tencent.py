@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl
 
 from ..http import Request, Response
 from . import _gateways as gw
+from . import _markers
 from .base import (
     HttpCall,
     LaneBuild,
@@ -75,8 +76,7 @@ class SCFAPIGateway(Platform):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        rc = _request_context(event)
-        return rc is not None and "serviceId" in rc and not gw.claimed_by_aws(event)
+        return _markers.tencent_apigw(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext", "requestContext")
@@ -146,13 +146,7 @@ class CloudBase(gw.PlainGateway):
     __slots__ = ()
 
     def matches(self, event: Any) -> bool:
-        rc = _request_context(event)
-        return (
-            rc is not None
-            and "envId" in rc
-            and "serviceId" not in rc
-            and not gw.claimed_by_aws(event)
-        )
+        return _markers.tencent_cloudbase(event) and not _markers.outranked(event, self.name)
 
     def request_id(self, event: Any, context: Any) -> str | None:
         return gw.context_request_id(context) or _event_request_id(event)

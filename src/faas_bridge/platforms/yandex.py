@@ -40,6 +40,8 @@ from urllib.parse import parse_qsl
 from .. import b64
 from ..errors import MalformedEvent
 from ..http import Request, Response
+from . import _markers
+from ._markers import V10_KEYS
 from .base import (
     HttpCall,
     Platform,
@@ -59,10 +61,6 @@ from .base import (
 
 logger = logging.getLogger("faas_bridge")
 
-#: Keys API Gateway payload 0.1 (and a direct invocation today) adds.
-V01_KEYS = ("url", "params", "multiValueParams", "pathParams")
-#: Keys API Gateway payload 1.0 adds to AWS's payload 1.0 shape.
-V10_KEYS = ("parameters", "multiValueParameters", "operationId")
 #: The host of a direct invocation URL, ``https://functions.yandexcloud.net/<function id>``.
 FUNCTIONS_HOST = "functions.yandexcloud.net"
 
@@ -105,16 +103,7 @@ class Yandex(Platform):
         self._warned = False
 
     def matches(self, event: Any) -> bool:
-        if not isinstance(event, Mapping) or "httpMethod" not in event:
-            return False
-        rc = event.get("requestContext")
-        if not isinstance(rc, Mapping) or "identity" not in rc or "requestTimeEpoch" not in rc:
-            return False
-        if "connectionId" in rc or "eventType" in rc:
-            return False  # API Gateway WebSocket events
-        if is_payload_v10(event) or any(key in event for key in V01_KEYS):
-            return True
-        return not event.get("path") and "resource" not in event and "version" not in event
+        return _markers.yandex(event) and not _markers.outranked(event, self.name)
 
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext")
