@@ -205,7 +205,7 @@ def test_client_is_the_last_forwarded_for_entry(forwarded: Any, client: str) -> 
     ("headers", "scheme", "port"),
     [
         ({}, "https", "443"),
-        ({"x-forwarded-proto": "http"}, "http", "80"),
+        ({"x-forwarded-proto": "http"}, "https", "443"),  # the client's, not Lattice's
         ({"x-forwarded-for-proto": "http", "x-forwarded-for-port": "8080"}, "http", "8080"),
     ],
 )

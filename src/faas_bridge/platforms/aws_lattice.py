@@ -22,8 +22,12 @@ The vendor's quirks, as followed here:
 * Client: Lattice appends the caller's address to X-Forwarded-For, so the last
   entry is the client, never a first one the caller could forge.
   ``requestContext.identity`` holds the caller's identity, not an address.
-* Scheme and port: X-Forwarded-Proto / -Port (Lattice's docs spell them
-  ``x-forwarded-for-proto`` / ``-port``; both are read), https when absent.
+* Scheme and port: Lattice adds ``x-forwarded-for-proto`` (the connection's
+  protocol) and ``x-forwarded-for-port`` (the destination port), and only
+  those are read. An ``X-Forwarded-Proto`` or ``-Port`` is not among the
+  headers Lattice documents adding, so one in the event is the client's own
+  and would let it choose the scheme and port the app sees; it reaches the
+  app as any other header. https (port 443) when Lattice's are absent.
 * Bodies arrive base64-encoded or as text, as ``is_base64_encoded`` (V1) or
   ``isBase64Encoded`` (V2) says.
 * Reply: ALB-like ``{statusCode, statusDescription, isBase64Encoded, headers,
@@ -49,6 +53,7 @@ from . import _markers
 from .base import (
     HttpCall,
     Platform,
+    address_from,
     apply_base_path,
     clean_query,
     clean_raw_path,
@@ -59,7 +64,6 @@ from .base import (
     param_text,
     proxy_client,
     require_str,
-    server_address,
     single_headers,
     status_line,
 )
@@ -68,11 +72,12 @@ logger = logging.getLogger("faas_bridge")
 
 #: The most a Lambda function may answer VPC Lattice with, as response JSON.
 RESPONSE_LIMIT = 6 * 1024 * 1024
-#: (Lattice's documented header name, the usual one).
-_SPELLINGS = (
-    ("x-forwarded-for-proto", "x-forwarded-proto"),
-    ("x-forwarded-for-port", "x-forwarded-port"),
-)
+#: The headers Lattice adds for the scheme and port, and the names address_from reads.
+_LATTICE_ADDRESS = {
+    "host": "host",
+    "x-forwarded-for-proto": "x-forwarded-proto",
+    "x-forwarded-for-port": "x-forwarded-port",
+}
 
 
 def is_lattice_v2(event: Any) -> bool:
@@ -120,7 +125,7 @@ class Lattice(Platform):
         if not has_query:
             query = _rebuilt_query(event, v2)
         headers = header_pairs(event.get("headers"), "headers")
-        scheme, server = server_address(_with_lattice_spellings(headers), None)
+        scheme, server = address_from(_lattice_address(headers), None)
         root, raw_path = apply_base_path(clean_raw_path(path or "/", path_key), self.options)
         flag = "isBase64Encoded" if v2 else "is_base64_encoded"
         return Request(
@@ -208,14 +213,18 @@ def _rebuilt_query(event: Mapping[str, Any], v2: bool) -> str:
     return "&".join(parts)
 
 
-def _with_lattice_spellings(headers: Headers) -> Headers:
-    """Headers as server_address reads them, Lattice's documented spellings included."""
-    names = {name for name, _ in headers}
-    extra: Headers = []
-    for lattice, standard in _SPELLINGS:
-        if standard not in names:
-            extra += [(standard, value) for name, value in headers if name == lattice]
-    return headers + extra if extra else headers
+def _lattice_address(headers: Headers) -> dict[str, str]:
+    """Host and the scheme and port Lattice wrote, by the names address_from reads.
+
+    A client-sent X-Forwarded-Proto / -Port is left out: Lattice does not
+    document setting them, so their value is the client's choice.
+    """
+    last: dict[str, str] = {}
+    for name, value in headers:
+        known = _LATTICE_ADDRESS.get(name)
+        if known is not None:
+            last[known] = value  # a repeated header counts by its last value
+    return last
 
 
 def _json_size(reply: dict[str, Any]) -> int:
@@ -248,7 +257,7 @@ def build_event(
     headers.append(
         ("x-forwarded-for", f"{forwarded},{call.client_ip}" if forwarded else call.client_ip)
     )
-    headers += [("x-forwarded-port", "443"), ("x-forwarded-proto", "https")]
+    headers += [("x-forwarded-for-port", "443"), ("x-forwarded-for-proto", "https")]
     multi_headers: dict[str, list[str]] = {}
     for name, value in headers:
         multi_headers.setdefault(name, []).append(value)
