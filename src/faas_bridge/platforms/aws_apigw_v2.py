@@ -5,6 +5,14 @@ Recognised by ``version: "2.0"`` with ``rawPath``. HTTP APIs hand over
 ``rawQueryString`` is verbatim. Cookies come apart in ``cookies`` and go back
 the same way; every reply carries an explicit ``statusCode`` so API Gateway
 never falls back to guessing the reply format.
+
+Local emulators users develop with: ``sam local start-api`` builds ``rawPath``
+from Flask's ``request.path``, decoded as API Gateway does, and is read the
+same way. serverless-offline builds it from the WHATWG URL's ``pathname``,
+which stays percent-encoded (``/h%C3%A9llo``); its events are recognised by
+the ``offlineContext_*`` placeholders it writes in ``requestContext``
+(``apiId``, ``accountId``, ``domainName``) and their path is read as it is,
+not encoded a second time.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from .base import (
     T,
     address_from,
     clean_query,
+    clean_raw_path,
     decode_body,
     encode_body,
     encode_path,
@@ -49,6 +58,19 @@ from .base import (
     status_line,
     str_at,
 )
+
+#: What serverless-offline writes in ``requestContext`` where API Gateway writes ids.
+OFFLINE_PREFIX = "offlineContext_"
+
+
+def is_serverless_offline(rc: Mapping[str, Any]) -> bool:
+    """Whether serverless-offline built the event (its ``offlineContext_*`` placeholders).
+
+    API ids are ten letters and digits; serverless-offline writes
+    ``offlineContext_apiId`` (and ``offlineContext_domainName``) instead.
+    """
+    api_id = rc.get("apiId")
+    return type(api_id) is str and api_id.startswith(OFFLINE_PREFIX)
 
 
 class APIGatewayV2(Platform):
@@ -87,7 +109,11 @@ class APIGatewayV2(Platform):
         self, event: Mapping[str, Any], rc: Mapping[str, Any], host: str | None
     ) -> tuple[str, bytes]:
         """(root_path, raw_path): the stage or base path moved into the root."""
-        raw = encode_path(str_at(event, "rawPath", "rawPath", "/"), "rawPath")
+        path = str_at(event, "rawPath", "rawPath", "/")
+        if is_serverless_offline(rc):
+            raw = clean_raw_path(path, "rawPath")  # percent-encoded already: read as it is
+        else:
+            raw = encode_path(path, "rawPath")
         return _aws.mount(raw, self.options, host, rc.get("stage"), stage_in_path=True)
 
     def decode(self, event: Any, context: Any) -> Request:
