@@ -51,7 +51,7 @@ SETTING_OPTIONS = {
     "--http-api": "http_api",
     "--binary-media-types": "binary_media_types",
 }
-_MODULE_SPEC = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
+_MODULE_SPEC = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?\Z")
 
 logger = logging.getLogger("faas_bridge")
 
@@ -162,7 +162,7 @@ def import_app(spec: AppSpec) -> tuple[Any, float]:
         name = f"{module_name}:{spec.attribute}" if spec.attribute else module_name
         loader = functools.partial(load_app, name)
     else:
-        if not _MODULE_SPEC.match(spec.text):
+        if not _MODULE_SPEC.fullmatch(spec.text):
             raise CliError(
                 f"{spec.text!r} does not name an app",
                 "use package.module:attribute or path/to/app.py[:attribute]",
