@@ -877,6 +877,10 @@ class _Validator:
             if value not in ("drop", "keep"):
                 self.fail(path, f"this is {_kind(value)}", "drop or keep")
             return value
+        if key == "non_http_events":
+            if value not in ("auto", "accept", "refuse"):
+                self.fail(path, f"this is {_kind(value)}", "auto, accept or refuse")
+            return value
         # trusted_proxy_hops
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.fail(path, f"this is {_kind(value)}", "a whole number of proxies >= 0")

@@ -28,7 +28,7 @@ from .errors import (
 )
 from .http import Request, Response, check_reply, check_request, plain_response
 from .lifecycle import request_id_of
-from .options import DEFAULT_WARMUP, Interface, LifespanMode, Options
+from .options import DEFAULT_WARMUP, Interface, LifespanMode, NonHttpEvents, Options
 from .platforms import Platform, load_platform, platform_entries
 from .platforms.base import LaneBuild, forwarded_client, status_line
 from .wsgi import build_environ, lane_environ
@@ -513,6 +513,7 @@ def wrap(
     shutdown_timeout: float = 2.0,
     warmup: tuple[str, ...] | list[str] = DEFAULT_WARMUP,
     trusted_proxy_hops: int = 0,
+    non_http_events: NonHttpEvents = "auto",
 ) -> Handler:
     """Turn a WSGI or ASGI app into a function handler, in one line.
 
@@ -531,6 +532,9 @@ def wrap(
     ``trusted_proxy_hops``: how many proxies of your own (a CloudFront
     distribution, say) stand in front of the vendor; the client address is
     then read that many entries into X-Forwarded-For. 0: the vendor's record.
+    ``non_http_events``: ``"auto"`` takes trigger deliveries except where an
+    anonymous HTTP caller can write the whole event; ``"accept"`` there too;
+    ``"refuse"`` never (see faas_bridge.triggers).
     """
     options = Options(
         base_path=base_path,
@@ -542,5 +546,6 @@ def wrap(
         shutdown_timeout=shutdown_timeout,
         warmup=tuple(warmup),
         trusted_proxy_hops=trusted_proxy_hops,
+        non_http_events=non_http_events,
     )
     return Handler(app, options)

@@ -10,6 +10,7 @@ from .errors import ConfigurationError
 
 Interface = Literal["wsgi", "asgi"]
 LifespanMode = Literal["auto", "on", "off"]
+NonHttpEvents = Literal["auto", "accept", "refuse"]
 
 #: Content types sent as plain text in replies; everything else is base64.
 DEFAULT_TEXT_TYPES: tuple[str, ...] = (
@@ -45,6 +46,7 @@ SETTINGS: tuple[str, ...] = (
     "shutdown_timeout",
     "warmup",
     "trusted_proxy_hops",
+    "non_http_events",
 )
 
 
@@ -66,6 +68,11 @@ class Options:
     ``trusted_proxy_hops``: how many proxies of your own stand in front of the
     vendor (0: none). The client address is then the X-Forwarded-For entry
     that many places before the vendor's own record, instead of that record.
+    ``non_http_events``: whether events that are not HTTP requests (trigger
+    deliveries) are taken: ``"auto"`` takes them except where an anonymous HTTP
+    caller can write the whole event (faas_bridge.triggers.caller_shaped);
+    ``"accept"`` takes them there too (no anonymous caller can reach the
+    function); ``"refuse"`` never takes them (an HTTP-only function).
 
     Immutable, compared and hashed by these settings. Written out rather than
     a frozen dataclass, whose generated code a cold start would pay for (about
@@ -83,6 +90,7 @@ class Options:
     shutdown_timeout: float
     warmup: tuple[str, ...]
     trusted_proxy_hops: int
+    non_http_events: NonHttpEvents
     _text_prefixes: tuple[str, ...]
     #: is_text's verdicts by content type: apps answer with a handful of them.
     _text_verdicts: dict[str, bool]
@@ -98,9 +106,11 @@ class Options:
         shutdown_timeout: float = 2.0,
         warmup: tuple[str, ...] = DEFAULT_WARMUP,
         trusted_proxy_hops: int = 0,
+        non_http_events: NonHttpEvents = "auto",
     ) -> None:
         _check_choice("interface", interface, (None, "wsgi", "asgi"))
         _check_choice("lifespan", lifespan, ("auto", "on", "off"))
+        _check_choice("non_http_events", non_http_events, ("auto", "accept", "refuse"))
         for name, seconds in (
             ("deadline_margin", deadline_margin),
             ("shutdown_timeout", shutdown_timeout),
@@ -126,6 +136,7 @@ class Options:
             ("shutdown_timeout", shutdown_timeout),
             ("warmup", warmup),
             ("trusted_proxy_hops", trusted_proxy_hops),
+            ("non_http_events", non_http_events),
             ("_text_prefixes", DEFAULT_TEXT_TYPES + extra),
             ("_text_verdicts", {}),
         )
@@ -172,6 +183,7 @@ class Options:
             ("platform", "FAAS_BRIDGE_PLATFORM"),
             ("interface", "FAAS_BRIDGE_INTERFACE"),
             ("lifespan", "FAAS_BRIDGE_LIFESPAN"),
+            ("non_http_events", "FAAS_BRIDGE_NON_HTTP_EVENTS"),
         )
         for name, variable in texts:
             if env.get(variable):

@@ -11,7 +11,7 @@ from ``@handler.on("aws.sqs")``.
 The handler consults this module only after every HTTP adapter has declined
 the event (and after the warm-up check), so HTTP invocations never pay for it.
 
-Recognition, from the event's own keys (samples in ``../shared/events/non-http/``):
+Recognition, from the event's own keys (samples in ``tests/samples/non-http/``):
 
 ========================  =====================================================  =============
 type                      recognised by                                          ``source`` is
@@ -61,6 +61,19 @@ stream stops at the first failure, as ordering requires. When no record
 succeeds, or for any other type, a failure is raised to the platform, which
 retries the invocation. A delivery to the app fails when the app answers
 anything but 2xx.
+
+Who may invoke the function does not tell who wrote the event. Where an
+anonymous HTTP caller can write a whole event (:data:`SURFACES`), any event
+there may be a forgery, so with ``non_http_events: auto`` (the default) a
+function running on such a surface refuses every non-HTTP event
+(:class:`EventRefused`) until ``non_http_events: accept`` says the surface is
+closed (the function is private, say); ``refuse`` refuses them everywhere.
+The surface is read from variables the vendor's runtime sets, never from the
+event. Command events are not concerned: they carry a signature only the
+function's secret makes (:mod:`faas_bridge.commands`). Warm-up pings are
+answered without running anything, on every surface. An event holding an
+OpenWhisk web action's ``__ow_method`` is an HTTP request whatever else it
+holds (the rest is the caller's body), never a command or a trigger event.
 """
 
 from __future__ import annotations
@@ -71,6 +84,7 @@ import fnmatch
 import inspect
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -579,6 +593,90 @@ def make_route(
     )
 
 
+# -- Surfaces where an HTTP caller writes the whole event --------------------------------------
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A platform where an anonymous HTTP caller may write the whole event a function gets."""
+
+    #: The platform, for messages.
+    vendor: str
+    #: How the caller does it.
+    how: str
+    #: What closes it, after which ``non_http_events: accept`` is safe.
+    closed_by: str
+
+
+SURFACES: dict[str, Surface] = {
+    "yandex": Surface(
+        "Yandex Cloud Functions",
+        "a public function called with ?integration=raw receives the request body as its event",
+        "make the function private: its triggers and API Gateway invoke it with a service account",
+    ),
+    "openwhisk": Surface(
+        "Apache OpenWhisk (IBM Cloud Functions, DigitalOcean Functions)",
+        "a default web action merges the JSON body's keys into its parameters, and a web "
+        "action needs no credentials",
+        "let no web action run this code but raw ones (--web raw), or none",
+    ),
+    "gcp": Surface(
+        "Google Cloud Run functions",
+        "an event-driven function is an HTTP endpoint: whoever may call the service can post "
+        "an event (a CloudEvent) of their own",
+        "allow only authenticated calls (no --allow-unauthenticated): Eventarc and Pub/Sub "
+        "push authenticate theirs",
+    ),
+    "openfaas": Surface(
+        "OpenFaaS",
+        "the gateway exposes every function over HTTP, and the classic templates hand the "
+        "function the request body as its input",
+        "require authentication at the gateway for this function",
+    ),
+}
+
+
+def caller_shaped(environ: Mapping[str, str] | None = None) -> Surface | None:
+    """The surface this process runs on, where an HTTP caller can write whole events, or None.
+
+    Told from variables each vendor's runtime sets, which no caller can set:
+    OpenWhisk's ``__OW_ACTION_NAME``; Yandex's ``AWS_LAMBDA_RUNTIME_API``, which
+    AWS Lambda sets only beside ``AWS_LAMBDA_FUNCTION_NAME``; Google's
+    ``K_SERVICE`` or ``FUNCTION_TARGET``; OpenFaaS's ``fprocess``.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("__OW_ACTION_NAME") or env.get("__OW_ACTIVATION_ID"):
+        return SURFACES["openwhisk"]
+    if env.get("AWS_LAMBDA_RUNTIME_API") and not env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return SURFACES["yandex"]
+    if env.get("K_SERVICE") or env.get("FUNCTION_TARGET"):
+        return SURFACES["gcp"]
+    if env.get("fprocess"):
+        return SURFACES["openfaas"]
+    return None
+
+
+def check_source(handler: Handler, kind_name: str) -> None:
+    """EventRefused unless the handler's ``non_http_events`` lets this event be delivered."""
+    mode = handler.options.non_http_events
+    if mode == "accept":
+        return
+    what = f"faas_bridge: refused this {kind_name} event"
+    if mode == "refuse":
+        message = f"{what}: non_http_events is 'refuse', so this function takes HTTP requests only"
+    else:
+        surface = caller_shaped()
+        if surface is None:
+            return
+        message = (
+            f"{what}: this function runs on {surface.vendor}, where {surface.how}, so an "
+            f"anonymous caller could have written it. If none can ({surface.closed_by}), set "
+            "non_http_events: accept (FAAS_BRIDGE_NON_HTTP_EVENTS=accept) to deliver such events"
+        )
+    logger.warning("%s", message)
+    raise EventRefused(message)
+
+
 # -- Errors ----------------------------------------------------------------------------------
 
 
@@ -617,6 +715,13 @@ def _http_tail(unrecognised: UnrecognisedEvent | None, event: Any) -> str:
     keys = ", ".join(sorted(map(str, event))[:20]) if isinstance(event, Mapping) else ""
     seen = f"; its keys: {shown(keys)[1:-1]}" if keys else ""
     return f". No HTTP platform claims it (tried: {', '.join(unrecognised.tried)}){seen}"
+
+
+class EventRefused(FaasBridgeError):
+    """A non-HTTP event not delivered: an anonymous HTTP caller could have written it.
+
+    Raised to the platform, as any failed delivery.
+    """
 
 
 class TriggerFailed(FaasBridgeError):
@@ -912,10 +1017,16 @@ def handle_event(
 ) -> Any:
     """The reply to an event no HTTP adapter took: a command, a trigger, or the error."""
     router = handler.triggers
+    if isinstance(event, Mapping) and ("__ow_method" in event or "__ow_headers" in event):
+        raise EventRefused(
+            "faas_bridge: refused an event holding an OpenWhisk web action's parameters "
+            "(__ow_method): it is an HTTP request, the rest of it the caller's body, and never "
+            "a command or a trigger event; let the openwhisk adapter decode it (platform option)"
+        )
     if isinstance(event, Mapping) and "faas_bridge" in event:
         from .commands import run_command_event
 
-        return run_command_event(handler, event)
+        return run_command_event(handler, event)  # signed: see faas_bridge.commands
     kind_name = recognise(event)
     if kind_name is None:
         if router is None or "custom" not in router.routes or not isinstance(event, Mapping):
@@ -929,6 +1040,7 @@ def handle_event(
         if records is not None:
             unit = event[records][0]
         raise UnroutedEvent(kind_name, as_json(unit), None, unrecognised, event)
+    check_source(handler, kind_name)
     reply = router.deliver(handler, kind_name, event, context, unrecognised)
     if handler.cold:
         handler._report_cold_start(router._platform or _TriggerPlatform(handler.options))
@@ -955,10 +1067,15 @@ def trigger_type(request: Any) -> str | None:
 
 __all__ = [
     "KINDS",
+    "SURFACES",
+    "EventRefused",
+    "Surface",
     "TriggerFailed",
     "TriggerRoute",
     "TriggerRouter",
     "UnroutedEvent",
+    "caller_shaped",
+    "check_source",
     "recognise",
     "trigger_type",
 ]
