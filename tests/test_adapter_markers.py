@@ -111,6 +111,11 @@ def check_one_owner(event: dict[str, Any], where: str) -> None:
     assert owners == expected, (where, owners, marked)
 
 
+def test_every_adapter_has_a_rank() -> None:
+    ranked = [name for name, _, _ in _markers.RANKS] + [name for name, _ in _markers.OBJECT_RANKS]
+    assert sorted(ranked) == sorted(NAMES)
+
+
 def test_every_adapter_with_a_builder_is_covered() -> None:
     """The pairs below include every adapter of JSON events, each claiming its own."""
     for label, (adapter, event) in BUILT.items():

@@ -60,8 +60,8 @@ with each one's markers added to the other's event: the handler asks the
 adapter it used last before going down this list, so two adapters matching
 one event would make the result depend on what came before.
 
-Adding a vendor means one module here and one row in :data:`REGISTRY`; the
-bridges never change.
+Adding a vendor means one module here, one row in :data:`REGISTRY` and its
+rank in ``_markers.RANKS``; the bridges never change.
 """
 
 from __future__ import annotations
