@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -48,10 +48,9 @@ class Mutant:
 @dataclass
 class Outcome:
     mutant: Mutant
-    verdict: str  # killed, survived, stale, equivalent
+    verdict: str  # killed, survived, stale, unknown, equivalent
     detail: str = ""
     seconds: float = 0.0
-    log: str = field(default="", repr=False)
 
 
 def load(path: Path = MUTANTS) -> list[Mutant]:
@@ -134,9 +133,13 @@ def environment(tree: Path) -> dict[str, str]:
     return env
 
 
-def pytest(tree: Path, args: Sequence[str], timeout: float) -> tuple[int | None, str]:
-    """(exit status, or None on timeout; the output's tail) of pytest in the copy."""
-    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *args]
+def pytest(
+    tree: Path, args: Sequence[str], timeout: float, stop_first: bool = True
+) -> tuple[int | None, str]:
+    """(exit status, or None on timeout; the output) of pytest in the copy."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    if stop_first:
+        command.insert(3, "-x")
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(
             command,
@@ -155,7 +158,33 @@ def pytest(tree: Path, args: Sequence[str], timeout: float) -> tuple[int | None,
             status = None
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return status, "\n".join(text.splitlines()[-15:])
+    return status, text
+
+
+def tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class BrokenTests:
+    """The tests that fail in the whole suite without any mutant: left out of its runs.
+
+    Worked out once, on first need (a full run of the unmutated copy), so that
+    someone's work in progress or a test broken at this commit does not pass
+    for a kill.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: list[str] | None = None
+
+    def of(self, tree: Path) -> list[str]:
+        with self._lock:
+            if self._ids is None:
+                status, text = pytest(tree, [], SUITE_TIMEOUT, stop_first=False)
+                self._ids = failing_tests(text) if status != 0 else []
+                for test in self._ids:
+                    print(f"  (fails without any mutant, left out: {test})", file=sys.stderr)
+            return self._ids
 
 
 @contextmanager
@@ -174,41 +203,64 @@ def planted(tree: Path, mutant: Mutant) -> Iterator[bool]:
         path.write_text(original, encoding="utf-8")
 
 
-def summary_line(status: int | None, tail: str) -> str:
-    """What killed the mutant: the first failing test (pytest's summary line), or the count."""
+def failing_tests(text: str) -> list[str]:
+    """The failing tests' node ids, from pytest's short summary (``-ra``)."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith(("FAILED tests", "ERROR tests")):
+            found.append(line.split(" ", 1)[1].split(" - ")[0].strip())
+    return found
+
+
+def failing_test(text: str) -> str | None:
+    found = failing_tests(text)
+    return found[0] if found else None
+
+
+def summary_line(status: int | None, text: str) -> str:
+    """What killed the mutant: the first failing test, or pytest's last line."""
     if status is None:
         return "timed out"
-    lines = tail.strip().splitlines()
-    failed = next((line for line in lines if line.startswith(("FAILED ", "ERROR "))), None)
-    if failed is not None:
-        return failed.split(" - ")[0]
+    test = failing_test(text)
+    if test is not None:
+        return test
+    lines = text.strip().splitlines()
     return lines[-1].strip("= ") if lines else f"exit status {status}"
 
 
-def run_one(mutant: Mutant, trees: queue.Queue[Path], full_suite: bool) -> Outcome:
+def run_one(
+    mutant: Mutant, trees: queue.Queue[Path], full_suite: bool, broken: BrokenTests
+) -> Outcome:
     tree = trees.get()
     began = time.monotonic()
     try:
-        with planted(tree, mutant) as ok:
-            if not ok:
-                return Outcome(mutant, "stale", "the original snippet is not in the file once")
-            status, tail = pytest(tree, mutant.tests, TARGETED_TIMEOUT)
-            if status != 0:
-                return Outcome(
-                    mutant, "killed", "aimed tests: " + summary_line(status, tail), log=tail
-                )
-            if not full_suite:
-                return Outcome(mutant, "survived", "aimed tests all passed", log=tail)
-            status, tail = pytest(tree, [], SUITE_TIMEOUT)
-            if status != 0:
-                return Outcome(
-                    mutant, "killed", "whole suite: " + summary_line(status, tail), log=tail
-                )
-            return Outcome(mutant, "survived", "the whole suite passed", log=tail)
+        return _verdict(mutant, tree, full_suite, broken)
     finally:
         trees.put(tree)
-        elapsed = time.monotonic() - began
-        _progress(mutant, elapsed)
+        _progress(mutant, time.monotonic() - began)
+
+
+def _verdict(mutant: Mutant, tree: Path, full_suite: bool, broken: BrokenTests) -> Outcome:
+    with planted(tree, mutant) as ok:
+        if not ok:
+            return Outcome(mutant, "stale", "the original snippet is not in the file once")
+        status, text = pytest(tree, mutant.tests, TARGETED_TIMEOUT)
+    if status != 0:
+        return Outcome(mutant, "killed", "aimed tests: " + summary_line(status, text))
+    if not full_suite:
+        return Outcome(mutant, "survived", "aimed tests all passed")
+    left_out = [arg for test in broken.of(tree) for arg in ("--deselect", test)]
+    with planted(tree, mutant):
+        status, text = pytest(tree, left_out, SUITE_TIMEOUT)
+    if status == 0:
+        return Outcome(mutant, "survived", "the whole suite passed")
+    # A test that fails without the mutant too (a flaky one) proves nothing.
+    test = failing_test(text)
+    if test is not None:
+        again, _ = pytest(tree, [test], TARGETED_TIMEOUT)
+        if again != 0:
+            return Outcome(mutant, "unknown", f"{test} fails without the mutant too")
+    return Outcome(mutant, "killed", "whole suite: " + summary_line(status, text))
 
 
 _PRINT = threading.Lock()
@@ -222,9 +274,9 @@ def _progress(mutant: Mutant, seconds: float) -> None:
 def baseline(tree: Path, mutants: Sequence[Mutant]) -> None:
     """The aimed tests must pass on the unmutated copy, or every verdict would be wrong."""
     files = sorted({test.split("::")[0] for m in mutants for test in m.tests})
-    status, tail = pytest(tree, files, TARGETED_TIMEOUT)
+    status, text = pytest(tree, files, TARGETED_TIMEOUT)
     if status != 0:
-        raise SystemExit(f"the aimed tests fail without any mutant:\n{tail}")
+        raise SystemExit(f"the aimed tests fail without any mutant:\n{tail(text)}")
 
 
 def check(mutants: Sequence[Mutant]) -> int:
@@ -305,8 +357,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             first = trees.get()
             baseline(first, runnable)
             trees.put(first)
+        broken = BrokenTests()
         with ThreadPoolExecutor(jobs) as pool:
-            outcomes = list(pool.map(lambda m: run_one(m, trees, not args.targeted_only), runnable))
+            outcomes = list(
+                pool.map(lambda m: run_one(m, trees, not args.targeted_only, broken), runnable)
+            )
     outcomes += [Outcome(m, "equivalent", m.equivalent) for m in skipped]
     return report(outcomes, time.monotonic() - began)
 
@@ -319,16 +374,18 @@ def report(outcomes: Sequence[Outcome], seconds: float) -> int:
         if outcome.verdict == "survived":
             print(f"\n--- survived: {outcome.mutant.id} ({outcome.mutant.file})")
             print(f"    {outcome.mutant.why}")
-    counts = {v: sum(o.verdict == v for o in outcomes) for v in ("killed", "survived", "stale")}
+    kinds = ("killed", "survived", "stale", "unknown")
+    counts = {v: sum(o.verdict == v for o in outcomes) for v in kinds}
     scored = counts["killed"] + counts["survived"]
     score = 100.0 * counts["killed"] / scored if scored else 0.0
     equivalent = sum(o.verdict == "equivalent" for o in outcomes)
     print(
         f"\nscore: {counts['killed']} killed of {scored} ({score:.1f} %); "
-        f"{counts['survived']} survived, {counts['stale']} stale, {equivalent} equivalent "
-        f"(not run); {seconds / 60:.1f} min"
+        f"{counts['survived']} survived, {counts['stale']} stale, {counts['unknown']} unknown "
+        f"(the suite fails without the mutant), {equivalent} equivalent (not run); "
+        f"{seconds / 60:.1f} min"
     )
-    if counts["stale"]:
+    if counts["stale"] or counts["unknown"]:
         return 2
     return 1 if counts["survived"] else 0
 

@@ -16,6 +16,7 @@ import base64
 import copy
 import http.client
 import json
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 
+import mutant_apps
 from echo_apps import wsgi_app
 from faas_bridge import wrap
 from faas_bridge.platforms.base import HttpCall
@@ -181,24 +183,33 @@ def test_the_last_forwarded_proto_counts_behind_openfaas(proto: str, scheme: str
 # -- CONTENT_LENGTH is the body the app gets --------------------------------------------------
 
 
+class MutantAppsServer(RealServer):
+    """The oracle's gunicorn/uvicorn process, serving ``mutant_apps`` or ``echo_apps``."""
+
+    def command(self) -> list[str]:
+        command = super().command()
+        module = "mutant_apps" if self.app in vars(mutant_apps) else "echo_apps"
+        return [*command[:-1], f"{module}:{self.app}"]
+
+
+def serving(server: RealServer, log_dir: Path) -> RealServer:
+    """``server`` started and answering (it is stopped by the caller, by process id)."""
+    server.start(log_dir)
+    deadline = time.monotonic() + 30
+    while not server.ready():
+        if server.exited() or time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"{server.kind} did not answer:\n{server.output()}")
+        time.sleep(0.1)
+    return server
+
+
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
-    """gunicorn serving the WSGI echo app on 127.0.0.1 (stopped by process id)."""
-    server = RealServer(app="wsgi_app", kind="gunicorn", prefix="")
-    log_dir: Path = tmp_path_factory.mktemp("gunicorn")
-    server.start(log_dir)
+    """gunicorn serving the WSGI echo app on 127.0.0.1."""
+    server = MutantAppsServer(app="wsgi_app", kind="gunicorn", prefix="")
     try:
-        for _ in range(300):
-            if server.exited():
-                raise RuntimeError(server.output())
-            if server.ready():
-                break
-            import time
-
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not answer:\n" + server.output())
-        yield server
+        yield serving(server, tmp_path_factory.mktemp("gunicorn"))
     finally:
         server.stop()
 
@@ -269,3 +280,109 @@ def test_shutdown_hooks_run_newest_first() -> None:
     assert http_response("aws-apigw-v2", handler(event, context), event, context)[0] == 200
     handler.shutdown()
     assert ran == ["client", "pool"]
+
+
+# -- An ASGI failure after the complete reply -----------------------------------------------
+
+
+def test_a_failure_after_the_complete_reply_leaves_the_reply(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As under uvicorn, which has sent the reply when the app raises, and logs the error."""
+    server = MutantAppsServer(app="fails_after_reply", kind="uvicorn", prefix="")
+    try:
+        serving(server, tmp_path)
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            conn.request("GET", "/", headers={"Host": "localhost"})
+            response = conn.getresponse()
+            real = (response.status, response.getheader("x-a"), response.read())
+        finally:
+            conn.close()
+    finally:
+        server.stop()
+    assert real == (200, "1", b"complete")
+    handler = wrap(mutant_apps.fails_after_reply, lifespan="off")
+    try:
+        event, context = first_event("aws-apigw-v2")
+        status, headers, body = http_response(
+            "aws-apigw-v2", handler(event, context), event, context
+        )
+    finally:
+        handler.shutdown()
+    assert (status, dict(headers).get("x-a"), body) == real
+    assert "failed after its complete reply" in caplog.text
+
+
+def test_a_command_name_with_a_trailing_newline_is_malformed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A name is letters, digits, '-' and '_' to its very end: "greet\\n" is no name."""
+    import faasyml_apps as apps
+    from faas_bridge.commands import CommandRefused, command_event
+
+    monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "mutants-secret-" + "0" * 32)
+    handler = wrap(apps.web_app)
+    handler.allow_commands("greet")
+    try:
+        with pytest.raises(CommandRefused, match=r"'command' is 'greet\\n', not a command"):
+            handler(command_event("greet\n"), None)
+    finally:
+        handler.shutdown()
+
+
+# -- The base path is cut on a segment boundary ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "script_name", "path_info"),
+    # README, Options: "/v1 never strips /v10". The root stays the base path (the
+    # client's mapping) whether or not the path carries it.
+    [("/v1/x", "/v1", "/x"), ("/v1", "/v1", "/"), ("/v10/x", "/v1", "/v10/x")],
+)
+def test_the_base_path_is_removed_on_a_segment_boundary_only(
+    path: str, script_name: str, path_info: str
+) -> None:
+    event = alb_event("https", multi=False)
+    event["path"] = path
+    handler = wrap(wsgi_app, base_path="/v1")
+    try:
+        _, _, body = http_response("aws-alb", handler(event, None), event)
+    finally:
+        handler.shutdown()
+    seen = json.loads(body)
+    assert (seen["script_name"], seen["path_info"]) == (script_name, path_info)
+
+
+# -- A delivery the app refuses is a failure ----------------------------------------------------
+
+
+def test_a_4xx_answer_to_a_delivery_is_a_failure_the_platform_retries() -> None:
+    """README, Errors and limits: "a delivery the app answers with anything but 2xx" is
+    raised to the platform, which retries it: a 422 must not drop the event."""
+    from faas_bridge.triggers import TriggerFailed
+
+    def refuses(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ["wsgi.input"].read()
+        start_response("422 Unprocessable Content", [("Content-Type", "text/plain")])
+        return [b"not now"]
+
+    # An EventBridge scheduled event, as the EventBridge user guide shows one.
+    event = {
+        "version": "0",
+        "id": "0b6a4c2e-7d1f-4e55-9a3b-2f8c6d1e0a47",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/nightly"],
+        "detail": {},
+    }
+    handler = wrap(refuses)
+    handler.on("aws.events.scheduled", route="POST /jobs/nightly")
+    try:
+        with pytest.raises(TriggerFailed, match="answered 422"):
+            handler(event, None)
+    finally:
+        handler.shutdown()

@@ -220,6 +220,9 @@ def test_a_vendor_built_environ_is_passed_on_with_every_key() -> None:
         "RAW_URI": "/fn/a%2Fb?x=1",
         "fc.context": "vendor object",
         "wsgi.input": None,  # already read by the adapter: replaced by the body
+        # What the client announced, not what the adapter read (a decompressed or
+        # de-chunked upload): the app is told the length of the body it gets.
+        "CONTENT_LENGTH": "10",
     }
     request = make_request(method="POST", raw_path=b"/ignored", body=b"data", environ=vendor)
     request.platform = "test"
