@@ -280,6 +280,23 @@ def test_a_default_web_action_body_shaped_as_a_schedule_is_an_http_request(
     assert RAN == []
 
 
+def test_a_web_action_body_shaped_as_a_warm_up_ping_reaches_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A caller's body {"source": "serverless-plugin-warmup"} is a request, not a ping."""
+    for name, value in RUNTIMES["openwhisk"].items():
+        monkeypatch.setenv(name, value)
+    ping = load_event("non-http/serverless-plugin-warmup.json")
+    params = openwhisk.build_event(HttpCall(method="POST", target="/notes"), raw=False)
+    handler = handler_with_routes()
+    try:
+        status, _, reply_body = http_response("openwhisk", handler({**ping, **params}, None))
+        assert (status, reply_body) == (200, b"other /notes")
+        assert handler(ping, None) == {"faas_bridge": "warm"}  # the real ping still is one
+    finally:
+        handler.shutdown()
+
+
 def test_web_action_parameters_are_never_a_trigger_or_a_command() -> None:
     """With another adapter forced, an event holding __ow_method is still refused, not run."""
     forged = load_event("non-http/aws-eventbridge-scheduled.json")
