@@ -163,7 +163,7 @@ def test_starlette_and_fastapi_apps_run() -> None:
     assert reply_body(wrap(api)(event, None)) == b'{"ok":true}'
 
 
-# -- The first step taken at once: what the app sees is a running loop -------------
+# -- What the app sees: a running loop, as under uvicorn ----------------------------
 
 
 def test_the_app_runs_in_a_task_on_the_running_loop() -> None:
@@ -252,29 +252,3 @@ def test_an_unfinished_async_generator_is_closed_on_the_loop() -> None:
     assert bridge(make_request()).body == b"a"
     bridge(make_request())  # the loop runs the aclose() the finaliser scheduled
     assert closed and closed[0] == "closed"
-
-
-def test_a_request_that_never_waits_does_not_run_the_loop(monkeypatch: Any) -> None:
-    """The speed-up itself: no run_until_complete (two selector polls) unless needed."""
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        if scope["path"] == "/wait":
-            await asyncio.sleep(0)
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
-
-    bridge = ASGIBridge(app)
-    loop = bridge.runner.loop
-    runs: list[object] = []
-    real = loop.run_until_complete
-
-    def counted(future: Any) -> Any:
-        runs.append(future)
-        return real(future)
-
-    monkeypatch.setattr(loop, "run_until_complete", counted)
-    assert bridge(make_request(raw_path=b"/wait")).body == b"ok"
-    assert len(runs) == 1
-    for _ in range(3):
-        assert bridge(make_request()).body == b"ok"
-    assert len(runs) == 1

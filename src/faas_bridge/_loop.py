@@ -14,7 +14,6 @@ such request is answered. At most one thread runs the loop at any moment.
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -28,13 +27,6 @@ class LoopRunner:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        #: The loop's queue of callbacks due now, when it is asyncio's own loop
-        #: (one whose first steps :meth:`_run_here` may take itself).
-        self._ready: Any = (
-            self.loop._ready  # type: ignore[attr-defined]
-            if isinstance(self.loop, asyncio.BaseEventLoop)
-            else None
-        )
         self._running = threading.Lock()  # held by the thread running the loop
         self._state = threading.Lock()  # guards _pending and _driving
         self._pending = 0
@@ -43,35 +35,12 @@ class LoopRunner:
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the loop and return its result, in the calling thread."""
-        if asyncio._get_running_loop() is None and self._running.acquire(blocking=False):
+        if not _in_running_loop() and self._running.acquire(blocking=False):
             try:
-                return self._run_here(coro)
+                return self.loop.run_until_complete(coro)
             finally:
                 self._running.release()
         return self._run_elsewhere(coro)
-
-    def _run_here(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` as a task on the loop, its first step started at once.
-
-        Most requests complete without ever waiting (the body is already in
-        hand, the reply is collected), so the task's first step is taken here,
-        as Python 3.12's eager tasks do, and the loop only runs when the task
-        is left waiting or has scheduled something else. That spares
-        ``run_until_complete``'s two loop iterations (and their selector
-        polls), which cost more than a small app itself.
-        """
-        loop = self.loop
-        ready = self._ready
-        queued = len(ready) if ready is not None else -1
-        task = loop.create_task(coro)
-        if ready is not None and len(ready) == queued + 1:
-            # The step create_task queued; or, if another thread's submission
-            # landed just after it, that one: either is the loop's to run, and
-            # the loop runs whatever is left below.
-            _step(loop, ready.pop())
-            if task.done() and not ready:
-                return task.result()
-        return loop.run_until_complete(task)
 
     def _run_elsewhere(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -112,24 +81,13 @@ class LoopRunner:
             self.loop.close()
 
 
-def _step(loop: asyncio.AbstractEventLoop, step: asyncio.Handle) -> None:
-    """Run one callback of asyncio's own loop with the loop marked running.
-
-    The loop's state is set and reset as ``run_forever`` sets it, so the step
-    sees what it would see there: a running loop, the loop's async generator
-    hooks, ``loop.is_running()`` true.
-    """
-    hooks = sys.get_asyncgen_hooks()
-    base: Any = loop
-    base._thread_id = threading.get_ident()
-    sys.set_asyncgen_hooks(base._asyncgen_firstiter_hook, base._asyncgen_finalizer_hook)
-    asyncio._set_running_loop(loop)
+def _in_running_loop() -> bool:
+    """Whether the calling thread is inside a running event loop (its own or ours)."""
     try:
-        step._run()
-    finally:
-        asyncio._set_running_loop(None)
-        sys.set_asyncgen_hooks(*hooks)
-        base._thread_id = None
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 _runner: LoopRunner | None = None
