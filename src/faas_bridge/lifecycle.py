@@ -476,7 +476,7 @@ def _register_snapstart() -> None:
     the hooks reconnect whatever the snapshot froze (database clients...).
     """
     try:
-        from snapshot_restore_py import register_after_restore  # type: ignore[import-not-found]
+        from snapshot_restore_py import register_after_restore
     except ImportError:
         return
 
