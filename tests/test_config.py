@@ -43,7 +43,7 @@ TYPES = (
 )
 OPTION_KEYS = (
     "base_path, text_types, platform, interface, lifespan, deadline_margin, shutdown_timeout, "
-    "warmup, trusted_proxy_hops, non_http_events"
+    "warmup, trusted_proxy_hops, non_http_events, underscore_headers"
 )
 
 

@@ -12,11 +12,11 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from ._loop import loop_runner
-from .http import Headers, Request, Response, lower_tokens
+from .http import Headers, Request, Response
 from .wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 
 Scope = MutableMapping[str, Any]
@@ -77,25 +77,23 @@ def lane_scope(
     event: Any,
     context: Any,
     platform: str,
-) -> tuple[dict[str, Any], bytes] | None:
-    """(scope, body) from a clean event's parts; None for a bad header name.
+) -> tuple[dict[str, Any], bytes]:
+    """(scope, body) from a clean event's parts.
 
     What an adapter's fast lane (``Platform.lane``) builds for the ASGI
     bridge: ``path`` and ``query`` are plain ASCII (nothing to decode), the
-    values hold no newline (so they encode as one string).
+    names lower-case tokens, the values hold no newline (so names and values
+    each encode as one string).
     """
-    wire = _WIRE_NAMES.get(names)
-    if wire is None:
-        wire = tuple(name.encode("latin-1") for name in names) if lower_tokens(names) else False
-        if len(_WIRE_NAMES) < _MAX_NAME_SETS:
-            _WIRE_NAMES[names] = wire
-    if wire is False:
-        return None
-    headers = (
-        list(zip(wire, "\n".join(values).encode("latin-1").split(b"\n"), strict=True))
-        if names
-        else []
-    )
+    headers: list[tuple[bytes, bytes]] = []
+    if names:
+        headers = list(
+            zip(
+                "\n".join(names).encode("ascii").split(b"\n"),
+                "\n".join(values).encode("latin-1").split(b"\n"),
+                strict=True,
+            )
+        )
     full = root + path
     scope = _scope(
         method,
@@ -113,12 +111,6 @@ def lane_scope(
         platform,
     )
     return scope, body
-
-
-#: A request's header names, in order -> their bytes, or False when one is not
-#: a lower-case token (checked once per set). Bounded, never evicted.
-_WIRE_NAMES: dict[tuple[str, ...], tuple[bytes, ...] | Literal[False]] = {}
-_MAX_NAME_SETS = 512
 
 
 def _scope(

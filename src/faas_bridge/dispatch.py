@@ -28,10 +28,17 @@ from .errors import (
 )
 from .http import Request, Response, check_reply, check_request, plain_response
 from .lifecycle import request_id_of
-from .options import DEFAULT_WARMUP, Interface, LifespanMode, NonHttpEvents, Options
+from .options import (
+    DEFAULT_WARMUP,
+    Interface,
+    LifespanMode,
+    NonHttpEvents,
+    Options,
+    UnderscoreHeaders,
+)
 from .platforms import Platform, load_platform, platform_entries
 from .platforms.base import LaneBuild, forwarded_client, status_line
-from .wsgi import build_environ, lane_environ
+from .wsgi import environ_builders
 
 if TYPE_CHECKING:
     from .config import RouteTable
@@ -101,8 +108,9 @@ class Handler(PassesForFunction):
         lifespan = None
         runner = None
         #: The bridge's input for a Request, and from an event's parts (fast lanes).
-        self._input: Callable[[Request], Any] = build_environ
-        self._build: LaneBuild[Any] = lane_environ
+        build_input, build_lane = environ_builders(options.underscore_headers == "keep")
+        self._input: Callable[[Request], Any] = build_input
+        self._build: LaneBuild[Any] = build_lane
         if self.interface == "asgi":
             from .asgi import ASGIBridge, lane_scope, scope_input
 
@@ -514,6 +522,7 @@ def wrap(
     warmup: tuple[str, ...] | list[str] = DEFAULT_WARMUP,
     trusted_proxy_hops: int = 0,
     non_http_events: NonHttpEvents = "auto",
+    underscore_headers: UnderscoreHeaders = "drop",
 ) -> Handler:
     """Turn a WSGI or ASGI app into a function handler, in one line.
 
@@ -535,6 +544,8 @@ def wrap(
     ``non_http_events``: ``"auto"`` takes trigger deliveries except where an
     anonymous HTTP caller can write the whole event; ``"accept"`` there too;
     ``"refuse"`` never (see faas_bridge.triggers).
+    ``underscore_headers``: ``"drop"`` request headers whose names hold ``_``
+    from a WSGI environ (as gunicorn does), or ``"keep"`` them.
     """
     options = Options(
         base_path=base_path,
@@ -547,5 +558,6 @@ def wrap(
         warmup=tuple(warmup),
         trusted_proxy_hops=trusted_proxy_hops,
         non_http_events=non_http_events,
+        underscore_headers=underscore_headers,
     )
     return Handler(app, options)

@@ -10,7 +10,7 @@ distinguishable from ``/``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -98,12 +98,11 @@ class Request:
 
 
 class ReplyShape(NamedTuple):
-    """What a reply's header names alone decide, worked out once per sequence of names.
+    """What a reply's header names alone decide, worked out once per reply.
 
-    Apps answer with the same few sequences of names again and again, so
-    checking them, finding Content-Type and grouping repeats for the vendor's
-    reply cost one dictionary lookup per reply. (A named tuple: an immutable
-    record made in a tenth of a dataclass's time, which a cold start pays.)
+    Checking the names, finding Content-Type and grouping repeats for the
+    vendor's reply is done in one pass by :func:`check_reply`; the encoders
+    then index instead of scanning.
     """
 
     #: The index of Content-Length, or -1.
@@ -167,21 +166,45 @@ def plain_response(status: int, message: str) -> Response:
     )
 
 
-# -- What HTTP allows: checked once per invocation, in C ---------------------------
+# -- What HTTP allows: checked on every invocation --------------------------------
 #
-# Names and values are joined and checked in one pass each. Apps send the same
-# set of header names reply after reply (and clients much the same names), so
-# the verdict on a set of names is remembered; values are checked every time.
+# Values are joined and checked in one pass. Names are checked one by one
+# against a small table of names already found to be tokens: a verdict is
+# always the one for that exact name (a name holding a newline, or any other
+# character a token may not hold, is never in it), and the table holds at most
+# _NAMES_HELD names of at most _NAME_HELD characters, so it stays below
+# 100 KB however varied the names clients and apps send.
 
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_METHOD = re.compile(_TOKEN)
+_TOKEN_CHARS = r"!#$%&'*+\-.^_`|~0-9A-Za-z"
+_METHOD = re.compile(f"[{_TOKEN_CHARS}]+")
 #: Whether a string is an HTTP token (a method, a header name): a match or None.
 is_token = _METHOD.fullmatch
+#: Header names found to be HTTP tokens -> their lower-case form.
+_TOKENS: dict[str, str] = {}
+_NAMES_HELD = 256
+_NAME_HELD = 64
 
 
-def lower_tokens(names: Iterable[str]) -> bool:
-    """Whether every name is a lower-case HTTP token, as request header names must be here."""
-    return all(name == name.lower() and is_token(name) is not None for name in names)
+def lowered_tokens(names: Sequence[str]) -> Sequence[str] | None:
+    """Each name lower-cased, or None when one is not an HTTP token (or not a str)."""
+    try:
+        if len(names) > 1:
+            found: tuple[str, ...] = itemgetter(*names)(_TOKENS)  # one lookup each, in C
+            return found
+        return [_TOKENS[names[0]]] if names else []
+    except (KeyError, TypeError):
+        pass  # a name not met before (or not a string): checked one by one
+    lowered = []
+    for name in names:
+        lower = _TOKENS.get(name) if type(name) is str else None
+        if lower is None:
+            if type(name) is not str or _METHOD.fullmatch(name) is None:
+                return None
+            lower = name.lower()
+            if len(name) <= _NAME_HELD and len(_TOKENS) < _NAMES_HELD:
+                _TOKENS[name] = lower
+        lowered.append(lower)
+    return lowered
 
 
 #: What a request header value may not hold: NUL, CR, LF and anything beyond
@@ -192,9 +215,6 @@ _REQUEST_VALUE_BAD = re.compile("[^\x01-\x09\x0b\x0c\x0e-\xff]")
 #: The usual methods, known to be tokens: checked without the regex.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 _NAME, _VALUE = itemgetter(0), itemgetter(1)
-#: Reply header names, lower-cased, each between newlines: a character no token
-#: has, or an empty name.
-_REPLY_NAME_BAD = re.compile(r"[^!#$%&'*+\-.^_`|~0-9a-z\n]|\n\n")
 #: What a reply header value may not hold: control characters other than tab
 #: (CR and LF would split the reply), and anything beyond latin-1 (PEP 3333).
 #: gunicorn refuses the same.
@@ -212,15 +232,10 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-#: Hop-by-hop names among the lower-cased names, each between newlines.
-_HOP_BY_HOP = re.compile("\n(?:" + "|".join(sorted(HOP_BY_HOP)) + ")\n")
-_CONTENT_LENGTH = "\ncontent-length\n"
-#: Sets of names seen before: request names that are all tokens; reply names
-#: (joined with newlines) -> their shape. Bounded, never evicted.
-_GOOD_REQUEST_NAMES: set[str] = set()
-_REPLY_SHAPES: dict[str, ReplyShape] = {}
 _NO_HEADERS = ReplyShape()
-_REMEMBERED = 256
+#: ``(0,), (1,), ...``: the groups of a reply whose names are all distinct.
+_SINGLES = tuple((index,) for index in range(32))
+_SURROGATE = "not valid Unicode text: it holds a lone surrogate"
 
 
 def check_request(request: Request) -> None:
@@ -230,21 +245,23 @@ def check_request(request: Request) -> None:
     cannot come from an HTTP client: a server answers 400 (gunicorn refuses
     the same, RFC 9110 5.5), and so does this. Values must be native strings
     (no character beyond latin-1): an adapter that let one through is wrong.
+    The root path (an API stage, a base path) must be text a URL can carry.
     """
     method = request.method
     if method not in METHODS and _METHOD.fullmatch(method) is None:
         raise MalformedEvent(f"expected an HTTP method, got {shown(method)}", "method")
+    root = request.root_path
+    if not root.isascii():
+        try:
+            root.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedEvent(_SURROGATE, "root path (the stage or base path)") from None
     headers = request.headers
     if not headers:
         return
-    names = "\n".join(map(_NAME, headers))
-    # A newline inside a name would pass for two names: the count tells.
-    if names.count("\n") != len(headers) - 1 or names not in _GOOD_REQUEST_NAMES:
-        bad = next((n for n, _ in headers if _METHOD.fullmatch(n) is None), None)
-        if bad is not None:
-            raise MalformedEvent("not a valid header name (an HTTP token)", "headers." + bad)
-        if len(_GOOD_REQUEST_NAMES) < _REMEMBERED:
-            _GOOD_REQUEST_NAMES.add(names)
+    if lowered_tokens(list(map(_NAME, headers))) is None:
+        bad = next((n for n, _ in headers if _METHOD.fullmatch(n) is None), "")
+        raise MalformedEvent("not a valid header name (an HTTP token)", "headers." + bad)
     values = "".join(map(_VALUE, headers))
     # Three scans in C; the regex (slow) only when one might be wrong.
     if ("\n" in values or "\r" in values or "\x00" in values or not values.isascii()) and (
@@ -297,9 +314,7 @@ def check_reply(response: Response) -> int:
         raise AppFailure(
             "the headers must be (name, value) pairs of strings: " + _not_a_pair(headers)
         ) from None
-    shape = _REPLY_SHAPES.get(names)
-    if shape is None:
-        shape = _shape(names, headers)
+    shape = _shape(names, headers)
     if not (values.isascii() and values.isprintable()) and _REPLY_VALUE_BAD.search(values):
         bad = next(n for n, v in headers if _REPLY_VALUE_BAD.search(v))
         raise AppFailure(
@@ -315,8 +330,10 @@ def check_reply(response: Response) -> int:
     if shape.hop_by_hop:
         headers = [(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]
         response.headers = headers
-        shape = _shape("\n".join([name for name, _ in headers]), headers) if headers else None
-    response.shape = shape or _NO_HEADERS
+        shape = (
+            _shape("\n".join([name for name, _ in headers]), headers) if headers else _NO_HEADERS
+        )
+    response.shape = shape
     return len(names) + len(values)
 
 
@@ -335,39 +352,48 @@ def reply_shape(response: Response) -> ReplyShape:
 
 
 def _shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
-    """The shape for ``names`` (the headers' names joined with newlines), remembered."""
-    shape = _REPLY_SHAPES.get(names)
-    if shape is None:
-        shape = _new_shape(names, headers)
-        if len(_REPLY_SHAPES) < _REMEMBERED:
-            _REPLY_SHAPES[names] = shape
-    return shape
+    """The shape of the headers, whose names are ``names`` joined with newlines.
 
-
-def _new_shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
-    """The shape of a sequence of names; AppFailure for a non-token name or two Content-Lengths."""
-    lowered = "\n" + names.lower() + "\n"
-    # A newline inside a name would pass for two names: the count tells.
-    if _REPLY_NAME_BAD.search(lowered) is not None or names.count("\n") != len(headers) - 1:
-        bad = next(n for n, _ in headers if _METHOD.fullmatch(n) is None)
-        raise AppFailure(f"the header name {shown(bad)} is not an HTTP token")
-    at = lowered.find(_CONTENT_LENGTH)
-    if at != -1 and lowered.find(_CONTENT_LENGTH, at + 1) != -1:
-        raise AppFailure(f"Content-Length is given {lowered.count(_CONTENT_LENGTH)} times")
-    spellings: dict[str, str] = {}
-    groups: dict[str, list[int]] = {}
+    AppFailure for a name that is not a token, or two Content-Lengths.
+    """
     split = names.split("\n")
-    for index, name in enumerate(split):
-        first = spellings.setdefault(name.lower(), name)
-        groups.setdefault(first, []).append(index)
-    distinct = len(groups) == len(split) and "set-cookie" not in spellings
-    return ReplyShape(
-        length_at=lowered.count("\n", 0, at) if at != -1 else -1,  # newlines before it
-        hop_by_hop=_HOP_BY_HOP.search(lowered) is not None,
-        type_at=groups[spellings["content-type"]][0] if "content-type" in spellings else -1,
-        encoding_at=(
-            groups[spellings["content-encoding"]][0] if "content-encoding" in spellings else -1
-        ),
-        groups=tuple((name, tuple(at)) for name, at in groups.items()),
-        distinct=tuple(split) if distinct else None,
+    lowered: Sequence[str] | None
+    try:  # names met before, looked up in C (lowered_tokens, inline)
+        lowered = itemgetter(*split)(_TOKENS) if len(split) > 1 else [_TOKENS[split[0]]]
+    except KeyError:
+        lowered = lowered_tokens(split)
+    # A newline inside a name would pass for two names: the count tells.
+    if lowered is None or len(split) != len(headers):
+        bad = next((n for n, _ in headers if _METHOD.fullmatch(n) is None), "")
+        raise AppFailure(f"the header name {shown(bad)} is not an HTTP token")
+    seen = set(lowered)
+    length_at = type_at = encoding_at = -1
+    if "content-length" in seen:
+        count = lowered.count("content-length")
+        if count > 1:
+            raise AppFailure(f"Content-Length is given {count} times")
+        length_at = lowered.index("content-length")
+    if "content-type" in seen:
+        type_at = lowered.index("content-type")
+    if "content-encoding" in seen:
+        encoding_at = lowered.index("content-encoding")
+    groups: tuple[tuple[str, tuple[int, ...]], ...]
+    distinct: tuple[str, ...] | None = None
+    if len(seen) == len(split) and "set-cookie" not in seen:
+        # The usual reply: each name once, so each value is its own group.
+        distinct = tuple(split)
+        if len(split) <= len(_SINGLES):
+            groups = tuple(zip(split, _SINGLES))  # noqa: B905 (the first len(split))
+        else:
+            groups = tuple((name, (index,)) for index, name in enumerate(split))
+    else:
+        spellings: dict[str, str] = {}
+        grouped: dict[str, list[int]] = {}
+        for index, (name, lower) in enumerate(zip(split, lowered, strict=True)):
+            grouped.setdefault(spellings.setdefault(lower, name), []).append(index)
+        groups = tuple((name, tuple(at)) for name, at in grouped.items())
+    # tuple.__new__: the record without a keyword call to the generated __new__.
+    return tuple.__new__(
+        ReplyShape,
+        (length_at, not HOP_BY_HOP.isdisjoint(seen), type_at, encoding_at, groups, distinct),
     )

@@ -11,6 +11,7 @@ from .errors import ConfigurationError
 Interface = Literal["wsgi", "asgi"]
 LifespanMode = Literal["auto", "on", "off"]
 NonHttpEvents = Literal["auto", "accept", "refuse"]
+UnderscoreHeaders = Literal["drop", "keep"]
 
 #: Content types sent as plain text in replies; everything else is base64.
 DEFAULT_TEXT_TYPES: tuple[str, ...] = (
@@ -28,8 +29,12 @@ DEFAULT_TEXT_TYPES: tuple[str, ...] = (
 )
 
 
-#: How many content types Options.is_text remembers (bounded: apps choose them).
+#: How many content types Options.is_text remembers, and the longest it
+#: remembers: a reply's content type may echo the request, so the verdicts are
+#: bounded in bytes (64 KiB of text at most), and a longer one is worked out
+#: each time.
 _MAX_VERDICTS = 256
+_MAX_REMEMBERED_TYPE = 256
 
 #: serverless-plugin-warmup's default payload.
 DEFAULT_WARMUP: tuple[str, ...] = ("source=serverless-plugin-warmup",)
@@ -47,6 +52,7 @@ SETTINGS: tuple[str, ...] = (
     "warmup",
     "trusted_proxy_hops",
     "non_http_events",
+    "underscore_headers",
 )
 
 
@@ -73,6 +79,11 @@ class Options:
     caller can write the whole event (faas_bridge.triggers.caller_shaped);
     ``"accept"`` takes them there too (no anonymous caller can reach the
     function); ``"refuse"`` never takes them (an HTTP-only function).
+    ``underscore_headers``: ``"drop"`` (the default) leaves request headers
+    whose names hold ``_`` out of a WSGI environ, as gunicorn's ``header_map``
+    does by default: ``X_Forwarded_Proto`` would otherwise take the place of
+    ``X-Forwarded-Proto``. ``"keep"`` maps them as ``-`` (gunicorn's
+    ``"dangerous"``). An ASGI scope keeps every name as sent, as uvicorn's does.
 
     Immutable, compared and hashed by these settings. Written out rather than
     a frozen dataclass, whose generated code a cold start would pay for (about
@@ -91,6 +102,7 @@ class Options:
     warmup: tuple[str, ...]
     trusted_proxy_hops: int
     non_http_events: NonHttpEvents
+    underscore_headers: UnderscoreHeaders
     _text_prefixes: tuple[str, ...]
     #: is_text's verdicts by content type: apps answer with a handful of them.
     _text_verdicts: dict[str, bool]
@@ -107,10 +119,12 @@ class Options:
         warmup: tuple[str, ...] = DEFAULT_WARMUP,
         trusted_proxy_hops: int = 0,
         non_http_events: NonHttpEvents = "auto",
+        underscore_headers: UnderscoreHeaders = "drop",
     ) -> None:
         _check_choice("interface", interface, (None, "wsgi", "asgi"))
         _check_choice("lifespan", lifespan, ("auto", "on", "off"))
         _check_choice("non_http_events", non_http_events, ("auto", "accept", "refuse"))
+        _check_choice("underscore_headers", underscore_headers, ("drop", "keep"))
         for name, seconds in (
             ("deadline_margin", deadline_margin),
             ("shutdown_timeout", shutdown_timeout),
@@ -137,6 +151,7 @@ class Options:
             ("warmup", warmup),
             ("trusted_proxy_hops", trusted_proxy_hops),
             ("non_http_events", non_http_events),
+            ("underscore_headers", underscore_headers),
             ("_text_prefixes", DEFAULT_TEXT_TYPES + extra),
             ("_text_verdicts", {}),
         )
@@ -184,6 +199,7 @@ class Options:
             ("interface", "FAAS_BRIDGE_INTERFACE"),
             ("lifespan", "FAAS_BRIDGE_LIFESPAN"),
             ("non_http_events", "FAAS_BRIDGE_NON_HTTP_EVENTS"),
+            ("underscore_headers", "FAAS_BRIDGE_UNDERSCORE_HEADERS"),
         )
         for name, variable in texts:
             if env.get(variable):
@@ -225,7 +241,10 @@ class Options:
         if verdict is None:
             media = content_type.split(";", 1)[0].strip().lower()
             verdict = media.endswith(("+json", "+xml")) or media.startswith(self._text_prefixes)
-            if len(self._text_verdicts) < _MAX_VERDICTS:
+            if (
+                len(content_type) <= _MAX_REMEMBERED_TYPE
+                and len(self._text_verdicts) < _MAX_VERDICTS
+            ):
                 self._text_verdicts[content_type] = verdict
         return verdict
 

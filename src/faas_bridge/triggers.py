@@ -92,7 +92,13 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import b64
-from .errors import ConfigurationError, FaasBridgeError, UnrecognisedEvent, shown
+from .errors import (
+    ConfigurationError,
+    FaasBridgeError,
+    MalformedEvent,
+    UnrecognisedEvent,
+    shown,
+)
 from .http import Request, Response
 from .platforms.base import Platform, encode_path
 
@@ -971,7 +977,12 @@ def _delivery(
     """The HTTP request that delivers one unit to the app."""
     assert route.path is not None
     kind = KINDS[kind_name]
-    body = json.dumps(as_json(unit_event), default=str, ensure_ascii=False).encode("utf-8")
+    try:
+        body = json.dumps(as_json(unit_event), default=str, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise MalformedEvent("nested too deeply to deliver as a JSON body", "event") from None
+    except UnicodeEncodeError:
+        raise MalformedEvent("not valid Unicode text: it holds a lone surrogate", "event") from None
     headers = [
         ("host", route.host),
         ("content-type", "application/json"),

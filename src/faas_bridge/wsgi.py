@@ -10,11 +10,13 @@ import io
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from operator import itemgetter
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
-from .http import Request, Response, lower_tokens
+from .http import Request, Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -26,15 +28,6 @@ logger = logging.getLogger("faas_bridge")
 EVENT_KEY = "faas_bridge.event"
 CONTEXT_KEY = "faas_bridge.context"
 PLATFORM_KEY = "faas_bridge.platform"
-
-
-#: A request's header names, in order -> (their environ keys, whether a key
-#: repeats: values then need joining), or False when a name is not a lower-case
-#: HTTP token (only an adapter's fast lane passes names not checked before).
-#: Clients send the same few sets of names again and again, so this is worked
-#: out once per set. Bounded, never evicted.
-_ENVIRON_KEYS: dict[tuple[str, ...], tuple[tuple[str, ...], bool] | Literal[False]] = {}
-_MAX_KEYS = 512
 
 
 #: What every environ holds, the same for every request.
@@ -52,12 +45,16 @@ class _Writable(Protocol):
     def flush(self) -> None: ...
 
 
-def build_environ(request: Request, errors: _Writable | None = None) -> dict[str, Any]:
+def build_environ(
+    request: Request, errors: _Writable | None = None, *, keep_underscores: bool = False
+) -> dict[str, Any]:
     """The environ gunicorn would build for the same HTTP request.
 
     Strings are "native strings": each character one byte of the wire form
     (latin-1), so non-ASCII paths reach the app exactly as a real server sends
-    them and frameworks decode them as UTF-8 themselves.
+    them and frameworks decode them as UTF-8 themselves. Header names holding
+    ``_`` are left out, as gunicorn leaves them out, unless ``keep_underscores``
+    (see :func:`lane_environ`).
     """
     if request.environ is not None:
         return _vendor_environ(request)
@@ -81,8 +78,8 @@ def build_environ(request: Request, errors: _Writable | None = None) -> dict[str
         request.context,
         request.platform,
         unquote_to_bytes(raw_path).decode("latin-1") if b"%" in raw_path else None,
+        keep_underscores=keep_underscores,
     )
-    assert environ is not None, "check_request() vets the names first"
     if errors is not None:
         environ["wsgi.errors"] = errors
     return environ
@@ -104,22 +101,36 @@ def lane_environ(
     context: Any,
     platform: str,
     path_info: str | None = None,
-) -> dict[str, Any] | None:
-    """The environ from a request's parts, as native strings; None for a bad header name.
+    *,
+    keep_underscores: bool = False,
+) -> dict[str, Any]:
+    """The environ from a request's parts, as native strings.
 
     ``path`` is the percent-encoded path below ``script``; ``path_info`` its
     decoded form, when it differs. Adapters' fast lanes (``Platform.lane``)
-    call this directly with a clean event's parts, so the names are checked
-    here (once per set of names); values are the caller's to check.
+    call this directly with a clean event's parts; the general way with a
+    Request that ``check_request`` vetted. Either way the names are lower-case
+    HTTP tokens and the values native strings without CR, LF or NUL.
+
+    A header name holding ``_`` would land on the key of the same name with
+    ``-`` (``X_Forwarded_Proto`` on ``HTTP_X_FORWARDED_PROTO``), where proxy
+    middleware (werkzeug's ProxyFix, Django's ``SECURE_PROXY_SSL_HEADER``)
+    would read the client's value as the proxy's. Such names are dropped, as
+    gunicorn (``header_map = "drop"``, its default) and werkzeug's server drop
+    them, unless ``keep_underscores`` (gunicorn's ``"dangerous"``).
     """
-    plan = _ENVIRON_KEYS.get(names)
-    if plan is None:
-        plan = _environ_keys(names)
-    if plan is False:
-        return None
-    keys, repeats = plan
+    environ = _CONSTANT.copy()  # one copy of the constant keys, then the request's own
+    if names:
+        try:
+            keys: Sequence[str] = (
+                itemgetter(*names)(_KEYS) if len(names) > 1 else (_KEYS[names[0]],)
+            )
+        except KeyError:  # a name not met before, or one holding "_"
+            keys, values = _environ_keys(names, values, keep_underscores)
+        environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
+        if len(environ) != len(_CONSTANT) + len(keys):
+            _join_repeats(environ, keys, values)  # a name came more than once
     uri = script + path + "?" + query if query else script + path
-    environ = _CONSTANT.copy()  # in C: cheaper than setting the same keys one by one
     environ["REQUEST_METHOD"] = method
     environ["SCRIPT_NAME"] = script
     environ["PATH_INFO"] = path if path_info is None else path_info
@@ -142,11 +153,6 @@ def lane_environ(
         environ["REMOTE_ADDR"], port = client
         if port:
             environ["REMOTE_PORT"] = str(port)
-    if repeats:
-        # zip() without keywords: parsing one costs more than the rest of the call.
-        _join_repeats(environ, zip(keys, values))  # noqa: B905 (one key per value)
-    else:
-        environ.update(zip(keys, values))  # noqa: B905
     if body or "CONTENT_LENGTH" in environ:
         # The decoded body's true length: a header copied from the event may
         # describe the base64 form or be missing altogether.
@@ -154,37 +160,78 @@ def lane_environ(
     return environ
 
 
+def environ_builders(
+    keep_underscores: bool,
+) -> tuple[Callable[[Request], dict[str, Any]], Callable[..., dict[str, Any]]]:
+    """(:func:`build_environ`, :func:`lane_environ`) as the ``underscore_headers`` option asks."""
+    if not keep_underscores:
+        return build_environ, lane_environ
+    return (
+        partial(build_environ, keep_underscores=True),
+        partial(lane_environ, keep_underscores=True),
+    )
+
+
 #: The usual server ports as text: no number formatted per request.
 _PORTS = {443: "443", 80: "80"}
 
-
-def _environ_keys(names: tuple[str, ...]) -> tuple[tuple[str, ...], bool] | Literal[False]:
-    """(the environ key of each header name, whether one repeats); False when one is bad."""
-    if lower_tokens(names):
-        keys = tuple(map(_environ_key, names))
-        plan: tuple[tuple[str, ...], bool] | Literal[False] = (keys, len(set(keys)) != len(keys))
-    else:
-        plan = False
-    if len(_ENVIRON_KEYS) < _MAX_KEYS:
-        _ENVIRON_KEYS[names] = plan
-    return plan
+#: Lower-case header names (without "_") -> their environ key. Names are
+#: mapped one by one, so the table never decides anything about a request
+#: beyond its own names' keys, and stays small: at most _NAMES_HELD names of at
+#: most _NAME_HELD characters (under 100 KB).
+_KEYS: dict[str, str] = {}
+_NAMES_HELD = 256
+_NAME_HELD = 64
 
 
-def _environ_key(name: str) -> str:
+def _environ_keys(
+    names: Sequence[str], values: Sequence[str], keep_underscores: bool
+) -> tuple[list[str], list[str]]:
+    """(keys, values) for the names, one by one; a name holding "_" left out unless kept."""
+    keys: list[str] = []
+    kept: list[str] = []
+    for name, value in zip(names, values, strict=True):
+        key = _KEYS.get(name)
+        if key is None:
+            if "_" in name and not keep_underscores:
+                continue
+            key = _key_of(name)
+            if "_" not in name and len(name) <= _NAME_HELD and len(_KEYS) < _NAMES_HELD:
+                _KEYS[name] = key
+        keys.append(key)
+        kept.append(value)
+    return keys, kept
+
+
+def _key_of(name: str) -> str:
     """``HTTP_X_NAME`` for ``x-name``; Content-Type and Content-Length have their own keys."""
     key = name.upper().replace("-", "_")
     return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
 
 
-def _join_repeats(environ: dict[str, Any], items: Iterable[tuple[str, str]]) -> None:
-    """(environ key, value) pairs into the environ, repeats joined as a server joins them."""
-    for key, value in items:
-        old = environ.get(key)
-        if old is None or key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
-            environ[key] = value  # a repeated Content-Type: the last one
+def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:
+    """Join the values of the keys that repeat, as a server joins repeated headers.
+
+    The environ holds each key's last value already. RFC 9110 joins repeated
+    fields with ","; Cookie lines with "; " (RFC 6265). A repeated Content-Type
+    or Content-Length counts by its last value, as gunicorn counts it. A
+    repeated key's values are gathered first and joined once: adding them to
+    the text one by one would take quadratic time.
+    """
+    first: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    for key, value in zip(keys, values, strict=True):
+        if key in first:
+            found = repeated.get(key)
+            if found is None:
+                repeated[key] = [first[key], value]
+            else:
+                found.append(value)
         else:
-            # RFC 9110 joins repeated fields with ","; Cookie lines with "; " (RFC 6265).
-            environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + value
+            first[key] = value
+    for key, found in repeated.items():
+        if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
+            environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(found)
 
 
 def _vendor_environ(request: Request) -> dict[str, Any]:
@@ -226,7 +273,7 @@ class _Collector:
                 exc_info = None  # break the traceback reference cycle (PEP 3333)
         elif self.status is not None:
             raise AssertionError("start_response called a second time without exc_info")
-        code = _STATUS_CODES.get(status) if type(status) is str else None
+        code = _USUAL_STATUS.get(status) if type(status) is str else None
         self.status = code if code is not None else _status_code(status)
         self.headers = list(headers)
         return self.write
@@ -270,19 +317,26 @@ class WSGIBridge:
         return Response(collector.status, collector.headers, b"".join(collector.body))
 
 
-#: Status lines seen before -> their code. Apps send the same few again and
-#: again. Bounded, never evicted.
-_STATUS_CODES: dict[str, int] = {}
+#: The status lines apps send nearly every time (a fixed table, not one that grows).
+_USUAL_STATUS = {
+    "200 OK": 200,
+    "201 Created": 201,
+    "204 No Content": 204,
+    "301 Moved Permanently": 301,
+    "302 Found": 302,
+    "304 Not Modified": 304,
+    "400 Bad Request": 400,
+    "404 Not Found": 404,
+}
 
 
 def _status_code(status: Any) -> int:
     """The code of a WSGI status line such as ``"200 OK"``; ValueError for anything else."""
-    if not isinstance(status, str) or len(status) < 3 or not status[:3].isdigit():
-        raise ValueError(f"WSGI status must be a string like '200 OK', not {status!r}")
-    code = int(status[:3])
-    if type(status) is str and len(_STATUS_CODES) < 64:
-        _STATUS_CODES[status] = code
-    return code
+    if isinstance(status, str):
+        code = status[:3]
+        if len(code) == 3 and code.isascii() and code.isdigit():
+            return int(code)
+    raise ValueError(f"WSGI status must be a string like '200 OK', not {status!r}")
 
 
 def _close(result: Iterable[bytes]) -> bool:

@@ -40,7 +40,6 @@ The vendor's quirks, as followed here:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -61,6 +60,7 @@ from .base import (
     encode_body,
     group_headers,
     header_pairs,
+    json_size,
     param_text,
     proxy_client,
     require_str,
@@ -232,7 +232,7 @@ def _json_size(reply: dict[str, Any]) -> int:
     chars = len(reply["body"]) + sum(len(k) + len(v) for k, v in reply["headers"].items())
     if 6 * chars + 1024 <= RESPONSE_LIMIT:  # no character takes more than 6 bytes in JSON
         return chars
-    return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+    return json_size(reply)  # a base64 body is counted, not copied
 
 
 def build_event(

@@ -13,14 +13,14 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
-from itertools import chain, repeat
+from itertools import repeat
 from operator import itemgetter
-from typing import Any, AnyStr, ClassVar, Literal, NamedTuple, TypeGuard, TypeVar
+from typing import Any, AnyStr, ClassVar, NamedTuple, TypeGuard, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 from .. import b64
 from ..errors import MalformedEvent, shown
-from ..http import Headers, Request, Response, reply_shape
+from ..http import Headers, Request, Response, lowered_tokens, reply_shape
 from ..options import Options
 
 # Characters allowed literally in a path (RFC 3986 pchar and "/"), minus "%".
@@ -43,11 +43,11 @@ T = TypeVar("T")
 #: What a fast lane (:meth:`Platform.lane`) hands a clean event's parts to, in
 #: this order: the method (one of ``http.METHODS``), the root path and the
 #: path below it (ASCII, no ``%``: the same percent-encoded or not), the
-#: query string (printable ASCII, no space), header names (lower-case) and
-#: their values (ASCII, no CR, LF or NUL), the body (within the vendor's
-#: limit), scheme, server and client addresses, HTTP version, the event, the
-#: context and the platform's name. The bridge's builder answers its input,
-#: or None for a header name that is not a token.
+#: query string (printable ASCII, no space), header names (lower-case HTTP
+#: tokens, as :func:`lane_headers` gives them) and their values (ASCII, no CR,
+#: LF or NUL), the body (within the vendor's limit), scheme, server and client
+#: addresses, HTTP version, the event, the context and the platform's name.
+#: The bridge's builder answers its input, or None when it cannot take it.
 LaneBuild = Callable[
     [
         str,
@@ -135,25 +135,30 @@ class Platform:
         return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
 
     def reply_size(self, reply: Any) -> int:
-        """The reply's size as the vendor counts it: bytes of JSON, by default.
-
-        A body that JSON holds as it is (base64 always is) is counted, not
-        serialised again: the reply is measured without it, then its length
-        added, so a large reply is not copied once more just to be measured.
-        """
-        body = reply.get("body") if isinstance(reply, dict) else None
-        if (
-            isinstance(body, str)
-            and body.isascii()  # O(1): CPython knows a string's widest character
-            # base64 text never needs escaping; searching 1 MiB of it costs ~3 ms
-            and (reply.get("isBase64Encoded") is True or not _JSON_ESCAPED.search(body))
-        ):
-            rest = dict(reply, body="")
-            return len(json.dumps(rest, ensure_ascii=False).encode("utf-8")) + len(body)
-        return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+        """The reply's size as the vendor counts it: bytes of JSON, by default."""
+        return json_size(reply)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+def json_size(reply: Any) -> int:
+    """The bytes of ``reply`` as JSON (UTF-8), as a vendor measures a reply.
+
+    A body that JSON holds as it is (base64 always is) is counted, not
+    serialised again: the reply is measured without it, then its length
+    added, so a large reply is not copied once more just to be measured.
+    """
+    body = reply.get("body") if isinstance(reply, dict) else None
+    if (
+        isinstance(body, str)
+        and body.isascii()  # O(1): CPython knows a string's widest character
+        # base64 text never needs escaping; searching 1 MiB of it costs ~3 ms
+        and (reply.get("isBase64Encoded") is True or not _JSON_ESCAPED.search(body))
+    ):
+        rest = dict(reply, body="")
+        return len(json.dumps(rest, ensure_ascii=False).encode("utf-8")) + len(body)
+    return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
 
 
 def encode_path(path: str, where: str = "path") -> bytes:
@@ -339,39 +344,23 @@ def server_address(
 def address_from(
     last: Mapping[str, str], fallback_host: str | None
 ) -> tuple[str, tuple[str, int] | None]:
-    """:func:`server_address` from each header's last value, by lower-case name.
-
-    A function is reached by the same few hosts, schemes and ports again and
-    again, so each combination is worked out once.
-    """
-    key = (
-        last.get("host") or fallback_host,
-        last.get("x-forwarded-proto"),
-        last.get("x-forwarded-port"),
-    )
-    known = _ADDRESSES.get(key)
-    if known is None:
-        known = _address_of(*key)
-        if len(_ADDRESSES) < _MAX_ADDRESSES:
-            _ADDRESSES[key] = known
-    return known
-
-
-#: (host, X-Forwarded-Proto, X-Forwarded-Port) -> (scheme, server). Bounded, never evicted.
-_ADDRESSES: dict[tuple[str | None, ...], tuple[str, tuple[str, int] | None]] = {}
-_MAX_ADDRESSES = 256
-
-
-def _address_of(
-    host: str | None, proto: str | None, port_text: str | None
-) -> tuple[str, tuple[str, int] | None]:
-    if proto is not None:
+    """:func:`server_address` from each header's last value, by lower-case name."""
+    host = last.get("host") or fallback_host
+    proto = last.get("x-forwarded-proto")
+    port_text = last.get("x-forwarded-port")
+    if proto is None or proto == "https":
+        scheme = "https"
+    elif proto == "http":
+        scheme = "http"
+    else:
         proto = proto.rsplit(",", 1)[-1].strip().lower()
-    scheme = proto if proto in ("http", "https") else "https"
+        scheme = proto if proto in ("http", "https") else "https"
     if not host:
         return scheme, None
-    server_name, port = split_host(host.strip())
-    if port_text:
+    server_name, port = split_host(host.strip()) if ":" in host else (host.strip(), None)
+    if port_text == "443":
+        port = 443
+    elif port_text:
         port_text = port_text.rsplit(",", 1)[-1].strip()
         if is_port(port_text):
             port = int(port_text)
@@ -444,13 +433,6 @@ def _address(entry: str) -> tuple[str, int]:
     return entry, 0
 
 
-#: Header name as the vendor spells it -> the neutral (lower-case) name, filled
-#: as names are met (vendors send the same few names again and again). Bounded,
-#: never evicted.
-_HEADER_NAMES: dict[str, str] = {}
-_MAX_HEADER_NAMES = 512
-
-
 def native(text: str, where: str) -> str:
     """``text`` as a native string: its UTF-8 bytes, one character each.
 
@@ -486,13 +468,10 @@ def header_pairs(headers: Any, where: str) -> Headers:
         pass  # a name or value that is not a string: read one by one
     pairs = []
     append = pairs.append
-    names = _HEADER_NAMES
     for name, value in headers.items():
-        key = names.get(name) if type(name) is str else None
-        if key is None:
-            key = native(str(name).lower(), f"{where}.{name}")  # once per name
-            if type(name) is str and len(names) < _MAX_HEADER_NAMES:
-                names[name] = key
+        key = str(name).lower()
+        if not key.isascii():
+            key = native(key, f"{where}.{name}")
         # ASCII text is its own native form: native() (and its error location) only for the rest.
         if isinstance(value, str):
             append((key, value if value.isascii() else native(value, f"{where}.{name}")))
@@ -507,55 +486,54 @@ def header_pairs(headers: Any, where: str) -> Headers:
     return pairs
 
 
-#: Header names as a vendor sent them (with the number of values of each, for
-#: lists) -> one lower-cased name per value, or False when one is not an ASCII
-#: string (fast lanes only). Bounded, never evicted.
-_LANE_NAMES: dict[tuple[Any, ...], tuple[str, ...] | Literal[False]] = {}
-
-
 def lane_headers(
     headers: Any,
 ) -> tuple[tuple[str, ...], list[str], Mapping[str, str]] | None:
     """(names, values, last value by name) for a fast lane, or None.
 
     Takes what :func:`header_pairs` reads the same way: a dict of strings or
-    of lists of strings, with ASCII names and values free of CR, LF and NUL.
+    of lists of strings, names HTTP tokens (lower-cased here) and values ASCII
+    free of CR, LF and NUL. Anything else goes the general way, which says
+    what is wrong.
     """
     if type(headers) is not dict:
         return None
     values: list[Any] = list(headers.values())
     names: tuple[Any, ...] = tuple(headers)
-    key: tuple[Any, ...] = names
     multi = bool(values) and type(values[0]) is list
-    if multi:  # lists of values: flattened
-        if set(map(type, values)) != {list}:
-            return None
-        key = (names, tuple(map(len, values)))
-        values = list(chain.from_iterable(values))
+    last: Mapping[str, str] = headers
+    if multi:  # lists of values: flattened, each name once per value
+        flat_names: list[Any] = []
+        flat: list[Any] = []
+        last = {}
+        for name, found in headers.items():
+            if type(found) is not list:
+                return None  # a lone string among lists: the general way
+            if not found:
+                continue
+            if len(found) == 1:
+                flat_names.append(name)
+                flat.append(found[0])
+            else:
+                flat_names.extend(repeat(name, len(found)))
+                flat += found
+            last[name] = found[-1]
+        names, values = tuple(flat_names), flat
     try:
         joined = "".join(values)
     except TypeError:
         return None  # a null, a number...: the general way
-    if not lane_value(joined):
+    lowered = lowered_tokens(names)
+    if lowered is None or not lane_value(joined):
+        return None  # a name that is not a token, a CR or LF in a value...
+    if lowered != names and tuple(lowered) != names:  # mixed-case names: lower-cased
+        names = tuple(lowered)
+        if names.count("host") > 1:
+            return None  # adapters read the first Host, server_address the last
+        last = dict(zip(names, values, strict=True))
+    elif multi and len(headers.get("host", ())) > 1:
         return None
-    lowered = _LANE_NAMES.get(key)
-    if lowered is None:
-        if multi:
-            names = tuple(chain.from_iterable(map(repeat, names, key[1])))
-        lowered = (
-            tuple(name.lower() for name in names)
-            if all(type(name) is str and name.isascii() for name in names)
-            else False
-        )
-        if len(_LANE_NAMES) < _MAX_HEADER_NAMES:
-            _LANE_NAMES[key] = lowered
-    if lowered is False:
-        return None
-    if not multi and lowered == names:
-        return lowered, values, headers  # names lower-case already
-    if lowered.count("host") > 1:
-        return None  # adapters read the first Host, server_address the last
-    return lowered, values, dict(zip(lowered, values, strict=True))
+    return names, values, last
 
 
 def lane_path(path: Any) -> str | None:

@@ -45,7 +45,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from .. import b64
-from ..errors import MalformedEvent
+from ..errors import MalformedEvent, RequestTooLarge
 from ..http import Headers, Request, Response
 from . import _markers
 from .base import (
@@ -254,6 +254,10 @@ class OpenWhisk(Platform):
             )
         params = {k: v for k, v in event.items() if not str(k).startswith("__ow_") and k != "http"}
         body = fields.body(content_type) if fields.has_body() else b""
+        # The controller delivers at most its payload limit of body and parameters,
+        # so neither can a request rebuilt from them be larger: each parameter
+        # takes at least its own length, which is counted before anything is built.
+        self._within_payload(_size_at_least(params) + len(body))
         media = media_type(content_type)
         form_like = is_json_family(content_type) or media == "application/x-www-form-urlencoded"
         if not fields.has_body() and params and method in _BODY_METHODS and form_like:
@@ -261,11 +265,23 @@ class OpenWhisk(Platform):
                 body = _form(params)
             else:
                 body = utf8(_json(params, "parameters"), "parameters")
+            self._within_payload(len(body))
             length = str(len(body))
             headers = [(k, length if k == "content-length" else v) for k, v in headers]
             return b"", body, headers
         query = _form(params)
+        self._within_payload(len(query) + len(body))
         return query, body, headers
+
+    def _within_payload(self, size: int) -> None:
+        """RequestTooLarge (413) for a rebuilt request larger than the controller delivers."""
+        limit = self.request_limit
+        if limit is not None and size > limit:
+            raise RequestTooLarge(
+                f"the request rebuilt from the merged parameters holds at least {size} bytes; "
+                f"OpenWhisk delivers at most {limit} bytes of body and parameters",
+                "parameters",
+            )
 
     def _mount(self, path: str) -> tuple[str, bytes]:
         """(root_path, raw_path): the web action URL, or ``base_path``, is the root."""
@@ -366,6 +382,11 @@ def _json(value: Any, where: str) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise MalformedEvent(f"not JSON data ({exc})", where) from None
+
+
+def _size_at_least(params: Mapping[str, Any]) -> int:
+    """The fewest bytes a query or JSON body rebuilt from ``params`` can take: their text."""
+    return sum(len(str(k)) + len(_text(v, str(k))) for k, v in params.items())
 
 
 def _form(params: Mapping[str, Any]) -> bytes:
