@@ -629,7 +629,7 @@ def test_yaml_is_imported_only_when_a_faas_yml_is_read(tmp_path: Path) -> None:
         "import sys, json, faas_bridge\n"
         "before = sorted(m for m in ('yaml', 'faas_bridge.config', 'faas_bridge.triggers') "
         "if m in sys.modules)\n"
-        "faas_bridge.handler.get()\n"
+        "faas_bridge.handler.__wrapped__.get()\n"
         "after = 'yaml' in sys.modules\n"
         "print(json.dumps([before, after]))\n"
     )

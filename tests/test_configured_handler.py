@@ -114,7 +114,7 @@ def test_django_settings_alone_name_the_wsgi_app() -> None:
         event["rawPath"] = "/api/notes/"
         event["requestContext"]["http"]["path"] = "/api/notes/"
         reply = faas_bridge.handler(event, None)
-        print(reply["statusCode"], type(faas_bridge.handler.get().app).__name__)
+        print(reply["statusCode"], type(faas_bridge.handler.__wrapped__.get().app).__name__)
         """
     )
     from events import event_path

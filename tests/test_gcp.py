@@ -4,7 +4,7 @@ functions-framework loads ``--target`` from ``--source`` and accepts it only
 if ``isinstance(target, types.FunctionType)``; it then calls it with the
 current ``flask.Request`` for every path and method, and turns the return
 value into the reply with Flask's ``make_response``. These tests point it at
-``handler = wrap(app)`` and at ``faas_bridge.handler`` exactly as a user's
+``handler = wrap(app).as_function()`` and at ``faas_bridge.handler`` exactly as a user's
 ``main.py`` would, and speak HTTP to it (Flask's test client, and once the
 framework's own server on 127.0.0.1).
 """
@@ -44,7 +44,7 @@ MAIN = """
 from faas_bridge import wrap
 from echo_apps import {app}
 
-handler = wrap({app})
+handler = wrap({app}).as_function()
 """
 
 
@@ -77,9 +77,25 @@ def client(request: pytest.FixtureRequest, framework: Any) -> FlaskClient:
 
 
 def test_handlers_pass_functions_frameworks_target_check() -> None:
-    assert isinstance(wrap(flask_app), types.FunctionType)
-    assert isinstance(faas_bridge.handler, types.FunctionType)
-    assert type(wrap(flask_app)) is faas_bridge.Handler  # still the real class
+    built = wrap(flask_app)
+    assert type(built.as_function()) is types.FunctionType
+    assert type(faas_bridge.handler) is types.FunctionType
+    assert built.as_function().__wrapped__ is built
+    assert type(built) is faas_bridge.Handler
+    assert not isinstance(built, types.FunctionType)  # no class spoofing
+
+
+def test_functions_framework_refuses_a_handler_object_and_takes_its_function(
+    framework: Any,
+) -> None:
+    """What functions-framework itself does with each target (its own check, not ours)."""
+    with pytest.raises(Exception, match="needs to be of type function"):
+        framework(
+            "from faas_bridge import wrap\nfrom echo_apps import flask_app\n"
+            "handler = wrap(flask_app)\n"
+        )
+    client = framework(MAIN.format(app="flask_app"))
+    assert client.get("/x").get_json()["path"] == "/x"
 
 
 def test_path_query_headers_cookies(client: FlaskClient) -> None:
@@ -138,7 +154,7 @@ def test_no_content_type_is_invented(framework: Any) -> None:
         "def bare(environ, start_response):\n"
         "    start_response('302 Found', [('Location', '/elsewhere')])\n"
         "    return [b'']\n"
-        "handler = wrap(bare)\n"
+        "handler = wrap(bare).as_function()\n"
     )
     reply = client.get("/")
     assert reply.status_code == 302
@@ -155,7 +171,7 @@ def test_wsgi_app_gets_the_frameworks_own_environ(framework: Any) -> None:
         "    keys = sorted(k for k in environ if k.startswith(('werkzeug.', 'faas_bridge.')))\n"
         "    body = environ['wsgi.input'].read()\n"
         "    return [json.dumps([keys, environ['PATH_INFO'], body.decode()]).encode()]\n"
-        "handler = wrap(peek)\n"
+        "handler = wrap(peek).as_function()\n"
     )
     keys, path_info, body = client.post("/a%2Fb", data=b"payload").get_json()
     assert "werkzeug.request" in keys  # a key only Flask's own environ has

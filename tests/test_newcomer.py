@@ -137,8 +137,12 @@ def test_serve_a_module_that_wraps_its_app_starts_it_once(
 
 
 @pytest.mark.parametrize("target", ["wrapped.py:handler", "wrapped.py"])
-def test_doctor_on_a_module_that_wraps_its_app(tmp_path: Path, target: str) -> None:
-    (tmp_path / "wrapped.py").write_text(WRAPPED_APP)
+@pytest.mark.parametrize("built", ["wrap(app)", "wrap(app).as_function()"])
+def test_doctor_on_a_module_that_wraps_its_app(tmp_path: Path, target: str, built: str) -> None:
+    """Also Google's main.py, whose handler is the function of wrap(app)."""
+    source = WRAPPED_APP.replace("handler = wrap(app)\n", f"handler = {built}\n")
+    assert built in source
+    (tmp_path / "wrapped.py").write_text(source)
     log = tmp_path / "lifespan.log"
     done = run_cli("doctor", target, cwd=tmp_path, NEWCOMER_LOG=str(log))
     assert done.returncode == 0, done.stdout

@@ -10,8 +10,8 @@ on first use.
 
 from __future__ import annotations
 
+import functools
 import threading
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -72,38 +72,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def _signature(event: Any, context: Any = None) -> Any:
-    """Answer one invocation: the signature a handler shows to introspection."""
-    raise NotImplementedError  # never called: only its code object is borrowed
-
-
-class PassesForFunction:
-    """Mixin: handler objects pass ``isinstance(handler, types.FunctionType)``.
-
-    Google's functions-framework accepts only a function as its target (it
-    checks ``isinstance(target, types.FunctionType)``), so ``wrap(app)`` and
-    ``faas_bridge.handler``, objects because they carry state and hooks, would
-    be refused. ``isinstance()`` also consults ``__class__`` (what
-    ``unittest.mock``'s ``spec`` relies on): a handler reports
-    ``types.FunctionType`` there, while ``type(handler)`` stays its real class.
-    Code that then treats it as a function (``inspect.signature``,
-    ``inspect.iscoroutinefunction``, ``functools.wraps``) finds the attributes
-    of ``def handler(event, context=None)``.
-    """
-
-    __slots__ = ()
-
-    __name__ = "handler"
-    __code__ = _signature.__code__
-    __defaults__ = _signature.__defaults__
-    __kwdefaults__ = _signature.__kwdefaults__
-
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:
-        return types.FunctionType
-
-
-class ConfiguredHandler(PassesForFunction):
+class ConfiguredHandler:
     """``faas_bridge.handler``: the Handler for the app named in configuration.
 
     Built on first call from ``faas.yml`` when there is one (the running
@@ -140,5 +109,16 @@ class ConfiguredHandler(PassesForFunction):
         return f"<faas_bridge.handler ({state})>"
 
 
-#: Set your function's handler to ``faas_bridge.handler`` and the app in FAAS_BRIDGE_APP.
-handler = ConfiguredHandler()
+_configured = ConfiguredHandler()
+
+
+def handler(event: Any, context: Any = None) -> Any:
+    """Set your function's handler here and name the app in ``FAAS_BRIDGE_APP`` (or faas.yml).
+
+    A plain function, as Google's functions-framework requires of its target;
+    its ``__wrapped__`` is the :class:`ConfiguredHandler` behind it.
+    """
+    return _configured(event, context)
+
+
+functools.update_wrapper(handler, _configured, assigned=(), updated=())

@@ -252,12 +252,20 @@ def module_handler(spec: AppSpec, app: Any) -> tuple[Handler, str] | None:
 
     module_name = spec.file.stem if spec.file is not None else spec.text.partition(":")[0]
     module = sys.modules.get(module_name) if spec.text else None
+    app = _built(app)
     if isinstance(app, Handler):
         return app, spec.attribute or "handler"
     for name, value in vars(module).items() if module is not None else ():
+        value = _built(value)
         if isinstance(value, Handler) and value.app is app:
             return value, name
     return None
+
+
+def _built(value: Any) -> Any:
+    """The Handler behind ``wrap(app).as_function()`` (its ``__wrapped__``), else ``value``."""
+    wrapped = getattr(value, "__wrapped__", None) if inspect.isfunction(value) else None
+    return wrapped if wrapped is not None else value
 
 
 def adopt(handler: Handler, seconds: float, **overrides: Any) -> Handler:

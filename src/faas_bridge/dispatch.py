@@ -8,6 +8,7 @@ for a request still running at the deadline.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import PassesForFunction, lifecycle
+from . import lifecycle
 from .apps import interface_of
 from .errors import (
     AppFailure,
@@ -54,14 +55,14 @@ WARM_REPLY = {"faas_bridge": "warm"}
 HookT = TypeVar("HookT", bound=Callable[[], Any])
 
 
-class Handler(PassesForFunction):
+class Handler:
     """A WSGI or ASGI app as a function handler: ``handler(event, context)``.
 
     Build it once per process, at import time: the app then starts (ASGI
     lifespan, startup hooks) during the platform's init phase, and every
     invocation reuses it. It stops once, on SIGTERM or at interpreter exit.
-    It passes for a plain function, as Google's functions-framework requires
-    of its target (see ``PassesForFunction``).
+    Where a platform takes only a plain function as its target (Google's
+    functions-framework), give it :meth:`as_function`.
     """
 
     __slots__ = (
@@ -229,6 +230,19 @@ class Handler(PassesForFunction):
                 self._last = platform
                 return platform
         raise UnrecognisedEvent(event, (name for name, _ in self._entries))
+
+    def as_function(self) -> Callable[..., Any]:
+        """This handler as a plain function, for platforms that accept nothing else.
+
+        Google's functions-framework refuses a target that is not a
+        ``types.FunctionType``: set ``handler = wrap(app).as_function()`` in
+        ``main.py``. The function's ``__wrapped__`` is this handler.
+        """
+
+        def handler(event: Any, context: Any = None) -> Any:
+            return self(event, context)
+
+        return functools.update_wrapper(handler, self, assigned=(), updated=())
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         if isinstance(event, (bytes, bytearray, str)):

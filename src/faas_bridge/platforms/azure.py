@@ -277,13 +277,16 @@ def function_app(
     ``auth_level`` is ``"ANONYMOUS"``, ``"FUNCTION"`` (Azure's default: a
     function key is required) or ``"ADMIN"``.
     """
+    import inspect
+
     import azure.functions as func
 
     from .. import ConfiguredHandler, handler
     from ..dispatch import Handler, wrap
 
     target: Any
-    if app is None or isinstance(app, (Handler, ConfiguredHandler)):
+    built = inspect.unwrap(app) if callable(app) else app  # as_function() and faas_bridge.handler
+    if app is None or isinstance(built, (Handler, ConfiguredHandler)):
         if wrap_options:
             raise TypeError("wrap options apply to an app, not to a handler already built")
         target = handler if app is None else app
