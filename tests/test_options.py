@@ -74,6 +74,21 @@ def test_from_environ_reads_every_variable() -> None:
         assert SETTINGS[option][1](options), (variable, environ[variable])
 
 
+def test_every_other_documented_variable_is_set_by_some_test() -> None:
+    """Variables that are no option (the app, faas.yml, the command secret) are
+    tested where they act: each appears in a test module besides this one."""
+    text = README.read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `(FAAS_BRIDGE_\w+)` \|", text, re.M))
+    others = rows - set(documented_variables())
+    assert {"FAAS_BRIDGE_APP", "FAAS_BRIDGE_CONFIG", "FAAS_BRIDGE_FUNCTION"} <= others
+    here = Path(__file__).resolve()
+    sources = [
+        path.read_text(encoding="utf-8") for path in here.parent.rglob("test_*.py") if path != here
+    ]
+    for variable in sorted(others):
+        assert any(variable in source for source in sources), variable
+
+
 @pytest.mark.parametrize("variable", sorted(documented_variables()))
 def test_each_variable_is_read_alone(variable: str) -> None:
     option = documented_variables()[variable]
