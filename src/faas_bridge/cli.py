@@ -1433,6 +1433,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_option(doctor)
     doctor.set_defaults(run=cmd_doctor)
+
+    from .devtools.deploy_cli import add_commands  # package, template
+
+    add_commands(sub, common)
     return parser
 
 

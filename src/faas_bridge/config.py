@@ -95,6 +95,8 @@ FUNCTION_VARIABLES = (
 )
 
 TOP_KEYS = ("app", "options", "functions")
+#: Deployment settings, read by `faas-bridge template` and `package` only (devtools.deploy).
+DEPLOY_KEY = "deploy"
 FUNCTION_KEYS = ("app", "routes", "triggers", "commands", "options")
 OPTION_KEYS = SETTINGS  # what an options mapping may hold: Options' settings
 ROUTE_KEYS = ("path", "methods")
@@ -719,7 +721,7 @@ class _Validator:
                 f"a mapping with the keys {', '.join(TOP_KEYS)}",
                 "start with a line such as 'app: mysite.wsgi:application'",
             )
-        self.keys(data, (), TOP_KEYS)
+        self.keys({k: v for k, v in data.items() if k != DEPLOY_KEY}, (), TOP_KEYS)
         app = self.app(data, ())
         options = self.options(data.get("options"), ("options",)) if "options" in data else {}
         functions: dict[str, FunctionConfig] = {}

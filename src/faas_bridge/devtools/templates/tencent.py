@@ -1,0 +1,140 @@
+"""Tencent Cloud SCF: ``serverless.yml`` of Tencent's Serverless Framework (component ``scf``).
+
+One folder per faas.yml function (``NAME/serverless.yml``: the framework
+deploys one component instance per file), the archive ``faas-bridge package
+--platform tencent`` builds as its code, its routes as API Gateway endpoints
+with integrated responses (``/notes/*`` is the endpoint ``/notes``: Tencent's
+gateway matches a path and everything below it), and ``tencent.timer`` /
+``tencent.cos`` / ``tencent.cmq`` triggers as the component's ``timer``, ``cos``
+and ``cmq`` events. Checked against the scf component's documented YAML only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..deploy import FunctionDeploy, Project
+from ._base import (
+    HANDLER,
+    SECRET_VALUE,
+    SECRET_VARIABLE,
+    Rendered,
+    dump_yaml,
+    environment,
+    methods_of,
+    own_triggers,
+    package_command,
+    package_zip,
+    python_runtime,
+    require,
+)
+
+#: SCF's Python runtimes (SCF "Runtime environments").
+RUNTIMES = {"3.9": "Python3.9", "3.10": "Python3.10"}
+DEFAULT_REGION = "ap-guangzhou"
+
+
+def _endpoints(function: FunctionDeploy) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    entries = [(m, p) for m, p in function.route_paths()]
+    if function.catch_all:
+        entries.append((None, "/"))
+    for methods, path in entries:
+        gateway_path = path[:-2] or "/" if path.endswith("/*") else path
+        for method in [m for m in methods_of(methods) if m != "HEAD"] or ["ANY"]:
+            endpoint = {
+                "path": gateway_path,
+                "method": method,
+                "function": {"isIntegratedResponse": True},
+            }
+            if endpoint not in found:
+                found.append(endpoint)
+    return found
+
+
+def render(project: Project, out: Path) -> Rendered:
+    rendered = Rendered("tencent")
+    runtime = python_runtime(project, "Tencent Cloud SCF", RUNTIMES, "its Python runtimes")
+    region = project.region or DEFAULT_REGION
+    rendered.commands.append(package_command(project, "tencent"))
+    if project.needs_secret():
+        rendered.commands.append(
+            f"export {SECRET_VARIABLE}={SECRET_VALUE}   # keep it: every deploy reads it"
+        )
+    for function in project.functions:
+        folder = out / function.name
+        name = re.sub(r"[^A-Za-z0-9_-]", "-", f"{project.name}-{project.stage}-{function.name}")
+        variables = environment(function)
+        if function.config.commands:
+            # The framework substitutes the deployer's environment variable.
+            variables[SECRET_VARIABLE] = "${env:" + SECRET_VARIABLE + "}"
+        events: list[dict[str, Any]] = []
+        if function.serves_http:
+            events.append(
+                {
+                    "apigw": {
+                        "parameters": {
+                            "protocols": ["http", "https"],
+                            "environment": "release",
+                            "endpoints": _endpoints(function),
+                        }
+                    }
+                }
+            )
+        for index, trigger in enumerate(own_triggers(function, "tencent", rendered, "Tencent")):
+            kind = trigger.route.type
+            trigger_name = trigger.literal_source() or f"{kind.split('.')[1]}-{index}"
+            if kind == "tencent.timer":
+                schedule = require(trigger, "schedule", "'0 0 3 * * * *' (seven fields)")
+                events.append(
+                    {
+                        "timer": {
+                            "parameters": {
+                                "name": trigger_name,
+                                "cronExpression": schedule,
+                                "enable": True,
+                            }
+                        }
+                    }
+                )
+            elif kind == "tencent.cos":
+                bucket = require(trigger, "bucket", "BUCKET-APPID.cos.REGION.myqcloud.com")
+                events.append(
+                    {
+                        "cos": {
+                            "parameters": {
+                                "bucket": bucket,
+                                "events": (trigger.get("events") or ["cos:ObjectCreated:*"])[0],
+                                "enable": True,
+                            }
+                        }
+                    }
+                )
+            elif kind == "tencent.cmq":
+                topic = require(trigger, "topic", "the CMQ topic's name")
+                events.append({"cmq": {"parameters": {"name": topic, "enable": True}}})
+        inputs: dict[str, Any] = {
+            "name": name,
+            "src": package_zip(project, folder, "tencent"),
+            "handler": HANDLER,
+            "runtime": runtime,
+            "region": region,
+            "memorySize": function.memory,
+            "timeout": function.timeout,
+            "environment": {"variables": variables},
+        }
+        if events:
+            inputs["events"] = events
+        document = {
+            "component": "scf",
+            "name": function.name,
+            "app": project.name,
+            "stage": project.stage,
+            "inputs": inputs,
+        }
+        rendered.files[f"{function.name}/serverless.yml"] = dump_yaml(document, "tencent")
+        rendered.commands.append(f"(cd {function.name} && sls deploy)")
+    rendered.commands.append("sls info   # in each folder: the API Gateway URL")
+    return rendered
