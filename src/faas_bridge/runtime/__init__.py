@@ -1,0 +1,38 @@
+"""faas_bridge's own AWS Lambda runtime: the Runtime API loop, standard library only.
+
+Started as ``python -m faas_bridge.runtime`` (a container image's or
+``provided.al2023``'s bootstrap) or through ``AWS_LAMBDA_EXEC_WRAPPER`` with the
+``exec-wrapper`` script shipped beside this file (the managed Python runtimes).
+It runs any handler as the managed runtime does, and adds what that one lacks:
+an internal extension, so that Lambda sends SIGTERM before ending the
+environment and faas_bridge's shutdown hooks and ASGI lifespan shutdown run;
+and streamed replies (:class:`StreamedReply`) through the Runtime API's
+streaming mode. Nothing here imports faas_bridge's dev tooling.
+"""
+
+from __future__ import annotations
+
+from .client import (
+    ErrorReport,
+    HttpHead,
+    Invocation,
+    RuntimeAPIError,
+    RuntimeClient,
+    Streamed,
+    StreamedReply,
+)
+from .context import LambdaContext
+from .loop import main, run
+
+__all__ = [
+    "ErrorReport",
+    "HttpHead",
+    "Invocation",
+    "LambdaContext",
+    "RuntimeAPIError",
+    "RuntimeClient",
+    "Streamed",
+    "StreamedReply",
+    "main",
+    "run",
+]

@@ -1,0 +1,170 @@
+"""faas_bridge's runtime end to end: apps through wrap(app), and the shutdown Lambda performs.
+
+The runtime process runs a handler module from ``functions/`` against the local
+emulator. When the emulator ends the environment as Lambda does, the runtime's
+internal extension is what earns it a SIGTERM: the shutdown hooks and the ASGI
+lifespan shutdown run, once. Under awslambdaric, which registers no extension,
+the same function is killed outright and its hook never runs: the gap this
+runtime closes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def http_api_event(path: str, query: str = "") -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) GET event, as its documentation shapes one."""
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": "api.example.test", "user-agent": "curl/8.5.0", "accept": "*/*"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "a1b2c3d4e5",
+            "domainName": "api.example.test",
+            "domainPrefix": "api",
+            "http": {
+                "method": "GET",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "198.51.100.7",
+                "userAgent": "curl/8.5.0",
+            },
+            "requestId": "req-1",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "07/Dec/2025:06:00:00 +0000",
+            "timeEpoch": 1765087200000,
+        },
+        "isBase64Encoded": False,
+    }
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_flask_app_answers_then_its_shutdown_hook_runs_once(
+    start_function: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "shutdown.log"
+    emulator = start_function(
+        "faas_bridge", "flask_function.handler", env={"SHUTDOWN_LOG": str(log)}
+    )
+    for name in ("ada", "grace"):
+        reply = emulator.invoke(http_api_event(f"/hello/{name}", "q=1"))
+        assert reply.outcome == "response", emulator.output()
+        document = reply.json()
+        assert document["statusCode"] == 200
+        assert json.loads(document["body"]) == {"hello": name, "query": "1"}
+    assert [e.name for e in emulator.extensions] == ["faas_bridge-shutdown"]
+    assert emulator.extensions[0].events == ()  # internal: no SHUTDOWN subscription
+    report = emulator.shutdown()
+    assert report.signals == ("SIGTERM",), emulator.output()
+    # faas_bridge's SIGTERM handler ran the hooks, then let the signal end the process.
+    assert report.exit_code == -15
+    assert report.seconds < report.limit == 0.5
+    assert lines(log) == ["flask shutdown hook"]
+
+
+def test_starlette_lifespan_and_async_hook_run_once_at_shutdown(
+    start_function: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "shutdown.log"
+    emulator = start_function(
+        "faas_bridge", "starlette_function.handler", env={"SHUTDOWN_LOG": str(log)}
+    )
+    reply = emulator.invoke(http_api_event("/items/42"))
+    assert reply.outcome == "response", emulator.output()
+    assert json.loads(reply.json()["body"]) == {"item": "42", "greeting": "hi"}
+    assert lines(log) == ["lifespan startup"]
+    report = emulator.shutdown()
+    assert report.signals == ("SIGTERM",)
+    assert report.exit_code == -15
+    # Hooks first (newest first), then the lifespan shutdown, as under uvicorn.
+    assert lines(log) == ["lifespan startup", "starlette shutdown hook", "lifespan shutdown"]
+
+
+def test_under_awslambdaric_the_same_function_is_killed_and_its_hook_never_runs(
+    start_function: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "shutdown.log"
+    emulator = start_function(
+        "awslambdaric", "flask_function.handler", env={"SHUTDOWN_LOG": str(log)}
+    )
+    assert emulator.invoke(http_api_event("/hello/ada")).json()["statusCode"] == 200
+    assert emulator.extensions == []
+    report = emulator.shutdown()
+    assert report.signals == ("SIGKILL",)
+    assert report.exit_code == -9
+    assert lines(log) == []
+
+
+def test_shutdown_extension_can_be_switched_off(start_function: Any, tmp_path: Path) -> None:
+    log = tmp_path / "shutdown.log"
+    emulator = start_function(
+        "faas_bridge",
+        "flask_function.handler",
+        env={"SHUTDOWN_LOG": str(log), "FAAS_BRIDGE_SHUTDOWN_EXTENSION": "off"},
+    )
+    assert emulator.invoke(http_api_event("/hello/ada")).json()["statusCode"] == 200
+    assert emulator.extensions == []
+    assert emulator.shutdown().signals == ("SIGKILL",)
+    assert lines(log) == []
+
+
+def test_a_hook_past_the_half_second_is_killed(start_function: Any, tmp_path: Path) -> None:
+    """Lambda gives a runtime with an internal extension 500 ms from SIGTERM to SIGKILL."""
+    log = tmp_path / "shutdown.log"
+    emulator = start_function(
+        "faas_bridge",
+        "flask_function.handler",
+        env={"SHUTDOWN_LOG": str(log), "HOOK_SECONDS": "5", "SHUTDOWN_TIMEOUT": "10"},
+    )
+    report = emulator.shutdown()
+    assert report.signals == ("SIGTERM", "SIGKILL")
+    assert report.exit_code == -9
+    assert 0.45 <= report.seconds < 2.0
+    assert lines(log) == ["flask shutdown hook"]  # started, never finished
+
+
+def test_lifespan_startup_failure_is_an_init_error(start_function: Any, tmp_path: Path) -> None:
+    module = tmp_path / "failing_lifespan.py"
+    module.write_text(
+        "import contextlib\n"
+        "from starlette.applications import Starlette\n"
+        "from faas_bridge import wrap\n"
+        "@contextlib.asynccontextmanager\n"
+        "async def lifespan(app):\n"
+        "    raise ConnectionRefusedError('the database is down')\n"
+        "    yield\n"
+        "handler = wrap(Starlette(lifespan=lifespan), lifespan='on')\n"
+    )
+    emulator = start_function(
+        "faas_bridge", "failing_lifespan.handler", task_root=tmp_path, wait=False
+    )
+    header, error = emulator.wait_init_error(30)
+    # Starlette reports the failure as lifespan.startup.failed; wrap() raises it.
+    assert (header, error["errorType"]) == ("LifespanFailure", "LifespanFailure")
+    assert error["errorMessage"].startswith("lifespan startup failed: ")
+    assert "ConnectionRefusedError: the database is down" in error["errorMessage"]
+    assert emulator.process is not None and emulator.process.wait(10) == 1
+
+
+@pytest.mark.parametrize("client", ["faas_bridge", "awslambdaric"])
+def test_an_invocation_past_the_timeout_is_reported_as_timed_out(
+    start_function: Any, client: str, tmp_path: Path
+) -> None:
+    module = tmp_path / "slow.py"
+    module.write_text("import time\ndef handler(event, context):\n    time.sleep(event)\n")
+    emulator = start_function(client, "slow.handler", timeout=0.3, task_root=tmp_path)
+    reply = emulator.invoke(1.0)
+    assert reply.outcome == "timeout"
+    assert reply.error == {"errorMessage": "Task timed out after 0.30 seconds"}
