@@ -38,8 +38,9 @@ from .deploy import DeployError
 
 #: Every timestamp in the archive (the earliest a zip file can hold).
 EPOCH = (1980, 1, 1, 0, 0, 0)
-MB = 1_000_000
-MIB = 1024 * 1024
+#: Sizes are shown as the vendors write them: "MB" of 1,048,576 bytes.
+MB = 1024 * 1024
+MIB = MB
 
 #: Folders never packaged (anywhere in the tree).
 SKIP_DIRS = frozenset(

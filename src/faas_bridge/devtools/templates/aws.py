@@ -49,7 +49,6 @@ RUNTIMES = {
 DEFAULT_REGION = "us-east-1"
 #: SQS's visibility timeout must be at least the function's timeout; AWS advises 6 times it.
 VISIBILITY_FACTOR = 6
-_PARTITION = "arn:${AWS::Partition}"
 
 
 def _runtime(project: Project) -> str:
@@ -72,7 +71,20 @@ def _arn(service: str, value: str) -> Any:
     """An ARN as given, or one built from a bare name in the stack's account and region."""
     if value.startswith("arn:"):
         return value
-    return {"Fn::Sub": f"{_PARTITION}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{value}"}
+    # Fn::Join, not Fn::Sub: the Serverless Framework reads the queue's name from its last item.
+    return {
+        "Fn::Join": [
+            ":",
+            [
+                "arn",
+                {"Ref": "AWS::Partition"},
+                service,
+                {"Ref": "AWS::Region"},
+                {"Ref": "AWS::AccountId"},
+                value,
+            ],
+        ]
+    }
 
 
 def _event_pattern(trigger: TriggerDeploy) -> dict[str, Any]:

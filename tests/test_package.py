@@ -1,0 +1,326 @@
+"""``faas-bridge package``: what goes in, for which machine, and the same bytes every time.
+
+The default run resolves one small set for this machine's own Python on
+Lambda x86_64 (faas-bridge's dependencies from PyPI, and a wheel of the app's
+written in the test), once per module; the archive is then unpacked into an
+empty folder and a fresh interpreter without site-packages imports the handler
+from it and answers an API Gateway event. Cross-platform resolution from PyPI
+(arm64, Python 3.12, pydantic-core's native wheel) runs with
+``FAAS_BRIDGE_NETWORK_TESTS=1``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faas_bridge.cli import main
+from faas_bridge.devtools.deploy import DeployError
+from faas_bridge.devtools.package import TARGETS, Archive, build, check_sizes, platform_tags
+
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+HELLO = '''\
+"""The app: answers with its dependency's word, to show the dependency was packaged."""
+
+import tinydep
+
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [f"{tinydep.WORD} from {environ['PATH_INFO']}".encode()]
+'''
+
+
+def _wheel(folder: Path) -> Path:
+    """A pure-Python wheel of ``tinydep`` 1.0, written as PEP 427 describes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "tinydep/__init__.py": b'WORD = "packaged"\n',
+        "tinydep-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n",
+        "tinydep-1.0.dist-info/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = []
+    for name, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(data)}")
+    record.append("tinydep-1.0.dist-info/RECORD,,")
+    path = folder / "tinydep-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        archive.writestr("tinydep-1.0.dist-info/RECORD", "\n".join(record) + "\n")
+    return folder
+
+
+def _project(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "hello.py").write_text(HELLO)
+    (root / "requirements.txt").write_text("tinydep==1.0  # the app's own dependency\n")
+    (root / "requirements-dev.txt").write_text("pytest\n")
+    (root / "faas.yml").write_text("app: hello:app\n")
+    run = root / "run.sh"
+    run.write_text("#!/bin/sh\necho hi\n")
+    run.chmod(0o755)
+    # What must stay out: tests, caches, VCS, local secrets.
+    for name in ("tests/test_hello.py", "test_more.py", "conftest.py", ".git/HEAD", ".env"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x = 1\n")
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "hello.cpython-311.pyc").write_bytes(b"\0")
+    return root
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("package")
+    wheels = _wheel(base / "wheels")
+    root = _project(base / "app")
+    lines: list[str] = []
+    first = build(
+        root,
+        "aws",
+        base / "one",
+        python=PYTHON,
+        find_links=[str(wheels)],
+        progress=lines.append,
+    )
+    second = build(root, "aws", base / "two", python=PYTHON, find_links=[str(wheels)])
+    return {"root": root, "wheels": wheels, "first": first, "second": second, "progress": lines}
+
+
+def test_the_same_input_gives_the_same_bytes(packaged: dict[str, Any]) -> None:
+    (one,) = packaged["first"].archives
+    (two,) = packaged["second"].archives
+    assert one.path != two.path
+    assert one.path.read_bytes() == two.path.read_bytes()
+    assert one.sha256 == two.sha256 == hashlib.sha256(one.path.read_bytes()).hexdigest()
+
+
+def test_entries_are_sorted_dated_1980_with_stable_permissions(packaged: dict[str, Any]) -> None:
+    (archive,) = packaged["first"].archives
+    with zipfile.ZipFile(archive.path) as opened:
+        infos = opened.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {info.extra for info in infos} == {b""}
+    modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in infos}
+    assert modes["run.sh"] == 0o755
+    assert modes["hello.py"] == 0o644
+    assert set(modes.values()) <= {0o644, 0o755}
+
+
+def test_what_goes_in_and_what_stays_out(packaged: dict[str, Any]) -> None:
+    (archive,) = packaged["first"].archives
+    names = {name for name, _ in archive.entries}
+    assert {"hello.py", "faas.yml", "requirements.txt", "tinydep/__init__.py"} <= names
+    assert "faas_bridge/__init__.py" in names and "yaml/__init__.py" in names
+    assert "asgiref/__init__.py" in names
+    left_out = ("tests/", "test_more.py", "conftest.py", ".git/", ".env", "__pycache__", "bin/")
+    for name in names:
+        assert not name.startswith(left_out), name
+        assert "__pycache__" not in name and not name.endswith(".pyc"), name
+    # faas_bridge's dev tooling is never imported by a deployed function.
+    assert "faas_bridge/cli.py" not in names and "faas_bridge/gateway.py" not in names
+    assert not any(name.startswith("faas_bridge/devtools/") for name in names)
+    assert "pytest/__init__.py" not in names  # requirements-dev.txt is not read
+    assert packaged["first"].requirements.source == "requirements.txt"
+    assert len(packaged["progress"]) == 4 and packaged["progress"][0].startswith("[1/4]")
+
+
+def test_wheels_are_the_targets(packaged: dict[str, Any]) -> None:
+    installed = {name.lower(): tags for name, _, tags in packaged["first"].installed}
+    assert installed["tinydep"] == "py3-none-any"
+    pyyaml = installed["pyyaml"].split(",")
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    assert all(t.startswith(f"{tag}-{tag}-manylinux") and t.endswith("x86_64") for t in pyyaml)
+
+
+def test_the_unpacked_archive_answers_an_event_alone(
+    packaged: dict[str, Any], tmp_path: Path
+) -> None:
+    (archive,) = packaged["first"].archives
+    task_root = tmp_path / "task"
+    with zipfile.ZipFile(archive.path) as opened:
+        opened.extractall(task_root)
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/hello",
+        "rawQueryString": "",
+        "headers": {"host": "abc123.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "http": {
+                "method": "GET",
+                "path": "/hello",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "198.51.100.7",
+                "userAgent": "test",
+            },
+            "requestId": "id",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000",
+            "timeEpoch": 1767225600000,
+        },
+        "isBase64Encoded": False,
+    }
+    # -S: no site-packages, so nothing installed on this machine can stand in.
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import faas_bridge; "
+        "reply = faas_bridge.handler(json.loads(sys.argv[2]), None); "
+        "print(json.dumps([faas_bridge.__file__, reply]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAAS_BRIDGE_", "PYTHON"))}
+    env["LAMBDA_TASK_ROOT"] = str(task_root)
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", script, str(task_root), json.dumps(event)],
+        cwd=task_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    where, reply = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(where).is_relative_to(task_root)
+    assert reply["statusCode"] == 200
+    assert reply["body"] == "packaged from /hello"
+
+
+def test_layer_split_puts_dependencies_under_python(
+    packaged: dict[str, Any], tmp_path: Path
+) -> None:
+    result = build(
+        packaged["root"],
+        "aws",
+        tmp_path,
+        python=PYTHON,
+        layer=True,
+        find_links=[str(packaged["wheels"])],
+    )
+    function, layer = result.archives
+    assert (function.path.name, layer.path.name) == ("function.zip", "layer.zip")
+    function_names = {name for name, _ in function.entries}
+    assert "hello.py" in function_names
+    assert not any(
+        name.startswith(("faas_bridge/", "yaml/", "tinydep/")) for name in function_names
+    )
+    layer_names = {name for name, _ in layer.entries}
+    assert all(name.startswith("python/") for name in layer_names)
+    assert {"python/tinydep/__init__.py", "python/faas_bridge/__init__.py"} <= layer_names
+
+
+def test_over_the_limit_names_the_largest_parts(packaged: dict[str, Any]) -> None:
+    (archive,) = packaged["first"].archives
+    totals: dict[str, int] = {}
+    with zipfile.ZipFile(archive.path) as opened:
+        for info in opened.infolist():
+            top = info.filename.split("/")[0]
+            totals[top] = totals.get(top, 0) + info.file_size
+    biggest = max(totals, key=lambda key: totals[key])
+    tiny = TARGETS["aws"].__class__("Tiny", {None: 17}, unzipped_limit=1000, limits_source="x")
+    with pytest.raises(DeployError) as caught:
+        check_sizes(tiny, [archive], [])
+    assert f"the largest parts: {biggest} {totals[biggest] / 1048576:.1f} MB" in str(caught.value)
+    # Lambda's 250 MB unzipped limit is a hard error, its 50 MB zipped upload a warning.
+    huge = Archive(archive.path, [("big/x", 251 * 1024 * 1024)], zipped=1)
+    with pytest.raises(DeployError, match=r"over AWS Lambda's 250 MB"):
+        check_sizes(TARGETS["aws"], [huge], [])
+    warnings: list[str] = []
+    check_sizes(
+        TARGETS["aws"], [Archive(archive.path, [("a", 1)], zipped=51 * 1024 * 1024)], warnings
+    )
+    assert len(warnings) == 1 and "deploy it through S3" in warnings[0]
+
+
+def test_a_package_without_a_wheel_for_the_target_is_named(tmp_path: Path) -> None:
+    links = tmp_path / "links"
+    links.mkdir()
+    # Only a source distribution: pip may not build it for another machine.
+    (links / "nowheel-1.0.tar.gz").write_bytes(b"not really")
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "requirements.txt").write_text("nowheel==1.0\n")
+    os.environ["PIP_NO_INDEX"] = "1"
+    try:
+        with pytest.raises(DeployError) as caught:
+            build(
+                root, "aws", tmp_path / "out", arch="arm64", python="3.12", find_links=[str(links)]
+            )
+    finally:
+        del os.environ["PIP_NO_INDEX"]
+    text = str(caught.value)
+    assert text.startswith("no binary wheel of nowheel==1.0 for CPython 3.12 on AWS Lambda (arm64")
+    assert "--find-links DIR" in text
+    assert not (tmp_path / "out").exists()
+
+
+def test_platform_tags_follow_the_runtimes_glibc() -> None:
+    # Python 3.12+ run on Amazon Linux 2023 (glibc 2.34), 3.11 on Amazon Linux 2 (2.26).
+    assert platform_tags(TARGETS["aws"], "arm64", "3.12")[0] == "manylinux_2_34_aarch64"
+    assert platform_tags(TARGETS["aws"], "x86_64", "3.11")[0] == "manylinux_2_26_x86_64"
+    assert "manylinux2014_aarch64" in platform_tags(TARGETS["aws"], "arm64", "3.12")
+    assert "manylinux_2_27_x86_64" not in platform_tags(TARGETS["aws"], "x86_64", "3.11")
+
+
+def test_cli_dry_run_lists_without_writing(
+    packaged: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    out = tmp_path / "dry"
+    status = main(
+        [
+            "package",
+            "--platform",
+            "aws",
+            "--python",
+            PYTHON,
+            "--dry-run",
+            "--out",
+            str(out),
+            "--config",
+            str(packaged["root"] / "faas.yml"),
+            "--find-links",
+            str(packaged["wheels"]),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "dependencies from requirements.txt:" in captured.out
+    assert "  tinydep 1.0  tinydep-1.0-py3-none-any.whl" in captured.out
+    assert "hello.py" in captured.out and "faas_bridge/__init__.py" in captured.out
+    assert "faas-bridge package: [2/4] resolving" in captured.err
+    assert not out.exists()
+
+
+@pytest.mark.skipif(
+    os.environ.get("FAAS_BRIDGE_NETWORK_TESTS") != "1",
+    reason="resolves pydantic-core for arm64 from PyPI: set FAAS_BRIDGE_NETWORK_TESTS=1",
+)
+def test_arm64_python312_wheels_from_pypi(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "requirements.txt").write_text("pydantic-core\n")
+    result = build(root, "aws", tmp_path / "out", arch="arm64", python="3.12")
+    installed = {name.lower(): tags for name, _, tags in result.installed}
+    for name in ("pydantic_core", "pyyaml"):
+        tags = installed[name].split(",")
+        assert all(t.startswith("cp312-cp312-manylinux") and t.endswith("aarch64") for t in tags)
+    (archive,) = result.archives
+    native = [n for n, _ in archive.entries if n.startswith("pydantic_core/") and n.endswith(".so")]
+    assert native and all("aarch64" in name for name in native)
