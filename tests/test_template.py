@@ -606,3 +606,12 @@ def test_every_target_renders_the_two_function_split(tmp_path: Path) -> None:
             assert not HEX_SECRET.search(text)
         write(rendered, tmp_path / target)
         write(rendered, tmp_path / target)  # generated files are replaced without --force
+
+
+def test_an_unquoted_python_version_is_refused(tmp_path: Path) -> None:
+    """YAML reads 3.10 as the number 3.1: taking it would deploy the wrong Python."""
+    path = split_project(
+        tmp_path, SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: 3.10\n")
+    )
+    with pytest.raises(Exception, match="quote it"):
+        load_project(path)

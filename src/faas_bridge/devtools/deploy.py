@@ -380,7 +380,7 @@ class _Checker:
                 self.fail((*path, "arch"), f"{value['arch']!r}", f"one of {', '.join(ARCHES)}")
             found["arch"] = value["arch"]
         if "python" in value:
-            python = str(value["python"]) if isinstance(value["python"], (str, float)) else ""
+            python = value["python"] if isinstance(value["python"], str) else ""
             if not _PYTHON.match(python):
                 self.fail(
                     (*path, "python"),
