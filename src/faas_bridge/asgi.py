@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -87,13 +88,11 @@ def lane_scope(
     """
     headers: list[tuple[bytes, bytes]] = []
     if names:
-        headers = list(
-            zip(
-                "\n".join(names).encode("ascii").split(b"\n"),
-                "\n".join(values).encode("latin-1").split(b"\n"),
-                strict=True,
-            )
-        )
+        try:
+            wire = itemgetter(*names)(_WIRE) if len(names) > 1 else (_WIRE[names[0]],)
+        except KeyError:
+            wire = _wire_names(names)
+        headers = list(zip(wire, "\n".join(values).encode("latin-1").split(b"\n")))  # noqa: B905
     full = root + path
     scope = _scope(
         method,
@@ -111,6 +110,26 @@ def lane_scope(
         platform,
     )
     return scope, body
+
+
+#: Lower-case header names -> their bytes, one by one: at most _NAMES_HELD
+#: names of at most _NAME_HELD characters (under 50 KB), whatever names come.
+_WIRE: dict[str, bytes] = {}
+_NAMES_HELD = 256
+_NAME_HELD = 64
+
+
+def _wire_names(names: Sequence[str]) -> list[bytes]:
+    """Each name's bytes, remembered for the next request while the table has room."""
+    wire = []
+    for name in names:
+        found = _WIRE.get(name)
+        if found is None:
+            found = name.encode("latin-1")
+            if len(name) <= _NAME_HELD and len(_WIRE) < _NAMES_HELD:
+                _WIRE[name] = found
+        wire.append(found)
+    return wire
 
 
 def _scope(

@@ -308,13 +308,14 @@ def check_reply(response: Response) -> int:
         response.shape = _NO_HEADERS
         return 0
     try:
-        names = "\n".join([name for name, _ in headers])  # a pair of any other size: ValueError
+        names = [name for name, _ in headers]  # a pair of any other size: ValueError
+        size = len("\n".join(names))
         values = "".join([value for _, value in headers])
     except (TypeError, ValueError):
         raise AppFailure(
             "the headers must be (name, value) pairs of strings: " + _not_a_pair(headers)
         ) from None
-    shape = _shape(names, headers)
+    shape = _shape(names)
     if not (values.isascii() and values.isprintable()) and _REPLY_VALUE_BAD.search(values):
         bad = next(n for n, v in headers if _REPLY_VALUE_BAD.search(v))
         raise AppFailure(
@@ -330,11 +331,9 @@ def check_reply(response: Response) -> int:
     if shape.hop_by_hop:
         headers = [(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]
         response.headers = headers
-        shape = (
-            _shape("\n".join([name for name, _ in headers]), headers) if headers else _NO_HEADERS
-        )
+        shape = _shape([name for name, _ in headers]) if headers else _NO_HEADERS
     response.shape = shape
-    return len(names) + len(values)
+    return size + len(values)
 
 
 def reply_shape(response: Response) -> ReplyShape:
@@ -346,54 +345,67 @@ def reply_shape(response: Response) -> ReplyShape:
     shape = response.shape
     if shape is None:
         headers = response.headers
-        shape = _shape("\n".join([name for name, _ in headers]), headers) if headers else None
-        response.shape = shape = shape or _NO_HEADERS
+        shape = _shape([name for name, _ in headers]) if headers else _NO_HEADERS
+        response.shape = shape
     return shape
 
 
-def _shape(names: str, headers: list[tuple[str, str]]) -> ReplyShape:
-    """The shape of the headers, whose names are ``names`` joined with newlines.
+def _shape(names: Sequence[str]) -> ReplyShape:
+    """The shape of headers with these names; AppFailure for a bad name or two Content-Lengths.
 
-    AppFailure for a name that is not a token, or two Content-Lengths.
+    A name holding a newline (which would pass for two names once written
+    out) is not a token, so it is refused like any other.
     """
-    split = names.split("\n")
+    count = len(names)
     lowered: Sequence[str] | None
     try:  # names met before, looked up in C (lowered_tokens, inline)
-        lowered = itemgetter(*split)(_TOKENS) if len(split) > 1 else [_TOKENS[split[0]]]
+        lowered = itemgetter(*names)(_TOKENS) if count > 1 else (_TOKENS[names[0]],)
     except KeyError:
-        lowered = lowered_tokens(split)
-    # A newline inside a name would pass for two names: the count tells.
-    if lowered is None or len(split) != len(headers):
-        bad = next((n for n, _ in headers if _METHOD.fullmatch(n) is None), "")
+        lowered = lowered_tokens(names)
+    if lowered is None:
+        bad = next((n for n in names if _METHOD.fullmatch(n) is None), "")
         raise AppFailure(f"the header name {shown(bad)} is not an HTTP token")
-    seen = set(lowered)
-    length_at = type_at = encoding_at = -1
-    if "content-length" in seen:
-        count = lowered.count("content-length")
-        if count > 1:
-            raise AppFailure(f"Content-Length is given {count} times")
-        length_at = lowered.index("content-length")
-    if "content-type" in seen:
-        type_at = lowered.index("content-type")
-    if "content-encoding" in seen:
-        encoding_at = lowered.index("content-encoding")
-    groups: tuple[tuple[str, tuple[int, ...]], ...]
+    length_at = lowered.index("content-length") if "content-length" in lowered else -1
+    type_at = lowered.index("content-type") if "content-type" in lowered else -1
+    encoding_at = lowered.index("content-encoding") if "content-encoding" in lowered else -1
+    groups: Groups
     distinct: tuple[str, ...] | None = None
-    if len(seen) == len(split) and "set-cookie" not in seen:
+    if (count == 1 or len(set(lowered)) == count) and "set-cookie" not in lowered:
         # The usual reply: each name once, so each value is its own group.
-        distinct = tuple(split)
-        if len(split) <= len(_SINGLES):
-            groups = tuple(zip(split, _SINGLES))  # noqa: B905 (the first len(split))
+        distinct = tuple(names)
+        if count <= len(_SINGLES):
+            groups = tuple(zip(names, _SINGLES))  # noqa: B905 (the first len(names))
         else:
-            groups = tuple((name, (index,)) for index, name in enumerate(split))
+            groups = tuple((name, (index,)) for index, name in enumerate(names))
     else:
-        spellings: dict[str, str] = {}
-        grouped: dict[str, list[int]] = {}
-        for index, (name, lower) in enumerate(zip(split, lowered, strict=True)):
-            grouped.setdefault(spellings.setdefault(lower, name), []).append(index)
-        groups = tuple((name, tuple(at)) for name, at in grouped.items())
+        if length_at >= 0 and lowered.count("content-length") > 1:
+            twice = lowered.count("content-length")
+            raise AppFailure(f"Content-Length is given {twice} times")
+        groups = _groups(names, lowered)
     # tuple.__new__: the record without a keyword call to the generated __new__.
     return tuple.__new__(
         ReplyShape,
-        (length_at, not HOP_BY_HOP.isdisjoint(seen), type_at, encoding_at, groups, distinct),
+        (length_at, not HOP_BY_HOP.isdisjoint(lowered), type_at, encoding_at, groups, distinct),
     )
+
+
+#: What a reply's names are grouped into: (first spelling, indexes of its values).
+Groups = tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def _groups(names: Sequence[str], lowered: Sequence[str]) -> Groups:
+    """Each name (first spelling; case ignored) with the indexes of its values, in order."""
+    if len(names) <= 16:  # a few names: searched in C, name by name
+        found: list[tuple[str, tuple[int, ...]]] = []
+        for lower in dict.fromkeys(lowered):
+            at = lowered.index(lower)
+            if lowered.count(lower) == 1:
+                found.append((names[at], (at,)))
+            else:
+                found.append((names[at], tuple([i for i, x in enumerate(lowered) if x == lower])))
+        return tuple(found)
+    spellings: dict[str, str] = {}
+    grouped: dict[str, list[int]] = {}
+    for index, (name, lower) in enumerate(zip(names, lowered, strict=True)):
+        grouped.setdefault(spellings.setdefault(lower, name), []).append(index)
+    return tuple((name, tuple(at)) for name, at in grouped.items())
