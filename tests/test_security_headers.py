@@ -375,3 +375,13 @@ def test_a_reply_header_name_holding_a_newline_is_a_500_cold_and_warm(
     for name, value in headers:
         assert "evil" not in value and "pwned" not in value, (name, value)
         assert name.lower() not in ("location", "set-cookie", "x-echo", "x-a")
+
+
+def test_a_reply_name_that_lower_cases_to_a_token_is_still_refused() -> None:
+    """U+212A KELVIN SIGN lower-cases to ASCII "k": the name must be checked as written."""
+    from faas_bridge.errors import AppFailure
+    from faas_bridge.http import Response, check_reply
+
+    for name in ("\u212aey", "X-\u212a", "\u0130d"):
+        with pytest.raises(AppFailure, match="not an HTTP token"):
+            check_reply(Response(200, [("Content-Type", "text/plain"), (name, "v")]))
