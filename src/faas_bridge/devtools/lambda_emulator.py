@@ -751,9 +751,17 @@ class _Server(http.server.ThreadingHTTPServer):
     block_on_close = False
     emulator: LambdaEmulator
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            return  # a runtime killed mid-request, as Lambda kills them: not an error here
+        super().handle_error(request, client_address)
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # kept-alive connections, as the runtime clients expect
+    # Headers and body go out in two writes: without TCP_NODELAY the second
+    # waits for the client's delayed ACK (40 ms per call).
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -1,4 +1,4 @@
-"""A client of AWS Lambda's Runtime API and Extensions API (stdlib ``http.client`` only).
+"""A client of AWS Lambda's Runtime API and Extensions API (standard library only).
 
 The Runtime API (version 2018-06-01) is an HTTP server inside the execution
 environment at ``AWS_LAMBDA_RUNTIME_API`` (``host:port``): the runtime asks for
@@ -7,13 +7,17 @@ goes to ``init/error``. The Extensions API (2020-01-01) on the same address
 lets an extension register for lifecycle events. Every call here is one HTTP
 request on a kept-alive connection, except a streamed response, which has a
 connection of its own that is closed at its end, as the API asks.
+
+The HTTP/1.1 client is a small one of its own (:class:`_Connection`): the
+server is Lambda's, local and known, and ``http.client``'s header parsing (the
+``email`` package) would cost more per invocation than the rest of the loop.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import json
+import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,14 +152,10 @@ class RuntimeClient:
             raise RuntimeAPIError("address", None, f"not host:port: {address!r}")
         self.host = host.strip("[]")
         self.port = int(port)
-        self._connection: http.client.HTTPConnection | None = None
+        self._host_header = address
+        self._connection: _Connection | None = None
 
     # -- plumbing ---------------------------------------------------------------------
-
-    def _connect(self) -> http.client.HTTPConnection:
-        # No timeout: invocation/next and extension/event/next wait for as long as
-        # the environment is idle (frozen in between, on Lambda).
-        return http.client.HTTPConnection(self.host, self.port, timeout=None)
 
     def _call(
         self,
@@ -165,22 +165,30 @@ class RuntimeClient:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         expect: int = 202,
-    ) -> tuple[http.client.HTTPMessage, bytes]:
-        """One request on the kept-alive connection: the answer's headers and body."""
-        connection = self._connection
-        if connection is None:
-            connection = self._connection = self._connect()
-        try:
-            connection.request(method, path, body=body, headers=dict(headers or {}))
-            response = connection.getresponse()
-            payload = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            connection.close()
-            self._connection = None
-            raise RuntimeAPIError(name, None, f"{type(exc).__name__}: {exc}") from exc
-        if response.status != expect:
-            raise RuntimeAPIError(name, response.status, payload.decode("utf-8", "replace"))
-        return response.headers, payload
+    ) -> tuple[dict[str, str], bytes]:
+        """One request on the kept-alive connection: the answer's headers (lowercase) and body.
+
+        A GET that finds the kept-alive connection closed is sent once more on
+        a new one (it changes nothing); any other failure is final.
+        """
+        for attempt in (1, 2):
+            connection = self._connection
+            try:
+                if connection is None:
+                    connection = self._connection = _Connection(self.host, self.port)
+                connection.send(_request(self._host_header, method, path, headers, body))
+                status, answer, payload = connection.response()
+                if connection.closing:
+                    self.close()
+                break
+            except (OSError, ValueError) as exc:
+                self.close()
+                if attempt == 1 and method == "GET" and isinstance(exc, _STALE):
+                    continue
+                raise RuntimeAPIError(name, None, f"{type(exc).__name__}: {exc}") from exc
+        if status != expect:
+            raise RuntimeAPIError(name, status, payload.decode("utf-8", "replace"))
+        return answer, payload
 
     def close(self) -> None:
         if self._connection is not None:
@@ -195,20 +203,20 @@ class RuntimeClient:
             "invocation/next", "GET", f"{RUNTIME}/invocation/next", expect=200
         )
         header = headers.get
-        request_id = header("Lambda-Runtime-Aws-Request-Id")
+        request_id = header("lambda-runtime-aws-request-id")
         if not request_id:
             raise RuntimeAPIError("invocation/next", 200, "no Lambda-Runtime-Aws-Request-Id")
-        deadline = header("Lambda-Runtime-Deadline-Ms") or ""
+        deadline = header("lambda-runtime-deadline-ms") or ""
         return Invocation(
             request_id=request_id,
             event=body,
             deadline_ms=int(deadline) if deadline.isdigit() else 0,
-            function_arn=header("Lambda-Runtime-Invoked-Function-Arn") or "",
-            trace_id=header("Lambda-Runtime-Trace-Id"),
-            client_context=header("Lambda-Runtime-Client-Context"),
-            cognito_identity=header("Lambda-Runtime-Cognito-Identity"),
-            tenant_id=header("Lambda-Runtime-Aws-Tenant-Id"),
-            content_type=header("Content-Type"),
+            function_arn=header("lambda-runtime-invoked-function-arn") or "",
+            trace_id=header("lambda-runtime-trace-id"),
+            client_context=header("lambda-runtime-client-context"),
+            cognito_identity=header("lambda-runtime-cognito-identity"),
+            tenant_id=header("lambda-runtime-aws-tenant-id"),
+            content_type=header("content-type"),
         )
 
     def respond(self, request_id: str, body: bytes, content_type: str = "application/json") -> None:
@@ -276,7 +284,10 @@ class RuntimeClient:
         iterator: Iterator[bytes] = iter(chunks)
         try:
             first = _next_chunk(iterator)
-            connection = self._connect()
+            try:
+                connection = _Connection(self.host, self.port)
+            except OSError as exc:
+                raise RuntimeAPIError("invocation/response (streamed)", None, str(exc)) from exc
             try:
                 return self._stream(
                     connection, request_id, iterator, first, head, content_type, describe
@@ -290,7 +301,7 @@ class RuntimeClient:
 
     def _stream(
         self,
-        connection: http.client.HTTPConnection,
+        connection: _Connection,
         request_id: str,
         iterator: Iterator[bytes],
         first: bytes | None,
@@ -298,23 +309,23 @@ class RuntimeClient:
         content_type: str,
         describe: Describe | None,
     ) -> Streamed:
+        headers = {
+            "Lambda-Runtime-Function-Response-Mode": "streaming",
+            "Transfer-Encoding": "chunked",
+            "Content-Type": HTTP_INTEGRATION if head is not None else content_type,
+            # Trailers must be announced before the body (HTTP/1.1 chunked coding).
+            "Trailer": f"{ERROR_TYPE}, {ERROR_BODY}",
+        }
         path = f"{RUNTIME}/invocation/{_id(request_id)}/response"
         sent = 0
         error: ErrorReport | None = None
         try:
-            connection.putrequest("POST", path, skip_accept_encoding=True)
-            connection.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-            connection.putheader("Transfer-Encoding", "chunked")
-            connection.putheader(
-                "Content-Type", HTTP_INTEGRATION if head is not None else content_type
-            )
-            # Trailers must be announced before the body (HTTP/1.1 chunked coding).
-            connection.putheader("Trailer", f"{ERROR_TYPE}, {ERROR_BODY}")
-            connection.endheaders()
+            start = _request(self._host_header, "POST", path, headers, None)
             if head is not None:
                 prelude = head.prelude()
-                connection.send(_chunk(prelude))
+                start += _chunk(prelude)
                 sent += len(prelude)
+            connection.send(start)
             piece = first
             while piece is not None:
                 if piece:  # an empty chunk would end the body
@@ -333,17 +344,14 @@ class RuntimeClient:
                     f"0\r\n{ERROR_TYPE}: {_header_text(error.type)}\r\n"
                     f"{ERROR_BODY}: {encoded}\r\n\r\n".encode("latin-1")
                 )
-            response = connection.getresponse()
-            payload = response.read()
-        except (OSError, http.client.HTTPException):
+            status, _, payload = connection.response()
+        except (OSError, ValueError):
             # The Runtime API dropped the stream (the client disconnected, or the
             # invocation timed out): nothing left to send it to.
             return Streamed(sent, error)
-        if response.status != 202:
+        if status != 202:
             raise RuntimeAPIError(
-                "invocation/response (streamed)",
-                response.status,
-                payload.decode("utf-8", "replace"),
+                "invocation/response (streamed)", status, payload.decode("utf-8", "replace")
             )
         return Streamed(sent, error)
 
@@ -364,7 +372,7 @@ class RuntimeClient:
             {"Lambda-Extension-Name": name, "Content-Type": "application/json"},
             expect=200,
         )
-        identifier = headers.get("Lambda-Extension-Identifier")
+        identifier = headers.get("lambda-extension-identifier")
         if not identifier:
             raise RuntimeAPIError("extension/register", 200, "no Lambda-Extension-Identifier")
         return identifier
@@ -423,3 +431,103 @@ def _header_text(value: str) -> str:
     """A header value that cannot split the request: printable ASCII only."""
     cleaned = "".join(c if " " <= c <= "~" else "?" for c in value)
     return cleaned[:200] or "Unknown"
+
+
+# -- HTTP/1.1, as much as the Runtime API needs ---------------------------------------
+
+_USER_AGENT = "faas_bridge-runtime"
+#: The longest status or header line read: the API's lines are short.
+_MAX_LINE = 65536
+
+
+class _Closed(ConnectionError):
+    """The server closed the connection before answering (a stale kept-alive one)."""
+
+
+#: How a kept-alive connection the server has closed shows, depending on timing.
+_STALE = (_Closed, ConnectionResetError, BrokenPipeError)
+
+
+def _request(
+    host: str, method: str, path: str, headers: Mapping[str, str] | None, body: bytes | None
+) -> bytes:
+    """A request's bytes: the head, and the body when there is one (one write: no Nagle wait).
+
+    HTTP/1.1 requires the Host header (Lambda's server, Go's, refuses a request without).
+    """
+    lines = [f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {_USER_AGENT}\r\n"]
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}\r\n")
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}\r\n")
+    lines.append("\r\n")
+    head = "".join(lines).encode("utf-8")
+    return head + body if body else head
+
+
+class _Connection:
+    """One HTTP/1.1 connection to the Runtime API, kept alive between calls."""
+
+    def __init__(self, host: str, port: int) -> None:
+        # No timeout: invocation/next and extension/event/next wait for as long as
+        # the environment is idle (frozen in between, on Lambda).
+        self.socket = socket.create_connection((host, port))
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.socket.makefile("rb")
+        #: The server said it closes the connection after this answer.
+        self.closing = False
+
+    def send(self, data: bytes) -> None:
+        self.socket.sendall(data)
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        """Read one answer: its status, headers (names lowercase) and body."""
+        line = self.reader.readline(_MAX_LINE)
+        if not line:
+            raise _Closed("the Runtime API closed the connection")
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+            raise ValueError(f"not an HTTP status line: {line[:80]!r}")
+        status = int(parts[1])
+        headers: dict[str, str] = {}
+        while True:
+            line = self.reader.readline(_MAX_LINE)
+            if line in (b"\r\n", b"\n"):
+                break
+            if not line.endswith(b"\n"):
+                raise ValueError("the answer's headers are cut or too long")
+            name, sep, value = line.decode("utf-8", "replace").partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        self.closing = headers.get("connection", "").lower() == "close"
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = self._chunked()
+        elif "content-length" in headers:
+            length = headers["content-length"]
+            if not length.isdigit():
+                raise ValueError(f"bad Content-Length {length!r}")
+            body = self.reader.read(int(length))
+            if len(body) != int(length):
+                raise _Closed("the answer's body is cut")
+        elif status in (204, 304) or status < 200:
+            body = b""
+        else:
+            body = self.reader.read()
+            self.closing = True
+        return status, headers, body
+
+    def _chunked(self) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            size = int(self.reader.readline(_MAX_LINE).split(b";")[0].strip() or b"x", 16)
+            if size == 0:
+                break
+            parts.append(self.reader.read(size))
+            self.reader.readline(_MAX_LINE)
+        while self.reader.readline(_MAX_LINE) not in (b"\r\n", b"\n", b""):
+            pass  # trailers: none is used
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self.reader.close()
+        self.socket.close()
