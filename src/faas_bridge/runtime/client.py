@@ -19,8 +19,8 @@ import base64
 import json
 import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ..errors import FaasBridgeError
 
@@ -53,8 +53,7 @@ class RuntimeAPIError(FaasBridgeError):
         super().__init__(f"Lambda Runtime API {call}: {shown}: {detail[:300]}")
 
 
-@dataclass(frozen=True, slots=True)
-class Invocation:
+class Invocation(NamedTuple):
     """One event as ``invocation/next`` delivers it: the body and the headers that describe it."""
 
     request_id: str
@@ -71,8 +70,7 @@ class Invocation:
     content_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorReport:
+class ErrorReport(NamedTuple):
     """An error as Lambda's API takes it: ``{errorMessage, errorType, stackTrace}``."""
 
     message: str
@@ -95,12 +93,11 @@ class ErrorReport:
 Describe = Callable[[BaseException], ErrorReport]
 
 
-@dataclass(frozen=True, slots=True)
-class HttpHead:
+class HttpHead(NamedTuple):
     """The status, headers and cookies of a streamed HTTP reply: the prelude's JSON."""
 
     status: int
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})
     cookies: Sequence[str] = ()
 
     def prelude(self) -> bytes:
@@ -117,8 +114,7 @@ class HttpHead:
         return _json_bytes(document) + PRELUDE_END
 
 
-@dataclass(frozen=True, slots=True)
-class StreamedReply:
+class StreamedReply(NamedTuple):
     """A handler's reply to send as it is produced (the Runtime API's streaming mode).
 
     ``chunks`` are sent one by one as the iterator yields them. With ``head``
@@ -132,8 +128,7 @@ class StreamedReply:
     content_type: str = "application/octet-stream"
 
 
-@dataclass(frozen=True, slots=True)
-class Streamed:
+class Streamed(NamedTuple):
     """How a streamed reply ended: bytes sent, and the error reported in trailers, if any."""
 
     sent: int

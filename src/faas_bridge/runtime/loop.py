@@ -185,14 +185,20 @@ def error_report(exc: BaseException, request_id: str | None = None) -> ErrorRepo
 
 
 def _log_error(report: ErrorReport) -> None:
-    """The error in the function's log, as the managed runtime writes it."""
+    """The error in the function's log, as the managed runtime writes it.
+
+    Its lines are joined by carriage returns, as awslambdaric does when it
+    writes to standard output: Lambda makes a log event of each newline-ended
+    line, and the whole traceback stays one event.
+    """
     lines = [
         f"[ERROR] {report.type}: {report.message}" if report.message else f"[ERROR] {report.type}"
     ]
     if report.stack_trace:
         lines.append("Traceback (most recent call last):")
-        lines.extend(line.rstrip("\n") for line in report.stack_trace)
-    sys.stderr.write("\n".join(lines) + "\n")
+        for entry in report.stack_trace:
+            lines.extend(entry.rstrip("\n").split("\n"))
+    sys.stderr.write("\r".join(lines).replace("\n", "\r") + "\n")
 
 
 def decode_event(invocation: Invocation) -> Any:
