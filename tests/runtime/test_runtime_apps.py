@@ -11,6 +11,9 @@ runtime closes.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,25 @@ def test_flask_app_answers_then_its_shutdown_hook_runs_once(
     # faas_bridge's SIGTERM handler ran the hooks, then let the signal end the process.
     assert report.exit_code == -15
     assert report.seconds < report.limit == 0.5
+    assert lines(log) == ["flask shutdown hook"]
+
+
+def test_a_sigterm_during_an_invocation_waits_for_its_reply_to_be_posted(
+    start_function: Any, tmp_path: Path
+) -> None:
+    """faas_bridge's SIGTERM handling defers while the runtime is answering, posting included."""
+    log = tmp_path / "shutdown.log"
+    emulator = start_function(
+        "faas_bridge", "flask_function.handler", env={"SHUTDOWN_LOG": str(log)}
+    )
+    pending = emulator.submit(http_api_event("/slow", "seconds=0.4"))
+    time.sleep(0.15)  # the request is in the app now
+    assert emulator.process is not None
+    os.kill(emulator.process.pid, signal.SIGTERM)
+    reply = pending.result(5)
+    assert reply.outcome == "response", emulator.output()
+    assert json.loads(reply.json()["body"]) == {"slow": True}
+    assert emulator.process.wait(5) == -15
     assert lines(log) == ["flask shutdown hook"]
 
 

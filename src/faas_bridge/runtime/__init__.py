@@ -8,6 +8,10 @@ an internal extension, so that Lambda sends SIGTERM before ending the
 environment and faas_bridge's shutdown hooks and ASGI lifespan shutdown run;
 and streamed replies (:class:`StreamedReply`) through the Runtime API's
 streaming mode. Nothing here imports faas_bridge's dev tooling.
+
+The ``bootstrap`` script runs the interpreter named in ``FAAS_BRIDGE_PYTHON``
+(default: ``python3`` on ``PATH``); ``FAAS_BRIDGE_SHUTDOWN_EXTENSION=off``
+registers no extension.
 """
 
 from __future__ import annotations

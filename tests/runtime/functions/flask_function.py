@@ -14,6 +14,14 @@ def hello(name):
     return {"hello": name, "query": request.args.get("q")}
 
 
+@app.get("/slow")
+def slow():
+    import time
+
+    time.sleep(float(request.args.get("seconds", "0.3")))
+    return {"slow": True}
+
+
 handler = wrap(app, shutdown_timeout=float(os.environ.get("SHUTDOWN_TIMEOUT", "0.4")))
 
 
