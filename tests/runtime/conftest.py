@@ -10,7 +10,6 @@ task root). Every emulator, and its process, is stopped at the end of the test
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -43,13 +42,8 @@ def _starter(stack: list[LambdaEmulator]) -> StartFunction:
     ) -> LambdaEmulator:
         emulator = LambdaEmulator(timeout=timeout).start()
         stack.append(emulator)
-        environment = dict(os.environ)
-        environment.update(env or {})
         emulator.start_runtime(
-            command or COMMANDS[client](handler),
-            handler=handler,
-            task_root=task_root,
-            env=environment,
+            command or COMMANDS[client](handler), handler=handler, task_root=task_root, env=env
         )
         if wait:
             assert emulator.wait_ready(30), emulator.output()

@@ -187,3 +187,22 @@ def test_init_failure_is_reported_to_init_error(
     if handler == "broken_import.handler":
         assert "broken_import.py" in error["stackTrace"][-1]
     assert json.dumps(error)  # a JSON object, as posted
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_snapstart_hooks_run_around_restore_next(
+    start_function: Any, client: str, tmp_path: Any
+) -> None:
+    log = tmp_path / "hooks.log"
+    emulator = start_function(
+        client,
+        "snapstart_function.handler",
+        env={"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start", "SHUTDOWN_LOG": str(log)},
+    )
+    reply = emulator.invoke({})
+    assert reply.outcome == "response", emulator.output()
+    # Before-snapshot hooks, then restore/next, then the after-restore ones in
+    # registration order (faas_bridge registers its own when wrap() starts).
+    assert reply.json() == ["before snapshot", "after restore", "faas_bridge on_restore"]
+    paths = [call.path for call in emulator.calls if call.path.startswith("/2018-06-01/")]
+    assert paths[:2] == ["/2018-06-01/runtime/restore/next", "/2018-06-01/runtime/invocation/next"]

@@ -298,12 +298,18 @@ class LambdaEmulator:
         task_root: str | os.PathLike[str],
         env: Mapping[str, str] | None = None,
     ) -> subprocess.Popen[bytes]:
-        """Start the runtime process (cwd ``task_root``), its output collected (:meth:`output`)."""
+        """Start the runtime process (cwd ``task_root``), its output collected (:meth:`output`).
+
+        Its environment is this process's, then Lambda's variables
+        (:meth:`environ`), then ``env`` (the function's own variables, or one
+        of Lambda's set otherwise, ``AWS_LAMBDA_INITIALIZATION_TYPE`` say).
+        """
         if self.process is not None:
             raise RuntimeError("this emulator already runs a runtime process")
         self.handler_name = handler
-        environment = dict(os.environ if env is None else env)
+        environment = dict(os.environ)
         environment.update(self.environ(handler, task_root))
+        environment.update(env or {})
         process = subprocess.Popen(
             list(command),
             cwd=str(task_root),

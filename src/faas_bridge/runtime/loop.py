@@ -382,6 +382,11 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         from .. import lifecycle
 
         lifecycle.busy_codes.add(answer.__code__)
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
-        _snapshot_and_restore(client)
-    run(client, handler)
+    try:
+        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            _snapshot_and_restore(client)
+        run(client, handler)
+    except RuntimeAPIError as exc:
+        # The environment is going away (or broken): Lambda starts a new one.
+        sys.stderr.write(f"faas_bridge.runtime: {exc}\n")
+        raise SystemExit(1) from None
