@@ -118,8 +118,8 @@ class Bench:
         self, app_name: str, event_name: str
     ) -> tuple[list[adapters.Contender], CaseResult]:
         """The floor and every adapter that takes part, and the (empty) result."""
-        from faas_bridge.asgi import build_scope
-        from faas_bridge.wsgi import build_environ
+        from faas_bridge.bridges.asgi import build_scope
+        from faas_bridge.bridges.wsgi import build_environ
 
         interface = apps.interface(app_name)
         app = apps.load(app_name)

@@ -209,8 +209,8 @@ class FirstReply:
 def _setup(app_name: str, workdir: Path) -> Path:
     """The event and the floor's environ/scope for one app, as a JSON file."""
     from faas_bridge import wrap
-    from faas_bridge.asgi import build_scope
-    from faas_bridge.wsgi import build_environ
+    from faas_bridge.bridges.asgi import build_scope
+    from faas_bridge.bridges.wsgi import build_environ
 
     from .events import COMMON
 

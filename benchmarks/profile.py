@@ -26,8 +26,8 @@ from .timing import FULL, QUICK, Settings, measure
 
 def stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Callable[[], Any]]]:
     """The pipeline's stages as separate calls, with what each needs pre-built."""
-    from faas_bridge.asgi import build_scope
-    from faas_bridge.wsgi import build_environ
+    from faas_bridge.bridges.asgi import build_scope
+    from faas_bridge.bridges.wsgi import build_environ
 
     contenders, _ = bench.contenders(app_name, event_name)
     floor = contenders[0]

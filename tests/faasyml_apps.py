@@ -27,7 +27,7 @@ import click
 from flask import Flask, Response, request
 
 from echo_apps import read_body
-from faas_bridge.triggers import trigger_type
+from faas_bridge.routing.triggers import trigger_type
 
 CALLS: list[tuple[Any, Any]] = []
 #: What the Flask apps saw, one entry per request.

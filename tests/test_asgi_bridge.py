@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from faas_bridge import wrap
-from faas_bridge.asgi import AppReturnedEarly, ASGIBridge, build_scope, wire_headers
+from faas_bridge.bridges.asgi import AppReturnedEarly, ASGIBridge, build_scope, wire_headers
 from faas_bridge.http import Request
 
 

@@ -1,6 +1,6 @@
 """The ``faas-bridge`` command: invoke, events, doctor, errors, and the README's commands.
 
-Most commands run in-process through ``faas_bridge.cli.main`` (output captured);
+Most commands run in-process through ``faas_bridge.devtools.cli.main`` (output captured);
 the ones whose point is the process itself (``python -m faas_bridge``, doctor's
 fresh interpreter, tracebacks) run as subprocesses. ``serve`` is tested in
 test_gateway.py.
@@ -27,11 +27,11 @@ import pytest
 
 from cli_servers import REPO, TESTS_DIR, command_env
 from events import event_names, event_path, load_event
-from faas_bridge import cli
-from faas_bridge.gateway import platform_support
+from faas_bridge.devtools import cli
+from faas_bridge.devtools.gateway import platform_support
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
-from faas_bridge.triggers import KINDS
+from faas_bridge.routing.triggers import KINDS
 from test_detection import EDGE_RESPONSE_TRIGGERS, FOLDER_PLATFORM, REPLY_NAMES, REQUEST_NAMES
 
 ECHO = str(TESTS_DIR / "echo_apps.py") + ":wsgi_app"
@@ -87,7 +87,7 @@ def test_python_m_faas_bridge_runs_the_command() -> None:
 
 def test_the_console_script_is_declared() -> None:
     text = (REPO / "pyproject.toml").read_text()
-    assert re.search(r'^faas-bridge = "faas_bridge\.cli:main"$', text, re.MULTILINE)
+    assert re.search(r'^faas-bridge = "faas_bridge\.devtools\.cli:main"$', text, re.MULTILINE)
     assert re.search(r'^serve = \["werkzeug>=3"\]$', text, re.MULTILINE)
 
 
@@ -95,7 +95,12 @@ def test_importing_faas_bridge_loads_no_command_code() -> None:
     code = "import sys, faas_bridge; print(sorted(sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(eval(done.stdout))
-    assert {"faas_bridge.cli", "faas_bridge.gateway", "argparse", "werkzeug"}.isdisjoint(loaded)
+    assert {
+        "faas_bridge.devtools.cli",
+        "faas_bridge.devtools.gateway",
+        "argparse",
+        "werkzeug",
+    }.isdisjoint(loaded)
 
 
 # -- invoke ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from flask import Flask
 
 from cli_servers import command_env
 from faas_bridge import ConfigurationError, wrap
-from faas_bridge.commands import (
+from faas_bridge.routing.commands import (
     NAME,
     SECRET_VARIABLE,
     WINDOW,
@@ -35,7 +35,7 @@ from faas_bridge.commands import (
     signed_message,
     verify_command_event,
 )
-from faas_bridge.triggers import TriggerRouter
+from faas_bridge.routing.triggers import TriggerRouter
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
 RAN: list[tuple[str, ...]] = []

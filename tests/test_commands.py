@@ -21,7 +21,7 @@ import pytest
 import faasyml_apps as apps
 from cli_servers import REPO, command_env
 from faas_bridge import ConfigurationError, wrap
-from faas_bridge.commands import CommandRefused, command_event, parse_command_event
+from faas_bridge.routing.commands import CommandRefused, command_event, parse_command_event
 
 SHAPE = (
     '{"faas_bridge": {"command": "NAME", "args": ["ARG", ...], "issued": SECONDS, '

@@ -22,14 +22,12 @@ from faas_bridge import ConfigurationError, ConfiguredHandler
 from faas_bridge.config import (
     Config,
     ConfigFileError,
-    RouteTable,
-    app_path,
     configured_handler,
     find_config,
     load_config,
-    parse_route,
 )
 from faas_bridge.platforms import NAMES
+from faas_bridge.routing.routes import RouteTable, app_path, parse_route
 
 ROUTE_EXPECTED = "a path pattern such as /notes/* or 'GET,POST /api/notes/{id}'"
 TRIGGER_HOW = (
@@ -627,7 +625,7 @@ def test_without_faas_yml_the_environment_still_works(
 def test_yaml_is_imported_only_when_a_faas_yml_is_read(tmp_path: Path) -> None:
     script = (
         "import sys, json, faas_bridge\n"
-        "before = sorted(m for m in ('yaml', 'faas_bridge.config', 'faas_bridge.triggers') "
+        "before = sorted(m for m in ('yaml', 'faas_bridge.config', 'faas_bridge.routing.triggers') "
         "if m in sys.modules)\n"
         "faas_bridge.handler.__wrapped__.get()\n"
         "after = 'yaml' in sys.modules\n"

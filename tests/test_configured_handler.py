@@ -13,7 +13,7 @@ import pytest
 import faas_bridge
 from events import load_event, reply_body
 from faas_bridge import ConfigurationError, ConfiguredHandler
-from faas_bridge.apps import configured_app, interface_of, load_app
+from faas_bridge.bridges.apps import configured_app, interface_of, load_app
 
 APP_MODULE = """
 IMPORTS = []

@@ -25,12 +25,12 @@ from flask import Flask, request
 
 from events import load_event
 from faas_bridge import ConfigurationError, wrap
-from faas_bridge.commands import SECRET_VARIABLE, CommandRefused, sign_command_event
 from faas_bridge.config import ConfigFileError, load_config
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, openwhisk
 from faas_bridge.platforms.base import HttpCall
-from faas_bridge.triggers import SURFACES, EventRefused, caller_shaped
+from faas_bridge.routing.commands import SECRET_VARIABLE, CommandRefused, sign_command_event
+from faas_bridge.routing.triggers import SURFACES, EventRefused, caller_shaped
 from fuzz_events import BUILDERS, call_context, materialize
 from vendor_replies import http_response
 

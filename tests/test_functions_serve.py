@@ -320,7 +320,7 @@ def test_the_django_examples_admin_is_styled_through_the_function(tmp_path: Path
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1:21", "127.0.0.1:8000", "http://h:1/?q=1"])
 def test_legacy_must_be_a_base_url(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from faas_bridge import cli
+    from faas_bridge.devtools import cli
 
     assert cli.main(["serve", "--port", "0", "--legacy", url]) == 2
     assert capsys.readouterr().err.strip() == (

@@ -38,7 +38,7 @@ from cli_apps import big_body
 from cli_servers import REPO, CliAppsServer, Gateway, command_env, start_all, stop_all
 from events import reply_json
 from faas_bridge import ConfigurationError, wrap
-from faas_bridge.gateway import Emulation, finish_headers, request_target, support
+from faas_bridge.devtools.gateway import Emulation, finish_headers, request_target, support
 from faas_bridge.platforms import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
 from faas_bridge.platforms.base import HttpCall
 
@@ -452,7 +452,7 @@ def test_serve_help_lists_every_platform() -> None:
 
 
 def _platforms() -> list[Any]:
-    from faas_bridge.gateway import platform_support
+    from faas_bridge.devtools.gateway import platform_support
 
     return list(platform_support())
 

@@ -750,8 +750,8 @@ INTERFACES = ["wsgi", "asgi"]
 
 def test_builders_are_the_handlers_own() -> None:
     """Guards that the helpers use the builders the handler itself runs, per interface."""
-    from faas_bridge.asgi import lane_scope, scope_input
-    from faas_bridge.wsgi import build_environ, lane_environ
+    from faas_bridge.bridges.asgi import lane_scope, scope_input
+    from faas_bridge.bridges.wsgi import build_environ, lane_environ
 
     wsgi, asgi = make_handler("wsgi"), make_handler("asgi")
     assert (wsgi._input, wsgi._build) == (build_environ, lane_environ)

@@ -258,7 +258,7 @@ def test_a_stale_content_length_is_not_passed_on_for_an_empty_body(gunicorn: Rea
 def test_a_command_name_is_matched_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django and click command names are case-sensitive: GREET is not greet."""
     import faasyml_apps as apps
-    from faas_bridge.commands import CommandRefused, command_event
+    from faas_bridge.routing.commands import CommandRefused, command_event
 
     monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "mutants-secret-" + "0" * 32)
     handler = wrap(apps.web_app)
@@ -319,7 +319,7 @@ def test_a_command_name_with_a_trailing_newline_is_malformed(
 ) -> None:
     """A name is letters, digits, '-' and '_' to its very end: "greet\\n" is no name."""
     import faasyml_apps as apps
-    from faas_bridge.commands import CommandRefused, command_event
+    from faas_bridge.routing.commands import CommandRefused, command_event
 
     monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "mutants-secret-" + "0" * 32)
     handler = wrap(apps.web_app)
@@ -360,7 +360,7 @@ def test_the_base_path_is_removed_on_a_segment_boundary_only(
 def test_a_4xx_answer_to_a_delivery_is_a_failure_the_platform_retries() -> None:
     """README, Errors and limits: "a delivery the app answers with anything but 2xx" is
     raised to the platform, which retries it: a 422 must not drop the event."""
-    from faas_bridge.triggers import TriggerFailed
+    from faas_bridge.routing.triggers import TriggerFailed
 
     def refuses(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         environ["wsgi.input"].read()

@@ -16,12 +16,12 @@ REPO = Path(__file__).resolve().parent.parent
 #: adapters, the handler, the lifecycle, the routing.
 CORE = {
     "src/faas_bridge/http.py",
-    "src/faas_bridge/wsgi.py",
-    "src/faas_bridge/asgi.py",
+    "src/faas_bridge/bridges/wsgi.py",
+    "src/faas_bridge/bridges/asgi.py",
     "src/faas_bridge/dispatch.py",
     "src/faas_bridge/lifecycle.py",
-    "src/faas_bridge/triggers.py",
-    "src/faas_bridge/commands.py",
+    "src/faas_bridge/routing/triggers.py",
+    "src/faas_bridge/routing/commands.py",
     "src/faas_bridge/platforms/base.py",
 }
 

@@ -22,9 +22,9 @@ import pytest
 
 from cli_servers import REPO, TESTS_DIR, Gateway, command_env, start_all
 from events import load_event, own_event_names
-from faas_bridge import cli
-from faas_bridge.gateway import platform_support
-from faas_bridge.triggers import KINDS, recognise
+from faas_bridge.devtools import cli
+from faas_bridge.devtools.gateway import platform_support
+from faas_bridge.routing.triggers import KINDS, recognise
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DJANGO_DIR = REPO / "examples" / "django_app"

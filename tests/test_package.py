@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from faas_bridge.cli import main
+from faas_bridge.devtools.cli import main
 from faas_bridge.devtools.deploy import DeployError
 from faas_bridge.devtools.package import TARGETS, Archive, build, check_sizes, platform_tags
 
@@ -133,7 +133,10 @@ def test_what_goes_in_and_what_stays_out(packaged: dict[str, Any]) -> None:
         assert not name.startswith(left_out), name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
     # faas_bridge's dev tooling is never imported by a deployed function.
-    assert "faas_bridge/cli.py" not in names and "faas_bridge/gateway.py" not in names
+    assert (
+        "faas_bridge/devtools/cli.py" not in names
+        and "faas_bridge/devtools/gateway.py" not in names
+    )
     assert not any(name.startswith("faas_bridge/devtools/") for name in names)
     assert "pytest/__init__.py" not in names  # requirements-dev.txt is not read
     assert packaged["first"].requirements.source == "requirements.txt"

@@ -41,8 +41,8 @@ from typing import Any
 import pytest
 import yaml
 
-from faas_bridge.cli import main
 from faas_bridge.config import load_config
+from faas_bridge.devtools.cli import main
 from faas_bridge.devtools.deploy import DeployError, load_project
 from faas_bridge.devtools.templates import render, write
 

@@ -36,7 +36,13 @@ from faas_bridge import ConfigurationError, UnrecognisedEvent, wrap
 from faas_bridge.dispatch import WARM_REPLY
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from faas_bridge.triggers import KINDS, TriggerFailed, UnroutedEvent, recognise, trigger_type
+from faas_bridge.routing.triggers import (
+    KINDS,
+    TriggerFailed,
+    UnroutedEvent,
+    recognise,
+    trigger_type,
+)
 
 PLATFORMS = load_platforms(Options())
 #: Every non-HTTP sample present (own, and the extra corpus's) -> its documented type.

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from faas_bridge.bridges.wsgi import WSGIBridge, build_environ
 from faas_bridge.http import Request
-from faas_bridge.wsgi import WSGIBridge, build_environ
 
 
 def make_request(**fields: Any) -> Request:

@@ -15,8 +15,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .dispatch import Handler, wrap
-    from .errors import (
+    from faas_bridge.dispatch import Handler, wrap
+    from faas_bridge.errors import (
         AppFailure,
         ConfigurationError,
         FaasBridgeError,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         RequestTooLarge,
         UnrecognisedEvent,
     )
-    from .options import Options
+    from faas_bridge.options import Options
 
 __version__ = "0.1.0"
 
@@ -95,7 +95,7 @@ class ConfiguredHandler:
             with self._lock:
                 handler = self._handler
                 if handler is None:
-                    from .config import configured_handler
+                    from faas_bridge.config import configured_handler
 
                     handler = configured_handler()
                     self._handler = handler

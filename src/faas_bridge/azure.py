@@ -13,6 +13,6 @@ finds one HTTP function on the catch-all route ``{*route}``, every method.
 
 from __future__ import annotations
 
-from .platforms.azure import ROUTE_PREFIX_VARIABLE, function_app
+from faas_bridge.platforms.azure import ROUTE_PREFIX_VARIABLE, function_app
 
 __all__ = ["ROUTE_PREFIX_VARIABLE", "function_app"]

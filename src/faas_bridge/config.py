@@ -25,7 +25,7 @@ file's directory on ``sys.path``. PyYAML is imported only when a file is read.
           - /notes/*                  # /notes and everything below it
           - GET,POST /api/notes/{id}  # {id}: one path segment; methods before the path
           - {path: /admin/*, methods: [GET, POST]}
-        triggers:                     # non-HTTP events (faas_bridge.triggers lists the types)
+        triggers:                     # non-HTTP events (routing/triggers.py lists the types)
           - type: aws.events.scheduled
             route: POST /internal/jobs/nightly    # to the app, the event as JSON body
           - type: aws.sqs
@@ -64,18 +64,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import unquote
 
-from .commands import FORBIDDEN
-from .commands import NAME as COMMAND_NAME
-from .errors import ConfigurationError, shown
-from .http import Request, Response, plain_response
-from .options import SETTINGS
-from .triggers import Invalid, TriggerRoute, make_route
+from faas_bridge.errors import ConfigurationError, shown
+from faas_bridge.options import SETTINGS
+from faas_bridge.routing.commands import FORBIDDEN
+from faas_bridge.routing.commands import NAME as COMMAND_NAME
+from faas_bridge.routing.routes import (
+    Invalid,
+    Route,
+    RouteTable,
+    parse_route,
+    reserved_key,
+)
+from faas_bridge.routing.triggers import TriggerRoute, make_route
 
 if TYPE_CHECKING:
-    from .dispatch import Handler
-    from .options import Options
+    from faas_bridge.dispatch import Handler
+    from faas_bridge.options import Options
 
 FILE_NAME = "faas.yml"
 #: Names the faas.yml to read (a file, or the directory holding it).
@@ -101,12 +106,8 @@ FUNCTION_KEYS = ("app", "routes", "triggers", "commands", "options")
 OPTION_KEYS = SETTINGS  # what an options mapping may hold: Options' settings
 ROUTE_KEYS = ("path", "methods")
 TRIGGER_KEYS = ("type", "call", "route", "source", "match", "partial_batch", "host")
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _APP_SPEC = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_PARAM = re.compile(r"^\{([A-Za-z_]\w*)\}$")
-_LITERAL_BAD = re.compile(r"[\s*{}?#]")
-_SLASHES = re.compile(r"/{2,}")
 
 Key = tuple[str | int, ...]
 
@@ -129,164 +130,6 @@ class ConfigFileError(ConfigurationError):
         self.problem = problem
         self.expected = expected
         self.fix = fix
-
-
-# -- Routes ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    """One route pattern a function owns (see the module docstring for the syntax)."""
-
-    text: str
-    methods: frozenset[str] | None
-    regex: re.Pattern[str]
-    #: Larger is more specific: (no wildcard, literal segments, segments).
-    score: tuple[int, int, int]
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.methods is not None and method not in self.methods:
-            return False
-        return self.regex.fullmatch(path) is not None
-
-    def overlaps(self, other: Route) -> bool:
-        """Whether both patterns are the same and share a method (a conflict)."""
-        if self.regex.pattern != other.regex.pattern:
-            return False
-        return self.methods is None or other.methods is None or bool(self.methods & other.methods)
-
-
-def parse_route(spec: Any) -> Route:
-    """A Route from ``"/notes/*"``, ``"GET,POST /api/{id}"`` or ``{path, methods}``."""
-    expected = "a path pattern such as /notes/* or 'GET,POST /api/notes/{id}'"
-    methods: Any = None
-    if isinstance(spec, Mapping):
-        path, methods = spec.get("path"), spec.get("methods")
-        if path is None:
-            raise Invalid("the route has no path", expected, key="path")
-    elif isinstance(spec, str):
-        words = spec.split()
-        if len(words) == 2:
-            methods, path = words[0].split(","), words[1]
-        elif len(words) == 1:
-            path = words[0]
-        else:
-            raise Invalid(f"the route {spec!r} has {len(words)} words", expected)
-    else:
-        raise Invalid(f"the route is {shown(spec)}", expected)
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise Invalid(f"the path {shown(path)} does not start with /", expected, key="path")
-    allowed = _methods(methods)
-    pattern, score = _compile_path(path, expected)
-    text = path if allowed is None else ",".join(sorted(allowed - {"HEAD"} or allowed)) + " " + path
-    return Route(text, allowed, re.compile(pattern), score)
-
-
-def _methods(methods: Any) -> frozenset[str] | None:
-    expected = f"a list of HTTP methods ({', '.join(METHODS)}), or * for all"
-    if methods is None or methods == "*" or methods == ["*"]:
-        return None
-    if isinstance(methods, str):
-        methods = [methods]
-    if not isinstance(methods, list) or not methods:
-        raise Invalid(f"methods is {shown(methods)}", expected, key="methods")
-    found = set()
-    for method in methods:
-        if not isinstance(method, str) or method.upper() not in METHODS:
-            close = difflib.get_close_matches(str(method).upper(), METHODS, n=1)
-            fix = f"did you mean {close[0]!r}?" if close else ""
-            raise Invalid(f"{shown(method)} is not an HTTP method", expected, fix, "methods")
-        found.add(method.upper())
-    if "GET" in found:
-        found.add("HEAD")  # a GET route serves HEAD, as every framework does
-    return frozenset(found)
-
-
-def _compile_path(path: str, expected: str) -> tuple[str, tuple[int, int, int]]:
-    segments = path.split("/")[1:]
-    parts = []
-    literal = 0
-    wildcard = False
-    for index, segment in enumerate(segments):
-        if segment == "*":
-            if index != len(segments) - 1:
-                raise Invalid(f"in {path!r}, * is not the last segment", expected, key="path")
-            wildcard = True
-            continue
-        param = _PARAM.match(segment)
-        if param:
-            parts.append("/[^/]+")
-        elif _LITERAL_BAD.search(segment):
-            raise Invalid(
-                f"{path!r} holds {segment!r}",
-                expected + " ({name} a whole segment, * only at the end)",
-                key="path",
-            )
-        else:
-            parts.append("/" + re.escape(segment))
-            literal += bool(segment)
-    pattern = "".join(parts) + ("(?:/.*)?" if wildcard else "")
-    if not pattern:
-        pattern = "/"
-    return pattern, (0 if wildcard else 1, literal, len(segments))
-
-
-def app_path(raw_path: bytes) -> str:
-    """The decoded path below the root path, repeated slashes merged: what routes match."""
-    path = unquote(raw_path.decode("latin-1"), errors="replace")
-    return _SLASHES.sub("/", path) or "/"
-
-
-def _reserved_key(path: str) -> str:
-    return _SLASHES.sub("/", path).rstrip("/") or "/"
-
-
-class RouteTable:
-    """What one function serves over HTTP: its routes, minus its trigger routes."""
-
-    __slots__ = ("function", "reserved", "routes")
-
-    def __init__(
-        self,
-        function: str | None,
-        routes: tuple[Route, ...] | None,
-        reserved: frozenset[str] = frozenset(),
-    ) -> None:
-        self.function = function
-        #: None: every route (the app decides).
-        self.routes = routes
-        #: Paths of trigger routes (normalised): never served over HTTP.
-        self.reserved = reserved
-
-    @classmethod
-    def reserving(cls, table: RouteTable | None, path: str) -> RouteTable:
-        """``table`` (None: no table yet) with ``path`` reserved for trigger deliveries."""
-        if table is None:
-            return cls(None, None, frozenset({_reserved_key(path)}))
-        return cls(table.function, table.routes, table.reserved | {_reserved_key(path)})
-
-    def best(self, method: str, path: str) -> tuple[int, int, int] | None:
-        """How specifically this function owns the route; None when it does not."""
-        if self.routes is None:
-            return (-1, 0, 0)
-        scores = [route.score for route in self.routes if route.matches(method, path)]
-        return max(scores) if scores else None
-
-    def owns(self, method: str, path: str) -> bool:
-        if self.reserved and _reserved_key(path) in self.reserved:
-            return False
-        return self.best(method, path) is not None
-
-    def allows(self, request: Request) -> bool:
-        """Whether the function serves this HTTP request (else :meth:`refusal`)."""
-        return self.owns(request.method, app_path(request.raw_path))
-
-    def refusal(self, request: Request) -> Response:
-        path = app_path(request.raw_path)
-        name = self.function or "this function"
-        return plain_response(
-            404, f"Not Found: {name} does not serve {request.method} {shown(path)[1:-1]}"
-        )
 
 
 # -- The model -------------------------------------------------------------------------------
@@ -385,7 +228,7 @@ class Config:
         **overrides: Any,
     ) -> Options:
         """The function's Options: global, then its own, then FAAS_BRIDGE_* variables."""
-        from .options import Options
+        from faas_bridge.options import Options
 
         defaults = dict(self.options)
         if function is not None:
@@ -850,7 +693,7 @@ class _Validator:
                     self.fail((*path, index), f"this is {_kind(item)}", expected)
             return tuple(items)
         if key == "platform":
-            from .platforms import NAMES
+            from faas_bridge.platforms import NAMES
 
             if not isinstance(value, str) or value not in NAMES:
                 close = difflib.get_close_matches(str(value), NAMES, n=1)
@@ -918,7 +761,7 @@ def apply(handler: Handler, function: FunctionConfig | None) -> None:
     for route in function.triggers:
         router.add(route)
     router.allow(*function.commands)
-    reserved = frozenset(_reserved_key(t.path) for t in function.triggers if t.path is not None)
+    reserved = frozenset(reserved_key(t.path) for t in function.triggers if t.path is not None)
     if function.routes is not None or reserved:
         handler.routes = RouteTable(function.name, function.routes, reserved)
 
@@ -932,9 +775,9 @@ def add_to_path(directory: Path) -> None:
 
 def configured_handler(environ: Mapping[str, str] | None = None) -> Handler:
     """``faas_bridge.handler``'s Handler: from faas.yml when there is one, else the environment."""
-    from .apps import configured_app, load_app
-    from .dispatch import Handler
-    from .options import Options
+    from faas_bridge.bridges.apps import configured_app, load_app
+    from faas_bridge.dispatch import Handler
+    from faas_bridge.options import Options
 
     env = os.environ if environ is None else environ
     config = load(env)
@@ -986,7 +829,7 @@ def function_set(
     **overrides: Any,
 ) -> FunctionSet:
     """A Handler per function, each app from ``apps(spec)`` (which may cache)."""
-    from .dispatch import Handler
+    from faas_bridge.dispatch import Handler
 
     handlers: dict[str, Handler] = {}
     for name, function in config.functions.items():

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import lifecycle
-from .apps import interface_of
-from .errors import (
+from faas_bridge import lifecycle
+from faas_bridge.bridges.apps import interface_of
+from faas_bridge.bridges.wsgi import environ_builders
+from faas_bridge.errors import (
     AppFailure,
     FaasBridgeError,
     MalformedEvent,
@@ -27,9 +28,9 @@ from .errors import (
     UnrecognisedEvent,
     safe_text,
 )
-from .http import Request, Response, check_reply, check_request, plain_response
-from .lifecycle import request_id_of
-from .options import (
+from faas_bridge.http import Request, Response, check_reply, check_request, plain_response
+from faas_bridge.lifecycle import request_id_of
+from faas_bridge.options import (
     DEFAULT_WARMUP,
     Interface,
     LifespanMode,
@@ -37,13 +38,12 @@ from .options import (
     Options,
     UnderscoreHeaders,
 )
-from .platforms import Platform, load_platform, platform_entries
-from .platforms.base import LaneBuild, forwarded_client, status_line
-from .wsgi import environ_builders
+from faas_bridge.platforms import Platform, load_platform, platform_entries
+from faas_bridge.platforms.base import LaneBuild, forwarded_client, status_line
 
 if TYPE_CHECKING:
-    from .config import RouteTable
-    from .triggers import TriggerRouter
+    from faas_bridge.routing.routes import RouteTable
+    from faas_bridge.routing.triggers import TriggerRouter
 
 logger = logging.getLogger("faas_bridge")
 
@@ -113,7 +113,7 @@ class Handler:
         self._input: Callable[[Request], Any] = build_input
         self._build: LaneBuild[Any] = build_lane
         if self.interface == "asgi":
-            from .asgi import ASGIBridge, lane_scope, scope_input
+            from faas_bridge.bridges.asgi import ASGIBridge, lane_scope, scope_input
 
             self.asgi = ASGIBridge(_single_callable(app))
             self._input, self._build = scope_input, lane_scope
@@ -121,7 +121,7 @@ class Handler:
             if options.lifespan != "off":
                 lifespan = lifecycle.Lifespan(self.asgi.app, runner)
         else:
-            from .wsgi import WSGIBridge
+            from faas_bridge.bridges.wsgi import WSGIBridge
 
             self.wsgi = WSGIBridge(app)
             #: Logs the stack of a request still running near its deadline.
@@ -176,7 +176,7 @@ class Handler:
         """Stop the app now (lifespan shutdown, shutdown hooks); idempotent."""
         self.lifecycle.shutdown()
 
-    # -- non-HTTP events and commands (faas_bridge.triggers) --------------------------
+    # -- non-HTTP events and commands (faas_bridge.routing.triggers) --------------------------
 
     def on(self, trigger: str, **settings: Any) -> Any:
         """Route non-HTTP events of type ``trigger`` (``"aws.sqs"``...) to a callable or the app.
@@ -189,7 +189,7 @@ class Handler:
         With ``route="POST /internal/jobs/nightly"``, to the app (the event as the
         JSON body; HTTP requests to that path are then answered 404), and with
         ``call="package.module:function"`` to that callable. ``source`` and
-        ``match`` narrow the events taken; faas_bridge.triggers lists the types.
+        ``match`` narrow the events taken; faas_bridge.routing.triggers lists the types.
         """
         return self.trigger_router().on(self, trigger, **settings)
 
@@ -200,7 +200,7 @@ class Handler:
     def trigger_router(self) -> TriggerRouter:
         """The handler's trigger routes and allowed commands, made on first use."""
         if self.triggers is None:
-            from .triggers import TriggerRouter
+            from faas_bridge.routing.triggers import TriggerRouter
 
             self.triggers = TriggerRouter()
         return self.triggers
@@ -300,7 +300,7 @@ class Handler:
 
     def _not_http(self, event: Any, context: Any, unrecognised: UnrecognisedEvent) -> Any:
         """A command, a routed non-HTTP event, or the error saying what would route it."""
-        from .triggers import handle_event
+        from faas_bridge.routing.triggers import handle_event
 
         return handle_event(self, event, context, unrecognised)
 
@@ -557,7 +557,7 @@ def wrap(
     then read that many entries into X-Forwarded-For. 0: the vendor's record.
     ``non_http_events``: ``"auto"`` takes trigger deliveries except where an
     anonymous HTTP caller can write the whole event; ``"accept"`` there too;
-    ``"refuse"`` never (see faas_bridge.triggers).
+    ``"refuse"`` never (see faas_bridge.routing.triggers).
     ``underscore_headers``: ``"drop"`` request headers whose names hold ``_``
     from a WSGI environ (as gunicorn does), or ``"keep"`` them.
     """

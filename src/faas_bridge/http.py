@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from .errors import AppFailure, MalformedEvent, ReplyRejected, shown
+from faas_bridge.errors import AppFailure, MalformedEvent, ReplyRejected, shown
 
 #: (name, value) pairs of native strings, names lower-case.
 Headers = list[tuple[str, str]]

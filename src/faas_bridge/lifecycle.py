@@ -23,12 +23,12 @@ from collections.abc import Callable, Mapping
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .options import LifespanMode
+from faas_bridge.options import LifespanMode
 
 if TYPE_CHECKING:  # asyncio is imported for ASGI apps only: a WSGI cold start skips it
     import asyncio
 
-    from ._loop import LoopRunner
+    from faas_bridge.bridges._loop import LoopRunner
 
 logger = logging.getLogger("faas_bridge")
 
@@ -228,7 +228,7 @@ class Lifecycle:
         result = hook()
         if _isawaitable(result):
             if self.runner is None:
-                from ._loop import loop_runner
+                from faas_bridge.bridges._loop import loop_runner
 
                 self.runner = loop_runner()
             self.runner.run(_within(result, timeout))
@@ -242,7 +242,7 @@ class Lifecycle:
         result = hook()
         if _isawaitable(result):
             if self.runner is None:
-                from ._loop import loop_runner
+                from faas_bridge.bridges._loop import loop_runner
 
                 self.runner = loop_runner()
             self.runner.run(_await(result))

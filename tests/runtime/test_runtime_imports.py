@@ -18,8 +18,8 @@ from runtime_events import http_api_event
 
 FORBIDDEN = (
     "faas_bridge.devtools",
-    "faas_bridge.cli",
-    "faas_bridge.gateway",
+    "faas_bridge.devtools.cli",
+    "faas_bridge.devtools.gateway",
     "faas_bridge.config",
     "yaml",
     "werkzeug",

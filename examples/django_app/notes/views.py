@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from faas_bridge.triggers import trigger_type
+from faas_bridge.routing.triggers import trigger_type
 
 from notes.forms import NoteForm
 from notes.models import Note

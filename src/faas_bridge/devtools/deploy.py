@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..config import Config, ConfigFileError, FunctionConfig, Key, load_config
-from ..errors import FaasBridgeError
-from ..triggers import TriggerRoute
+from faas_bridge.config import Config, ConfigFileError, FunctionConfig, Key, load_config
+from faas_bridge.errors import FaasBridgeError
+from faas_bridge.routing.triggers import TriggerRoute
 
 DEPLOY_KEY = "deploy"
 SETTING_KEYS = (
@@ -181,7 +181,7 @@ def load_project(path: Path | None, *, app: str | None = None, name: str | None 
 
 
 def _raw(path: Path) -> tuple[Any, dict[Key, int]]:
-    from ..config import _parse
+    from faas_bridge.config import _parse
 
     return _parse(path.read_text(encoding="utf-8"), str(path))
 

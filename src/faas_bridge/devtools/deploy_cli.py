@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .deploy import ARCHES, DeployError, Project, load_project
+from faas_bridge.devtools.deploy import ARCHES, DeployError, Project, load_project
 
 PLATFORMS = ("aws", "azure", "gcp", "aliyun", "tencent", "huawei")
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``package`` and ``template`` to the ``faas-bridge`` parser's subcommands."""
-    from .templates import TARGET_NAMES
+    from faas_bridge.devtools.templates import TARGET_NAMES
 
     package = sub.add_parser(
         "package",
@@ -72,7 +72,7 @@ def _project_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _project(args: argparse.Namespace) -> Project:
-    from ..config import find_config
+    from faas_bridge.config import find_config
 
     if args.config:
         path: Path | None = Path(args.config)
@@ -91,7 +91,7 @@ def _progress(line: str) -> None:
 
 
 def cmd_package(args: argparse.Namespace) -> int:
-    from .package import MB, build
+    from faas_bridge.devtools.package import MB, build
 
     project = _project(args)
     out = Path(args.out) if args.out else project.root / "dist" / args.platform
@@ -127,7 +127,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from .templates import render, write
+    from faas_bridge.devtools.templates import render, write
 
     project = _project(args)
     out = Path(args.out) if args.out else project.root

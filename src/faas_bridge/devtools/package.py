@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .deploy import DeployError
+from faas_bridge.devtools.deploy import DeployError
 
 #: Every timestamp in the archive (the earliest a zip file can hold).
 EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -68,9 +68,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from ..errors import ConfigurationError
-from ..options import Options
-from .base import Platform
+from faas_bridge.errors import ConfigurationError
+from faas_bridge.options import Options
+from faas_bridge.platforms.base import Platform
 
 #: (name, "module:Class"), in detection order.
 REGISTRY: tuple[tuple[str, str], ...] = (

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any, AnyStr
 
-from ..http import METHODS, Headers, Response
-from ..options import Options
-from .base import (
+from faas_bridge.http import METHODS, Headers, Response
+from faas_bridge.options import Options
+from faas_bridge.platforms.base import (
     apply_base_path,
     encode_body,
     group_headers,

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import MalformedEvent, shown
-from ..http import Headers, Request
-from .base import (
+from faas_bridge.errors import MalformedEvent, shown
+from faas_bridge.http import Headers, Request
+from faas_bridge.platforms.base import (
     PATH_SAFE,
     clean_query,
     clean_raw_path,

@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..errors import MalformedEvent
-from ..http import METHODS, Headers, Request, Response
-from ..options import Options
-from .base import (
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import METHODS, Headers, Request, Response
+from faas_bridge.options import Options
+from faas_bridge.platforms.base import (
     QUERY_VALUE_SAFE,
     LaneBuild,
     Platform,
@@ -34,7 +34,7 @@ from .base import (
     server_address,
     single_headers,
 )
-from .base import flag as flag  # re-exported: the adapters read ``gw.flag``
+from faas_bridge.platforms.base import flag as flag  # re-exported: the adapters read ``gw.flag``
 
 logger = logging.getLogger("faas_bridge")
 

@@ -40,12 +40,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes
 
-from ..errors import MalformedEvent
-from ..http import Request, Response
-from . import _gateways as gw
-from . import _markers
-from ._environ import from_environ
-from .base import (
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms import _gateways as gw
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms._environ import from_environ
+from faas_bridge.platforms.base import (
     HttpCall,
     LaneBuild,
     Platform,

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import b64
-from ..errors import MalformedEvent
-from ..http import Request, Response
-from . import _aws, _markers, aws_apigw_v2
-from .base import (
+from faas_bridge import b64
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms import _aws, _markers, aws_apigw_v2
+from faas_bridge.platforms.base import (
     HttpCall,
     LaneBuild,
     Platform,

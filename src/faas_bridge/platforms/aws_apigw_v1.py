@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from .. import b64
-from ..http import Request, Response
-from . import _aws, _markers, aws_apigw_v2
-from .base import (
+from faas_bridge import b64
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms import _aws, _markers, aws_apigw_v2
+from faas_bridge.platforms.base import (
     HttpCall,
     LaneBuild,
     Platform,

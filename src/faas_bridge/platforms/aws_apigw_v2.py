@@ -24,11 +24,11 @@ from operator import itemgetter
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
-from .. import b64
-from ..errors import MalformedEvent
-from ..http import METHODS, Request, Response
-from . import _aws
-from .base import (
+from faas_bridge import b64
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import METHODS, Request, Response
+from faas_bridge.platforms import _aws
+from faas_bridge.platforms.base import (
     HttpCall,
     LaneBuild,
     Platform,
@@ -101,7 +101,7 @@ class APIGatewayV2(Platform):
             return True
         # OpenWhisk ranks above: these are keys a web action merged in from the
         # body (see _markers, imported only for such rare events).
-        from . import _markers
+        from faas_bridge.platforms import _markers
 
         return not _markers.openwhisk(event)
 

@@ -51,11 +51,11 @@ from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
-from .. import b64
-from ..errors import FaasBridgeError, MalformedEvent, RequestTooLarge, safe_text
-from ..http import Headers, Request, Response, plain_response
-from . import _markers
-from .base import (
+from faas_bridge import b64
+from faas_bridge.errors import FaasBridgeError, MalformedEvent, RequestTooLarge, safe_text
+from faas_bridge.http import Headers, Request, Response, plain_response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms.base import (
     HttpCall,
     Platform,
     apply_base_path,

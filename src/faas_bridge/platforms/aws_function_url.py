@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import aws_apigw_v2
-from .aws_apigw_v2 import APIGatewayV2, _v2_event
-from .base import HttpCall, apply_base_path, clean_raw_path, str_at
+from faas_bridge.platforms import aws_apigw_v2
+from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2, _v2_event
+from faas_bridge.platforms.base import HttpCall, apply_base_path, clean_raw_path, str_at
 
 
 class FunctionURL(APIGatewayV2):

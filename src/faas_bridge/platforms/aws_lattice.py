@@ -45,11 +45,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .. import b64
-from ..errors import MalformedEvent
-from ..http import Headers, Request, Response, plain_response
-from . import _markers
-from .base import (
+from faas_bridge import b64
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Headers, Request, Response, plain_response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms.base import (
     HttpCall,
     Platform,
     address_from,

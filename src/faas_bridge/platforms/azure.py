@@ -52,10 +52,10 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from ..errors import MalformedEvent
-from ..http import Headers, Request, Response
-from . import _markers
-from .base import (
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Headers, Request, Response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms.base import (
     HttpCall,
     Platform,
     apply_base_path,
@@ -281,8 +281,8 @@ def function_app(
 
     import azure.functions as func
 
-    from .. import ConfiguredHandler, handler
-    from ..dispatch import Handler, wrap
+    from faas_bridge import ConfiguredHandler, handler
+    from faas_bridge.dispatch import Handler, wrap
 
     target: Any
     built = inspect.unwrap(app) if callable(app) else app  # as_function() and faas_bridge.handler

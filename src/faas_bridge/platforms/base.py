@@ -18,10 +18,10 @@ from operator import itemgetter
 from typing import Any, AnyStr, ClassVar, NamedTuple, TypeGuard, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
-from .. import b64
-from ..errors import MalformedEvent, shown
-from ..http import Headers, Request, Response, lowered_tokens, reply_shape
-from ..options import Options
+from faas_bridge import b64
+from faas_bridge.errors import MalformedEvent, shown
+from faas_bridge.http import Headers, Request, Response, lowered_tokens, reply_shape
+from faas_bridge.options import Options
 
 # Characters allowed literally in a path (RFC 3986 pchar and "/"), minus "%".
 PATH_SAFE = "/!$&'()*+,;=:@-._~"

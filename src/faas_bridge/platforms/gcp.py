@@ -39,11 +39,11 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import MalformedEvent
-from ..http import Request, Response
-from . import _markers
-from ._environ import from_environ
-from .base import HttpCall, Platform, split_prefix
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms._environ import from_environ
+from faas_bridge.platforms.base import HttpCall, Platform, split_prefix
 
 #: Hosts whose URLs carry the function's name as the first path segment.
 _NAMED_HOST_SUFFIX = ".cloudfunctions.net"

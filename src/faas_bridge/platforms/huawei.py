@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .. import b64
-from ..http import Request, Response
-from . import _gateways as gw
-from . import _markers
-from .base import (
+from faas_bridge import b64
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms import _gateways as gw
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms.base import (
     HttpCall,
     LaneBuild,
     Platform,

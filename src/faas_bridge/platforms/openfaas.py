@@ -46,16 +46,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from ..errors import MalformedEvent
-from ..http import Request, Response
-from . import _markers
-from ._environ import (
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms._environ import (
     checked_text,
     forwarded_scheme,
     from_environ,
     server_from_headers,
 )
-from .base import (
+from faas_bridge.platforms.base import (
     Platform,
     encode_path,
     group_headers,

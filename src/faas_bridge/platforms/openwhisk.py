@@ -44,11 +44,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from .. import b64
-from ..errors import MalformedEvent, RequestTooLarge
-from ..http import Headers, Request, Response
-from . import _markers
-from .base import (
+from faas_bridge import b64
+from faas_bridge.errors import MalformedEvent, RequestTooLarge
+from faas_bridge.http import Headers, Request, Response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms.base import (
     HttpCall,
     Platform,
     clean_query,
@@ -60,7 +60,7 @@ from .base import (
     split_prefix,
     utf8,
 )
-from .base import flag as bool_flag
+from faas_bridge.platforms.base import flag as bool_flag
 
 logger = logging.getLogger("faas_bridge")
 

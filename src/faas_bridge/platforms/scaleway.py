@@ -32,10 +32,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from ..errors import MalformedEvent
-from ..http import Headers, Request, Response
-from . import _markers
-from .base import (
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Headers, Request, Response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms.base import (
     HttpCall,
     Platform,
     decode_body,

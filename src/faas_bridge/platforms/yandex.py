@@ -37,12 +37,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .. import b64
-from ..errors import MalformedEvent
-from ..http import Request, Response
-from . import _markers
-from ._markers import V10_KEYS
-from .base import (
+from faas_bridge import b64
+from faas_bridge.errors import MalformedEvent
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms import _markers
+from faas_bridge.platforms._markers import V10_KEYS
+from faas_bridge.platforms.base import (
     HttpCall,
     Platform,
     clean_query,

@@ -16,7 +16,7 @@ registers no extension.
 
 from __future__ import annotations
 
-from .client import (
+from faas_bridge.runtime.client import (
     ErrorReport,
     HttpHead,
     Invocation,
@@ -25,8 +25,8 @@ from .client import (
     Streamed,
     StreamedReply,
 )
-from .context import LambdaContext
-from .loop import main, run
+from faas_bridge.runtime.context import LambdaContext
+from faas_bridge.runtime.loop import main, run
 
 __all__ = [
     "ErrorReport",

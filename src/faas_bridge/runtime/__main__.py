@@ -1,5 +1,5 @@
 """``python -m faas_bridge.runtime [module.function]``: run the Lambda runtime loop."""
 
-from .loop import main
+from faas_bridge.runtime.loop import main
 
 main()

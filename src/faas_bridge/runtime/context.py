@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from .client import Invocation
+from faas_bridge.runtime.client import Invocation
 
 #: The W3C trace-context keys a client context may carry (awslambdaric offers them by ``w3c()``).
 _W3C_KEYS = ("traceparent", "tracestate", "baggage")

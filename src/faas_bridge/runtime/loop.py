@@ -22,8 +22,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from .client import ErrorReport, Invocation, RuntimeAPIError, RuntimeClient, StreamedReply
-from .context import ContextUnreadable, LambdaContext
+from faas_bridge.runtime.client import (
+    ErrorReport,
+    Invocation,
+    RuntimeAPIError,
+    RuntimeClient,
+    StreamedReply,
+)
+from faas_bridge.runtime.context import ContextUnreadable, LambdaContext
 
 Handler = Callable[[Any, Any], Any]
 
@@ -379,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         raise SystemExit(1) from None
     if "faas_bridge.lifecycle" in sys.modules:
         # A SIGTERM while a reply is being posted waits for it, as during the handler.
-        from .. import lifecycle
+        from faas_bridge import lifecycle
 
         lifecycle.busy_codes.add(answer.__code__)
     try:

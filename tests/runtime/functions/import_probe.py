@@ -14,8 +14,8 @@ wrapped = wrap(app)
 
 FORBIDDEN = (
     "faas_bridge.devtools",
-    "faas_bridge.cli",
-    "faas_bridge.gateway",
+    "faas_bridge.devtools.cli",
+    "faas_bridge.devtools.gateway",
     "faas_bridge.config",
     "yaml",
     "werkzeug",

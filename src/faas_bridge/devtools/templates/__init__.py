@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..deploy import DeployError, Project
-from ._base import MARK, Generator, Rendered
+from faas_bridge.devtools.deploy import DeployError, Project
+from faas_bridge.devtools.templates._base import MARK, Generator, Rendered
 
 
 def targets() -> dict[str, tuple[Generator, str]]:
     """Target name -> (generator, what it writes)."""
-    from . import aliyun, aws, azure, gcp, huawei, tencent
+    from faas_bridge.devtools.templates import aliyun, aws, azure, gcp, huawei, tencent
 
     return {
         "sam": (aws.sam, "AWS SAM template.yaml"),

@@ -19,8 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..deploy import DeployError, FunctionDeploy, Project, TriggerDeploy
-from ._base import (
+from faas_bridge.devtools.deploy import DeployError, FunctionDeploy, Project, TriggerDeploy
+from faas_bridge.devtools.templates._base import (
     HANDLER,
     SECRET_VALUE,
     SECRET_VARIABLE,

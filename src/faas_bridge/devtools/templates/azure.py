@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..deploy import FunctionDeploy, Project
-from ._base import (
+from faas_bridge.devtools.deploy import FunctionDeploy, Project
+from faas_bridge.devtools.templates._base import (
     SECRET_VARIABLE,
     Rendered,
     dump_json,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..deploy import FunctionDeploy, Project, TriggerDeploy
-from ._base import (
+from faas_bridge.devtools.deploy import FunctionDeploy, Project, TriggerDeploy
+from faas_bridge.devtools.templates._base import (
     SECRET_VARIABLE,
     Rendered,
     environment,

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..deploy import FunctionDeploy, Project
-from ._base import (
+from faas_bridge.devtools.deploy import FunctionDeploy, Project
+from faas_bridge.devtools.templates._base import (
     HANDLER,
     SECRET_VALUE,
     SECRET_VARIABLE,

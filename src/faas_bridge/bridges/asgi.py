@@ -16,9 +16,9 @@ from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from ._loop import loop_runner
-from .http import Headers, Request, Response
-from .wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
+from faas_bridge.bridges._loop import loop_runner
+from faas_bridge.bridges.wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
+from faas_bridge.http import Headers, Request, Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from importlib import import_module
 from typing import Any
 
-from .errors import ConfigurationError
-from .options import Interface
+from faas_bridge.errors import ConfigurationError
+from faas_bridge.options import Interface
 
 #: Attributes looked for when a bare module is named.
 DEFAULT_ATTRIBUTES = ("app", "application")

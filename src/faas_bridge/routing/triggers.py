@@ -70,7 +70,7 @@ function running on such a surface refuses every non-HTTP event
 closed (the function is private, say); ``refuse`` refuses them everywhere.
 The surface is read from variables the vendor's runtime sets, never from the
 event. Command events are not concerned: they carry a signature only the
-function's secret makes (:mod:`faas_bridge.commands`). Warm-up pings are
+function's secret makes (:mod:`faas_bridge.routing.commands`). Warm-up pings are
 answered without running anything, on every surface. An event holding an
 OpenWhisk web action's ``__ow_method`` is an HTTP request whatever else it
 holds (the rest is the caller's body), never a command or a trigger event.
@@ -91,19 +91,20 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import b64
-from .errors import (
+from faas_bridge import b64
+from faas_bridge.errors import (
     ConfigurationError,
     FaasBridgeError,
     MalformedEvent,
     UnrecognisedEvent,
     shown,
 )
-from .http import Request, Response
-from .platforms.base import Platform, encode_path
+from faas_bridge.http import Request, Response
+from faas_bridge.platforms.base import Platform, encode_path
+from faas_bridge.routing.routes import Invalid
 
 if TYPE_CHECKING:
-    from .dispatch import Handler
+    from faas_bridge.dispatch import Handler
 
 logger = logging.getLogger("faas_bridge")
 
@@ -387,22 +388,6 @@ def as_json(event: Any) -> Any:
 
 
 # -- Routes --------------------------------------------------------------------------------
-
-
-class Invalid(ValueError):
-    """A trigger route setting that cannot work: what is wrong, what was expected, the fix."""
-
-    def __init__(self, problem: str, expected: str, fix: str = "", key: str = "") -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.expected = expected
-        self.fix = fix
-        #: The setting at fault (``route``, ``source``...), when not the whole route.
-        self.key = key
-
-    def message(self, where: str) -> str:
-        text = f"{where}: {self.problem}; expected {self.expected}"
-        return f"{text}; {self.fix}" if self.fix else text
 
 
 def check_type(name: Any) -> str:
@@ -768,7 +753,7 @@ class TriggerRouter:
 
     def allow(self, *names: str) -> None:
         """Let command events run these commands; never one that runs arbitrary code."""
-        from .commands import FORBIDDEN, NAME
+        from faas_bridge.routing.commands import FORBIDDEN, NAME
 
         for name in names:
             if not isinstance(name, str) or not NAME.match(name):
@@ -797,7 +782,7 @@ class TriggerRouter:
         if route is not None or settings.get("call") is not None:
             made = register(None)
             if made.path is not None:
-                from .config import RouteTable
+                from faas_bridge.routing.routes import RouteTable
 
                 handler.routes = RouteTable.reserving(handler.routes, made.path)
             return None
@@ -917,7 +902,7 @@ class TriggerRouter:
             func = route.target or self._callable(route)
             result = func(unit_event, context)
             if inspect.isawaitable(result):
-                from ._loop import loop_runner
+                from faas_bridge.bridges._loop import loop_runner
 
                 result = loop_runner().run(_await(result))
             return result
@@ -1035,9 +1020,9 @@ def handle_event(
             "a command or a trigger event; let the openwhisk adapter decode it (platform option)"
         )
     if isinstance(event, Mapping) and "faas_bridge" in event:
-        from .commands import run_command_event
+        from faas_bridge.routing.commands import run_command_event
 
-        return run_command_event(handler, event)  # signed: see faas_bridge.commands
+        return run_command_event(handler, event)  # signed: see faas_bridge.routing.commands
     kind_name = recognise(event)
     if kind_name is None:
         if router is None or "custom" not in router.routes or not isinstance(event, Mapping):

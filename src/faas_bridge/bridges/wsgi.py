@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
-from .http import Request, Response
+from faas_bridge.http import Request, Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]

@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
-from . import __version__
-from .errors import ConfigurationError, FaasBridgeError, UnrecognisedEvent
+from faas_bridge import __version__
+from faas_bridge.errors import ConfigurationError, FaasBridgeError, UnrecognisedEvent
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .dispatch import Handler
-    from .gateway import Emulation, PlatformSupport
-    from .platforms.base import Platform
+    from faas_bridge.config import Config
+    from faas_bridge.devtools.gateway import Emulation, PlatformSupport
+    from faas_bridge.dispatch import Handler
+    from faas_bridge.platforms.base import Platform
 
 #: The app ``serve`` and ``doctor`` use when none is named (relative to the current directory).
 EXAMPLE_APP = Path("examples") / "flask_app" / "app.py"
@@ -135,7 +135,7 @@ def resolve_app(
 
 def import_app(spec: AppSpec) -> tuple[Any, float]:
     """(app, seconds the import took); CliError saying what went wrong and the fix."""
-    from .apps import configured_app, load_app
+    from faas_bridge.bridges.apps import configured_app, load_app
 
     began = time.perf_counter()
     loader: Callable[[], Any]
@@ -248,7 +248,7 @@ def module_handler(spec: AppSpec, app: Any) -> tuple[Handler, str] | None:
     lifespan, startup hooks), as the deployed function does: the commands use
     that handler instead of starting the app a second time.
     """
-    from .dispatch import Handler
+    from faas_bridge.dispatch import Handler
 
     module_name = spec.file.stem if spec.file is not None else spec.text.partition(":")[0]
     module = sys.modules.get(module_name) if spec.text else None
@@ -270,7 +270,7 @@ def _built(value: Any) -> Any:
 
 def adopt(handler: Handler, seconds: float, **overrides: Any) -> Handler:
     """The module's own handler, with the command's overrides (the mount point, a platform)."""
-    from .platforms import platform_entries
+    from faas_bridge.platforms import platform_entries
 
     if overrides:
         # Adapters are built lazily with the handler's options: none has been
@@ -289,8 +289,8 @@ def build_handler(spec: AppSpec, options: Any, **overrides: Any) -> Handler:
     ``overrides`` are the options the command sets (they are in ``options``
     too): a handler the app's module built keeps its own options but these.
     """
-    from .dispatch import Handler
-    from .lifecycle import LifespanFailure
+    from faas_bridge.dispatch import Handler
+    from faas_bridge.lifecycle import LifespanFailure
 
     app, seconds = import_app(spec)
     built = module_handler(spec, app)
@@ -307,7 +307,7 @@ def build_handler(spec: AppSpec, options: Any, **overrides: Any) -> Handler:
 
 
 def _options(**overrides: Any) -> Any:
-    from .options import Options
+    from faas_bridge.options import Options
 
     try:
         options = Options.from_environ()
@@ -318,7 +318,7 @@ def _options(**overrides: Any) -> Any:
 
 def _load_config(args: argparse.Namespace) -> Config | None:
     """The faas.yml in use (``--config``, ``FAAS_BRIDGE_CONFIG``, ./faas.yml), validated."""
-    from .config import FILE_NAME, add_to_path, find_config, load_config
+    from faas_bridge.config import FILE_NAME, add_to_path, find_config, load_config
 
     named = getattr(args, "config", None)
     path = Path(named) if named else find_config()
@@ -355,7 +355,7 @@ def _note(message: str) -> None:
 
 
 def _support(name: str) -> PlatformSupport:
-    from .gateway import support
+    from faas_bridge.devtools.gateway import support
 
     return support(name)
 
@@ -387,7 +387,7 @@ def _settings(args: argparse.Namespace, platform: PlatformSupport) -> dict[str, 
 
 
 def _platforms_help(action: str) -> str:
-    from .gateway import platform_support
+    from faas_bridge.devtools.gateway import platform_support
 
     lines = [f"platforms ({action}):"]
     for entry in platform_support():
@@ -400,7 +400,7 @@ def _platforms_help(action: str) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .gateway import Emulation
+    from faas_bridge.devtools.gateway import Emulation
 
     platform = _support(args.platform)
     settings = _settings(args, platform)
@@ -466,7 +466,7 @@ def _run_gateway(
     announce: Callable[[Any, str], None],
     legacy: str | None,
 ) -> int:
-    from .gateway import serve
+    from faas_bridge.devtools.gateway import serve
 
     return serve(
         build,
@@ -501,8 +501,8 @@ def _serve_functions(
     args: argparse.Namespace, config: Config, emulation: Emulation, legacy: str | None
 ) -> int:
     """``serve`` for a faas.yml with functions: each request to the function owning it."""
-    from .config import FunctionSet, function_set
-    from .lifecycle import LifespanFailure
+    from faas_bridge.config import FunctionSet, function_set
+    from faas_bridge.lifecycle import LifespanFailure
 
     override = resolve_app(args.app, example=False) if args.app else None
     imported: dict[str, tuple[Any, float]] = {}
@@ -561,10 +561,10 @@ def _app_kind(handler: Handler) -> str:
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
-    from .config import apply
-    from .dispatch import WARM_REPLY
-    from .gateway import LocalContext
-    from .triggers import TriggerFailed, UnroutedEvent
+    from faas_bridge.config import apply
+    from faas_bridge.devtools.gateway import LocalContext
+    from faas_bridge.dispatch import WARM_REPLY
+    from faas_bridge.routing.triggers import TriggerFailed, UnroutedEvent
 
     if (args.event is None) == (args.command is None):
         raise CliError(
@@ -655,7 +655,7 @@ def _command_event(text: str, *, local: bool) -> dict[str, Any]:
     import secrets
     import shlex
 
-    from .commands import SECRET_VARIABLE, command_event
+    from faas_bridge.routing.commands import SECRET_VARIABLE, command_event
 
     if not os.environ.get(SECRET_VARIABLE):
         if not local:
@@ -694,7 +694,7 @@ def _print_json(value: Any) -> None:
 
 
 def _print_http(status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-    from .platforms.base import status_line
+    from faas_bridge.platforms.base import status_line
 
     head = [f"HTTP/1.1 {status_line(status)}", *(f"{k}: {v}" for k, v in headers), "", ""]
     out = sys.stdout
@@ -710,7 +710,7 @@ def _print_http(status: int, headers: list[tuple[str, str]], body: bytes) -> Non
 
 
 def cmd_events_list(args: argparse.Namespace) -> int:
-    from .gateway import platform_support
+    from faas_bridge.devtools.gateway import platform_support
 
     rows = [("platform", "events new", "serve", "settings", "what")]
     for entry in platform_support():
@@ -728,8 +728,8 @@ def cmd_events_list(args: argparse.Namespace) -> int:
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         print("  ".join([*cells, row[4]]).rstrip())
-    from .trigger_events import MESSAGES
-    from .triggers import KINDS
+    from faas_bridge.devtools.trigger_events import MESSAGES
+    from faas_bridge.routing.triggers import KINDS
 
     print("\ntrigger types (faas.yml triggers; events new TYPE --message ... --source ...):")
     width = max(len(name) for name in KINDS)
@@ -739,8 +739,8 @@ def cmd_events_list(args: argparse.Namespace) -> int:
 
 
 def cmd_events_new(args: argparse.Namespace) -> int:
-    from .platforms.base import HttpCall
-    from .triggers import KINDS
+    from faas_bridge.platforms.base import HttpCall
+    from faas_bridge.routing.triggers import KINDS
 
     if args.platform in KINDS:
         return _trigger_event(args)
@@ -801,7 +801,7 @@ _HTTP_OPTIONS: tuple[tuple[str, str, Any], ...] = (
 
 def _trigger_event(args: argparse.Namespace) -> int:
     """``events new TYPE``: the event a non-HTTP trigger delivers (faas.yml's trigger types)."""
-    from .trigger_events import EventError, build_trigger_event
+    from faas_bridge.devtools.trigger_events import EventError, build_trigger_event
 
     for attribute, option, default in _HTTP_OPTIONS:
         if getattr(args, attribute) != default:
@@ -876,7 +876,7 @@ try:
 except Exception as exc:
     _error = f"{type(exc).__name__}: {exc}"
 _seconds = time.perf_counter() - _began
-from faas_bridge.cli import _doctor_probe
+from faas_bridge.devtools.cli import _doctor_probe
 _doctor_probe(sys.argv[1], sys.argv[2], _started, _seconds, _error)
 """
 
@@ -972,7 +972,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def _run_probe(spec: AppSpec, timeout: float) -> tuple[ProbeResult | None, str]:
     """Runs the checks in a fresh interpreter: a true cold start, isolated from this one."""
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding faas_bridge
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="faas-bridge-doctor-") as tmp:
@@ -1021,10 +1021,10 @@ def _doctor_probe(
 
 
 def _probe_app(spec: AppSpec, result: ProbeResult) -> None:
-    from .apps import interface_of
-    from .dispatch import Handler
-    from .options import Options
-    from .platforms import load_platforms
+    from faas_bridge.bridges.apps import interface_of
+    from faas_bridge.dispatch import Handler
+    from faas_bridge.options import Options
+    from faas_bridge.platforms import load_platforms
 
     checks = result.checks
     with _captured_errors() as import_errors:  # a module's wrap(app) starts the app
@@ -1122,8 +1122,8 @@ def _lifespan_check(handler: Handler, errors: list[str]) -> Check:
 
 def _probe_platforms(handler: Handler, result: ProbeResult) -> None:
     """One GET / through every adapter that has an event builder."""
-    from .gateway import LocalContext, platform_support
-    from .platforms.base import HttpCall
+    from faas_bridge.devtools.gateway import LocalContext, platform_support
+    from faas_bridge.platforms.base import HttpCall
 
     call = HttpCall(headers=[("Accept", "*/*"), ("User-Agent", "faas-bridge-doctor")])
     forced = handler.options.platform
@@ -1434,7 +1434,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_option(doctor)
     doctor.set_defaults(run=cmd_doctor)
 
-    from .devtools.deploy_cli import add_commands  # package, template
+    from faas_bridge.devtools.deploy_cli import add_commands  # package, template
 
     add_commands(sub, common)
     return parser

@@ -56,10 +56,10 @@ import traceback
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, FaasBridgeError, shown
+from faas_bridge.errors import ConfigurationError, FaasBridgeError, shown
 
 if TYPE_CHECKING:
-    from .dispatch import Handler
+    from faas_bridge.dispatch import Handler
 
 logger = logging.getLogger("faas_bridge")
 

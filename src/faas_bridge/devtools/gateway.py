@@ -73,14 +73,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-from .errors import ConfigurationError
-from .options import Options
-from .platforms import NAMES, REGISTRY
-from .platforms.base import HttpCall, Platform
+from faas_bridge.errors import ConfigurationError
+from faas_bridge.options import Options
+from faas_bridge.platforms import NAMES, REGISTRY
+from faas_bridge.platforms.base import HttpCall, Platform
 
 if TYPE_CHECKING:
-    from .config import FunctionSet
-    from .dispatch import Handler
+    from faas_bridge.config import FunctionSet
+    from faas_bridge.dispatch import Handler
 
 logger = logging.getLogger("faas_bridge")
 
@@ -521,7 +521,7 @@ class Gateway:
         timeout: float = 30.0,
         legacy: str | None = None,
     ) -> None:
-        from .config import FunctionSet
+        from faas_bridge.config import FunctionSet
 
         #: The functions of a faas.yml, each serving the routes it owns.
         self.functions = handler if isinstance(handler, FunctionSet) else None
@@ -612,7 +612,8 @@ class Gateway:
 
     def _owner(self, call: HttpCall) -> tuple[Handler | None, str | None]:
         """(handler, function name) serving the request; (None, None): the legacy server."""
-        from .config import FunctionSet, app_path
+        from faas_bridge.config import FunctionSet
+        from faas_bridge.routing.routes import app_path
 
         path = app_path(call.path[len(self.emulation.mount) :].encode("latin-1") or b"/")
         if self.functions is not None:

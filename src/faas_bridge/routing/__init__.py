@@ -1,0 +1,1 @@
+"""What reaches a function besides HTTP: trigger events, routes and commands."""

@@ -1,0 +1,169 @@
+"""The package's layering, read from its own source: imports run one way.
+
+* ``faas_bridge.devtools`` (the CLI, the local gateway, emulators, packaging,
+  templates) is never imported by the runtime: a deployed function carries
+  none of it in memory or in its cold start.
+* ``faas_bridge.runtime`` (the Lambda Runtime API loop) needs nothing but the
+  standard library and the runtime core.
+* No module imports, even inside a function, a module that imports it back:
+  the import graph is acyclic, so each layer can be read without the next.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import faas_bridge
+
+PACKAGE = Path(faas_bridge.__file__).resolve().parent
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _owner(name: str) -> str | None:
+    """The module of ours that ``name`` (a module or a name in one) lives in."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def imports_of(module: str) -> set[str]:
+    """Every faas_bridge module ``module`` imports, at the top or in a function,
+    leaving out what is imported for type checking only."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if isinstance(child, ast.Import):
+                targets = [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom):
+                assert child.level == 0, f"{module}: relative import {ast.unparse(child)}"
+                base = child.module or ""
+                targets = [
+                    f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
+                    for alias in child.names
+                ]
+            else:
+                visit(child)
+                continue
+            for target in targets:
+                owner = _owner(target) if target.startswith("faas_bridge") else None
+                if owner and owner != module:
+                    found.add(owner)
+
+    visit(ast.parse(MODULES[module].read_text(encoding="utf-8")))
+    return found
+
+
+GRAPH = {module: imports_of(module) for module in MODULES}
+
+
+def test_the_graph_is_read() -> None:
+    """The checks below would pass on an empty graph: make sure it is not one."""
+    assert "faas_bridge.dispatch" in GRAPH
+    assert "faas_bridge.bridges.wsgi" in GRAPH["faas_bridge.dispatch"]
+    assert "faas_bridge.devtools.gateway" in GRAPH["faas_bridge.devtools.cli"]
+
+
+#: ``python -m faas_bridge`` is the command line: dev tooling's own entry point.
+ENTRY_POINTS = {"faas_bridge.__main__"}
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if ".devtools" not in m and m not in ENTRY_POINTS)
+)
+def test_nothing_outside_devtools_imports_devtools(module: str) -> None:
+    assert not {m for m in GRAPH[module] if m.startswith("faas_bridge.devtools")}
+
+
+RUNTIME = sorted(m for m in MODULES if m.startswith("faas_bridge.runtime"))
+
+
+@pytest.mark.parametrize("module", RUNTIME)
+def test_the_lambda_runtime_needs_no_configuration_or_tooling(module: str) -> None:
+    forbidden = ("faas_bridge.devtools", "faas_bridge.config")
+    assert not {m for m in GRAPH[module] if m.startswith(forbidden)}
+
+
+def test_imports_form_no_cycle() -> None:
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+    path: list[str] = []
+
+    def walk(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(GRAPH[module]):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                walk(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            walk(module)
+    assert cycles == []
+
+
+# -- What a deployed invocation loads --------------------------------------------------
+
+INVOKE = """
+import json, sys
+from faas_bridge import wrap
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+event = {
+    "version": "2.0", "routeKey": "$default", "rawPath": "/", "rawQueryString": "",
+    "headers": {"host": "abc123.execute-api.eu-west-1.amazonaws.com"},
+    "requestContext": {
+        "domainName": "abc123.execute-api.eu-west-1.amazonaws.com", "stage": "$default",
+        "http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.7"},
+    },
+    "isBase64Encoded": False,
+}
+reply = wrap(app)(event, None)
+print(json.dumps([reply["statusCode"], sorted(sys.modules)]))
+"""
+
+
+def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", INVOKE],
+        cwd=tmp_path,  # no faas.yml here
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    status, loaded = json.loads(done.stdout)
+    assert status == 200
+    assert "faas_bridge.bridges.wsgi" in loaded  # it did run the app through the bridge
+    unwanted = [
+        name
+        for name in loaded
+        if name.startswith(("faas_bridge.devtools", "faas_bridge.config", "yaml", "werkzeug"))
+        or name in ("argparse", "faas_bridge.__main__")
+    ]
+    assert unwanted == []
