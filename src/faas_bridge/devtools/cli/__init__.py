@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
+import faas_bridge
 from faas_bridge import __version__
 from faas_bridge.errors import ConfigurationError, FaasBridgeError, UnrecognisedEvent
 
@@ -972,7 +973,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def _run_probe(spec: AppSpec, timeout: float) -> tuple[ProbeResult | None, str]:
     """Runs the checks in a fresh interpreter: a true cold start, isolated from this one."""
-    root = str(Path(__file__).resolve().parents[2])  # the folder holding faas_bridge
+    root = str(Path(faas_bridge.__file__).resolve().parents[1])  # the folder holding faas_bridge
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="faas-bridge-doctor-") as tmp:
@@ -1434,7 +1435,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_option(doctor)
     doctor.set_defaults(run=cmd_doctor)
 
-    from faas_bridge.devtools.deploy_cli import add_commands  # package, template
+    from faas_bridge.devtools.cli.deploy import add_commands  # package, template
 
     add_commands(sub, common)
     return parser
