@@ -96,12 +96,23 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def environment(function: FunctionDeploy) -> dict[str, str]:
-    """The variables every function gets: which faas.yml function it is, and its app."""
+def environment(function: FunctionDeploy, secret: str | None = None) -> dict[str, str]:
+    """The variables every function gets: which faas.yml function it is, and its app.
+
+    ``secret`` is the vendor's reference to the command-signing secret (resolved
+    at deploy time, never its value), set only for a function that takes commands.
+    """
     found = {"FAAS_BRIDGE_FUNCTION": function.name}
     if function.app:
         found["FAAS_BRIDGE_APP"] = function.app
+    if secret is not None and function.config.commands:
+        found[SECRET_VARIABLE] = secret
     return found
+
+
+def function_name(project: Project, function: FunctionDeploy) -> str:
+    """``project-stage-function`` in the letters, digits, ``-`` and ``_`` vendors accept."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{project.name}-{project.stage}-{function.name}")
 
 
 def secret_name(project: Project, separator: str = "/") -> str:
@@ -110,6 +121,13 @@ def secret_name(project: Project, separator: str = "/") -> str:
 
 
 SECRET_VALUE = "\"$(python -c 'import secrets; print(secrets.token_hex(32))')\""
+
+
+def export_secret(project: Project) -> list[str]:
+    """The command that makes the secret, for a framework that reads it from the environment."""
+    if not project.needs_secret():
+        return []
+    return [f"export {SECRET_VARIABLE}={SECRET_VALUE}   # keep it: every deploy reads it"]
 
 
 def logical_id(*parts: str) -> str:

@@ -11,18 +11,18 @@ documented YAML (Serverless Devs 3.x), not by its tool.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from faas_bridge.devtools.deploy import FunctionDeploy, Project
 from faas_bridge.devtools.templates._base import (
     HANDLER,
-    SECRET_VALUE,
     SECRET_VARIABLE,
     Rendered,
     dump_yaml,
     environment,
+    export_secret,
+    function_name,
     methods_of,
     own_triggers,
     package_command,
@@ -38,10 +38,6 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _ACCOUNT = "${config('AccountID')}"
 
 
-def function_name(project: Project, function: FunctionDeploy) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{project.name}-{project.stage}-{function.name}")[:64]
-
-
 def _methods(function: FunctionDeploy) -> list[str]:
     if function.catch_all or any(m is None for m, _ in function.route_paths()):
         return ALL_METHODS
@@ -52,10 +48,8 @@ def _methods(function: FunctionDeploy) -> list[str]:
 def _resource(
     project: Project, function: FunctionDeploy, out: Path, runtime: str, rendered: Rendered
 ) -> dict[str, Any]:
-    variables = environment(function)
-    if function.config.commands:
-        # Serverless Devs reads it from the deployer's environment: never written here.
-        variables[SECRET_VARIABLE] = "${env('" + SECRET_VARIABLE + "')}"
+    # Serverless Devs reads the secret from the deployer's environment: never written here.
+    variables = environment(function, "${env('" + SECRET_VARIABLE + "')}")
     triggers: list[dict[str, Any]] = []
     if function.serves_http:
         triggers.append(
@@ -111,7 +105,7 @@ def _resource(
             )
     props: dict[str, Any] = {
         "region": "${vars.region}",
-        "functionName": function_name(project, function),
+        "functionName": function_name(project, function)[:64],
         "runtime": runtime,
         "handler": HANDLER,
         "code": package_zip(project, out, "aliyun"),
@@ -139,9 +133,6 @@ def render(project: Project, out: Path) -> Rendered:
     }
     rendered.files["s.yaml"] = dump_yaml(document, "aliyun")
     rendered.commands.append(package_command(project, "aliyun"))
-    if project.needs_secret():
-        rendered.commands.append(
-            f"export {SECRET_VARIABLE}={SECRET_VALUE}   # keep it: every deploy reads it"
-        )
+    rendered.commands += export_secret(project)
     rendered.commands += ["s deploy -y", "s info   # each function's HTTP trigger URL"]
     return rendered

@@ -23,7 +23,6 @@ from faas_bridge.devtools.deploy import DeployError, FunctionDeploy, Project, Tr
 from faas_bridge.devtools.templates._base import (
     HANDLER,
     SECRET_VALUE,
-    SECRET_VARIABLE,
     Rendered,
     dump_yaml,
     environment,
@@ -55,16 +54,9 @@ def _runtime(project: Project) -> str:
     return python_runtime(project, "AWS Lambda", RUNTIMES, "Lambda's managed runtimes")
 
 
-def _secret_reference(project: Project) -> str:
-    # A CloudFormation dynamic reference: resolved at deploy time, never in the file.
-    return "{{resolve:secretsmanager:" + secret_name(project) + "}}"
-
-
 def _variables(project: Project, function: FunctionDeploy) -> dict[str, str]:
-    variables = environment(function)
-    if function.config.commands:
-        variables[SECRET_VARIABLE] = _secret_reference(project)
-    return variables
+    # A CloudFormation dynamic reference: resolved at deploy time, never in the file.
+    return environment(function, "{{resolve:secretsmanager:" + secret_name(project) + "}}")
 
 
 def _arn(service: str, value: str) -> Any:
@@ -279,14 +271,7 @@ def _sam_event(
     if kind == "aws.events":
         return {"Type": "EventBridgeRule", "Properties": {"Pattern": _event_pattern(trigger)}}
     if kind == "aws.sqs":
-        queue = trigger.named("queue")
-        if queue is None:
-            queue_id = logical_id(function.name, "FunctionQueue", str(index))
-            resources[queue_id] = _queue_resource(function)
-            arn: Any = {"Fn::GetAtt": [queue_id, "Arn"]}
-        else:
-            arn = _arn("sqs", queue)
-        properties: dict[str, Any] = {"Queue": arn}
+        properties: dict[str, Any] = {"Queue": _queue_arn(function, trigger, index, resources)}
         if batch:
             properties["FunctionResponseTypes"] = batch
         return {"Type": "SQS", "Properties": properties}
@@ -315,11 +300,19 @@ def _sam_event(
     return None
 
 
-def _queue_resource(function: FunctionDeploy) -> dict[str, Any]:
-    return {
+def _queue_arn(
+    function: FunctionDeploy, trigger: TriggerDeploy, index: int, resources: dict[str, Any]
+) -> Any:
+    """The ARN of the trigger's queue; without one named, a queue of the stack's own."""
+    queue = trigger.named("queue")
+    if queue is not None:
+        return _arn("sqs", queue)
+    queue_id = logical_id(function.name, "FunctionQueue", str(index))
+    resources[queue_id] = {
         "Type": "AWS::SQS::Queue",
         "Properties": {"VisibilityTimeout": min(function.timeout * VISIBILITY_FACTOR, 43200)},
     }
+    return {"Fn::GetAtt": [queue_id, "Arn"]}
 
 
 # -- Serverless Framework ------------------------------------------------------------------
@@ -421,14 +414,7 @@ def _sls_event(
     if kind == "aws.events":
         return {"eventBridge": {"pattern": _event_pattern(trigger)}}
     if kind == "aws.sqs":
-        queue = trigger.named("queue")
-        if queue is None:
-            queue_id = logical_id(function.name, "FunctionQueue", str(index))
-            extra_resources[queue_id] = _queue_resource(function)
-            arn: Any = {"Fn::GetAtt": [queue_id, "Arn"]}
-        else:
-            arn = _arn("sqs", queue)
-        return {"sqs": {"arn": arn, **batch}}
+        return {"sqs": {"arn": _queue_arn(function, trigger, index, extra_resources), **batch}}
     if kind == "aws.sns":
         topic = require(trigger, "topic", "arn:aws:sns:REGION:ACCOUNT:TOPIC or a topic name")
         return {"sns": {"arn": _arn("sns", topic)} if topic.startswith("arn:") else topic}

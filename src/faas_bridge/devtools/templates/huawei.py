@@ -17,11 +17,12 @@ from typing import Any
 from faas_bridge.devtools.deploy import FunctionDeploy, Project
 from faas_bridge.devtools.templates._base import (
     HANDLER,
-    SECRET_VALUE,
     SECRET_VARIABLE,
     Rendered,
     dump_yaml,
     environment,
+    export_secret,
+    function_name,
     own_triggers,
     package_command,
     package_zip,
@@ -49,10 +50,7 @@ def render(project: Project, out: Path) -> Rendered:
     }
     rendered.files["s.yaml"] = dump_yaml(document, "huawei")
     rendered.commands.append(package_command(project, "huawei"))
-    if project.needs_secret():
-        rendered.commands.append(
-            f"export {SECRET_VARIABLE}={SECRET_VALUE}   # keep it: every deploy reads it"
-        )
+    rendered.commands += export_secret(project)
     rendered.commands += [
         "export APIG_GROUP=...   # your API Gateway group (console: API Gateway, Groups)",
         "s deploy",
@@ -63,10 +61,8 @@ def render(project: Project, out: Path) -> Rendered:
 def _services(
     project: Project, function: FunctionDeploy, out: Path, runtime: str, rendered: Rendered
 ) -> dict[str, Any]:
-    name = re.sub(r"[^A-Za-z0-9_-]", "-", f"{project.name}-{project.stage}-{function.name}")
-    variables = environment(function)
-    if function.config.commands:
-        variables[SECRET_VARIABLE] = "${env(" + SECRET_VARIABLE + ")}"
+    name = function_name(project, function)
+    variables = environment(function, "${env(" + SECRET_VARIABLE + ")}")
     base = {
         "functionName": name[:60],
         "handler": HANDLER,

@@ -11,18 +11,18 @@ and ``cmq`` events. Checked against the scf component's documented YAML only.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from faas_bridge.devtools.deploy import FunctionDeploy, Project
 from faas_bridge.devtools.templates._base import (
     HANDLER,
-    SECRET_VALUE,
     SECRET_VARIABLE,
     Rendered,
     dump_yaml,
     environment,
+    export_secret,
+    function_name,
     methods_of,
     own_triggers,
     package_command,
@@ -59,17 +59,11 @@ def render(project: Project, out: Path) -> Rendered:
     runtime = python_runtime(project, "Tencent Cloud SCF", RUNTIMES, "its Python runtimes")
     region = project.region or DEFAULT_REGION
     rendered.commands.append(package_command(project, "tencent"))
-    if project.needs_secret():
-        rendered.commands.append(
-            f"export {SECRET_VARIABLE}={SECRET_VALUE}   # keep it: every deploy reads it"
-        )
+    rendered.commands += export_secret(project)
     for function in project.functions:
         folder = out / function.name
-        name = re.sub(r"[^A-Za-z0-9_-]", "-", f"{project.name}-{project.stage}-{function.name}")
-        variables = environment(function)
-        if function.config.commands:
-            # The framework substitutes the deployer's environment variable.
-            variables[SECRET_VARIABLE] = "${env:" + SECRET_VARIABLE + "}"
+        # The framework substitutes the deployer's environment variable.
+        variables = environment(function, "${env:" + SECRET_VARIABLE + "}")
         events: list[dict[str, Any]] = []
         if function.serves_http:
             events.append(
@@ -116,7 +110,7 @@ def render(project: Project, out: Path) -> Rendered:
                 topic = require(trigger, "topic", "the CMQ topic's name")
                 events.append({"cmq": {"parameters": {"name": topic, "enable": True}}})
         inputs: dict[str, Any] = {
-            "name": name,
+            "name": function_name(project, function),
             "src": package_zip(project, folder, "tencent"),
             "handler": HANDLER,
             "runtime": runtime,
