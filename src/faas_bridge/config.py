@@ -510,8 +510,12 @@ def _kind(value: Any) -> str:
     )
 
 
-class _Validator:
-    """Checks one document, turning every problem into a ConfigFileError with its line."""
+class DocumentChecker:
+    """The base of faas.yml's checkers: a problem at a key is a ConfigFileError with its line.
+
+    ``lines`` maps key paths to their lines; a key with none (a default, say)
+    is reported at the line of its nearest parent.
+    """
 
     def __init__(self, file: str, lines: dict[Key, int]) -> None:
         self.file = file
@@ -524,6 +528,10 @@ class _Validator:
                 line = self.lines[path[:end]]
                 break
         raise ConfigFileError(self.file, line, _dotted(path), problem, expected, fix)
+
+
+class _Validator(DocumentChecker):
+    """Checks one document, turning every problem into a ConfigFileError with its line."""
 
     def invalid(self, path: Key, exc: Invalid) -> NoReturn:
         where = (*path, exc.key) if exc.key and (*path, exc.key) in self.lines else path

@@ -38,9 +38,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from faas_bridge.config import Config, ConfigFileError, FunctionConfig, Key, load_config
+from faas_bridge.config import (
+    Config,
+    DocumentChecker,
+    FunctionConfig,
+    Key,
+    load_config,
+)
 from faas_bridge.errors import FaasBridgeError
 from faas_bridge.routing.triggers import TriggerRoute
 
@@ -282,23 +288,8 @@ def _folder_name(root: Path) -> str:
     return text[:40].rstrip("-") or "app"
 
 
-class _Checker:
+class _Checker(DocumentChecker):
     """Validates the deploy section; a problem is a ConfigFileError with its line."""
-
-    def __init__(self, file: str, lines: dict[Key, int]) -> None:
-        self.file = file
-        self.lines = lines
-
-    def fail(self, path: Key, problem: str, expected: str, fix: str = "") -> NoReturn:
-        line = 0
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.lines:
-                line = self.lines[path[:end]]
-                break
-        dotted = ""
-        for key in path:
-            dotted += f"[{key}]" if isinstance(key, int) else (f".{key}" if dotted else str(key))
-        raise ConfigFileError(self.file, line, dotted, problem, expected, fix)
 
     def mapping(self, value: Any, path: Key, allowed: tuple[str, ...]) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
