@@ -543,12 +543,9 @@ class LambdaEmulator:
             handler.fail(413, "RequestEntityTooLarge", "the response is over 6 MB")
             return
         body = handler.read_exactly(length)
-        with self._cond:
-            self._finish(
-                invocation,
-                Reply(request_id, "response", body, content_type, headers=headers),
-            )
-        handler.answer(202, b'{"status":"OK"}')
+        self._accept(
+            handler, invocation, Reply(request_id, "response", body, content_type, headers=headers)
+        )
 
     def _streamed(
         self,
@@ -599,27 +596,27 @@ class LambdaEmulator:
             except ValueError:
                 decoded = None
             reply.error = decoded if isinstance(decoded, dict) else {}
-        with self._cond:
-            self._finish(invocation, reply)
-        handler.answer(202, b'{"status":"OK"}')
+        self._accept(handler, invocation, reply)
 
     def _error(self, handler: _Handler, request_id: str) -> None:
         invocation = self._open_invocation(handler, request_id)
         if invocation is None:
             return
         document = _json_object(handler.read_body())
+        reply = Reply(
+            request_id,
+            "error",
+            content_type=handler.headers.get("Content-Type"),
+            error=document,
+            error_type=handler.headers.get(ERROR_TYPE),
+            headers=dict(handler.headers.items()),
+        )
+        self._accept(handler, invocation, reply)
+
+    def _accept(self, handler: _Handler, invocation: _Invocation, reply: Reply) -> None:
+        """Record the runtime's reply, then answer as Lambda does: 202, status OK."""
         with self._cond:
-            self._finish(
-                invocation,
-                Reply(
-                    request_id,
-                    "error",
-                    content_type=handler.headers.get("Content-Type"),
-                    error=document,
-                    error_type=handler.headers.get(ERROR_TYPE),
-                    headers=dict(handler.headers.items()),
-                ),
-            )
+            self._finish(invocation, reply)
         handler.answer(202, b'{"status":"OK"}')
 
     def _open_invocation(self, handler: _Handler, request_id: str) -> _Invocation | None:
