@@ -37,6 +37,19 @@ def command_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def run_cli(*args: str, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m faas_bridge ARGS`` run to its end: its status, stdout and stderr as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "faas_bridge", *args],
+        cwd=cwd,
+        env=command_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @dataclass
 class Gateway:
     """One ``python -m faas_bridge serve`` process."""

@@ -12,8 +12,6 @@ import hashlib
 import hmac
 import json
 import logging
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ import click
 import pytest
 from flask import Flask
 
-from cli_servers import command_env
+from cli_servers import run_cli
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.routing.commands import (
     NAME,
@@ -272,18 +270,6 @@ def test_no_log_line_holds_the_secret(handler: Any, caplog: pytest.LogCaptureFix
 
 
 # -- faas-bridge invoke --command --------------------------------------------------------------
-
-
-def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "faas_bridge", *args],
-        cwd=cwd,
-        env=command_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_invoke_print_event_signs_with_the_variable(handler: Any, tmp_path: Path) -> None:

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import faasyml_apps as apps
-from cli_servers import REPO, command_env
+from cli_servers import REPO, run_cli
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.routing.commands import CommandRefused, command_event, parse_command_event
 
@@ -135,18 +133,6 @@ def test_commands_need_django_or_flask() -> None:
 
 
 # -- faas.yml and the CLI ------------------------------------------------------------------
-
-
-def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "faas_bridge", *args],
-        cwd=cwd,
-        env=command_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_invoke_command_uses_the_functions_allow_list(tmp_path: Path) -> None:
