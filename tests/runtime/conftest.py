@@ -52,21 +52,21 @@ def _starter(stack: list[LambdaEmulator]) -> StartFunction:
     return start
 
 
-@pytest.fixture
-def start_function() -> Iterator[StartFunction]:
+def _closing_starter() -> Iterator[StartFunction]:
+    """A starter for the fixture's scope; every emulator it started is closed at its end."""
     stack: list[LambdaEmulator] = []
     try:
         yield _starter(stack)
     finally:
         for emulator in stack:
             emulator.close()
+
+
+@pytest.fixture
+def start_function() -> Iterator[StartFunction]:
+    yield from _closing_starter()
 
 
 @pytest.fixture(scope="module")
 def start_module_function() -> Iterator[StartFunction]:
-    stack: list[LambdaEmulator] = []
-    try:
-        yield _starter(stack)
-    finally:
-        for emulator in stack:
-            emulator.close()
+    yield from _closing_starter()

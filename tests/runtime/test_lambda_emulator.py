@@ -53,6 +53,17 @@ def call(
         connection.close()
 
 
+def register(emulator: LambdaEmulator, name: str, *events: str) -> tuple[int, dict[str, str], Any]:
+    """An extension named ``name`` registers for ``events``, as the Extensions API takes it."""
+    return call(
+        emulator,
+        "POST",
+        "/2020-01-01/extension/register",
+        {"events": list(events)},
+        {"Lambda-Extension-Name": name},
+    )
+
+
 def next_event(emulator: LambdaEmulator) -> str:
     status, headers, _ = call(emulator, "GET", "/2018-06-01/runtime/invocation/next")
     assert status == 200
@@ -110,21 +121,9 @@ def test_reads_h11_chunks_with_the_prelude_split_across_them(emulator: LambdaEmu
 
 
 def test_an_internal_extension_may_not_take_shutdown(emulator: LambdaEmulator) -> None:
-    status, _, body = call(
-        emulator,
-        "POST",
-        "/2020-01-01/extension/register",
-        {"events": ["INVOKE", "SHUTDOWN"]},
-        {"Lambda-Extension-Name": "inside"},
-    )
+    status, _, body = register(emulator, "inside", "INVOKE", "SHUTDOWN")
     assert status == 400 and body["errorType"] == "ShutdownEventNotSupportedForInternalExtension"
-    status, headers, body = call(
-        emulator,
-        "POST",
-        "/2020-01-01/extension/register",
-        {"events": ["INVOKE"]},
-        {"Lambda-Extension-Name": "inside"},
-    )
+    status, headers, body = register(emulator, "inside", "INVOKE")
     assert status == 200 and headers["Lambda-Extension-Identifier"]
     assert body == {
         "functionName": "faas-bridge-local",
@@ -136,26 +135,14 @@ def test_an_internal_extension_may_not_take_shutdown(emulator: LambdaEmulator) -
 def test_no_registration_after_init(emulator: LambdaEmulator) -> None:
     emulator.submit({})
     next_event(emulator)
-    status, _, _ = call(
-        emulator,
-        "POST",
-        "/2020-01-01/extension/register",
-        {"events": []},
-        {"Lambda-Extension-Name": "late"},
-    )
+    status, _, _ = register(emulator, "late")
     assert status == 403
     status, _, _ = call(emulator, "POST", "/2018-06-01/runtime/init/error", {"errorType": "X"})
     assert status == 403
 
 
 def test_external_extension_gets_invoke_and_shutdown(emulator: LambdaEmulator) -> None:
-    status, headers, _ = call(
-        emulator,
-        "POST",
-        "/2020-01-01/extension/register",
-        {"events": ["INVOKE", "SHUTDOWN"]},
-        {"Lambda-Extension-Name": "watcher"},
-    )
+    status, headers, _ = register(emulator, "watcher", "INVOKE", "SHUTDOWN")
     assert status == 200
     identifier = {"Lambda-Extension-Identifier": headers["Lambda-Extension-Identifier"]}
     pending = emulator.submit({}, trace_id="Root=1-00000000-000000000000000000000001")

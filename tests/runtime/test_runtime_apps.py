@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,24 @@ def lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-def test_flask_app_answers_then_its_shutdown_hook_runs_once(
-    start_function: Any, tmp_path: Path
-) -> None:
-    log = tmp_path / "shutdown.log"
-    emulator = start_function(
-        "faas_bridge", "flask_function.handler", env={"SHUTDOWN_LOG": str(log)}
-    )
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    """Where the functions' shutdown hooks write, one line each (their ``SHUTDOWN_LOG``)."""
+    return tmp_path / "shutdown.log"
+
+
+@pytest.fixture
+def start_logged(start_function: Any, log: Path) -> Callable[..., Any]:
+    """``start_function`` with ``SHUTDOWN_LOG`` naming :func:`log`, and ``env`` beside it."""
+
+    def start(client: str, handler: str, **env: str) -> Any:
+        return start_function(client, handler, env={"SHUTDOWN_LOG": str(log), **env})
+
+    return start
+
+
+def test_flask_app_answers_then_its_shutdown_hook_runs_once(start_logged: Any, log: Path) -> None:
+    emulator = start_logged("faas_bridge", "flask_function.handler")
     for name in ("ada", "grace"):
         reply = emulator.invoke(http_api_event(f"/hello/{name}", "q=1"))
         assert reply.outcome == "response", emulator.output()
@@ -49,13 +61,10 @@ def test_flask_app_answers_then_its_shutdown_hook_runs_once(
 
 
 def test_a_sigterm_during_an_invocation_waits_for_its_reply_to_be_posted(
-    start_function: Any, tmp_path: Path
+    start_logged: Any, log: Path
 ) -> None:
     """faas_bridge's SIGTERM handling defers while the runtime is answering, posting included."""
-    log = tmp_path / "shutdown.log"
-    emulator = start_function(
-        "faas_bridge", "flask_function.handler", env={"SHUTDOWN_LOG": str(log)}
-    )
+    emulator = start_logged("faas_bridge", "flask_function.handler")
     pending = emulator.submit(http_api_event("/slow", "seconds=0.4"))
     time.sleep(0.15)  # the request is in the app now
     assert emulator.process is not None
@@ -68,12 +77,9 @@ def test_a_sigterm_during_an_invocation_waits_for_its_reply_to_be_posted(
 
 
 def test_starlette_lifespan_and_async_hook_run_once_at_shutdown(
-    start_function: Any, tmp_path: Path
+    start_logged: Any, log: Path
 ) -> None:
-    log = tmp_path / "shutdown.log"
-    emulator = start_function(
-        "faas_bridge", "starlette_function.handler", env={"SHUTDOWN_LOG": str(log)}
-    )
+    emulator = start_logged("faas_bridge", "starlette_function.handler")
     reply = emulator.invoke(http_api_event("/items/42"))
     assert reply.outcome == "response", emulator.output()
     assert json.loads(reply.json()["body"]) == {"item": "42", "greeting": "hi"}
@@ -86,12 +92,9 @@ def test_starlette_lifespan_and_async_hook_run_once_at_shutdown(
 
 
 def test_under_awslambdaric_the_same_function_is_killed_and_its_hook_never_runs(
-    start_function: Any, tmp_path: Path
+    start_logged: Any, log: Path
 ) -> None:
-    log = tmp_path / "shutdown.log"
-    emulator = start_function(
-        "awslambdaric", "flask_function.handler", env={"SHUTDOWN_LOG": str(log)}
-    )
+    emulator = start_logged("awslambdaric", "flask_function.handler")
     assert emulator.invoke(http_api_event("/hello/ada")).json()["statusCode"] == 200
     assert emulator.extensions == []
     report = emulator.shutdown()
@@ -100,12 +103,9 @@ def test_under_awslambdaric_the_same_function_is_killed_and_its_hook_never_runs(
     assert lines(log) == []
 
 
-def test_shutdown_extension_can_be_switched_off(start_function: Any, tmp_path: Path) -> None:
-    log = tmp_path / "shutdown.log"
-    emulator = start_function(
-        "faas_bridge",
-        "flask_function.handler",
-        env={"SHUTDOWN_LOG": str(log), "FAAS_BRIDGE_SHUTDOWN_EXTENSION": "off"},
+def test_shutdown_extension_can_be_switched_off(start_logged: Any, log: Path) -> None:
+    emulator = start_logged(
+        "faas_bridge", "flask_function.handler", FAAS_BRIDGE_SHUTDOWN_EXTENSION="off"
     )
     assert emulator.invoke(http_api_event("/hello/ada")).json()["statusCode"] == 200
     assert emulator.extensions == []
@@ -113,13 +113,10 @@ def test_shutdown_extension_can_be_switched_off(start_function: Any, tmp_path: P
     assert lines(log) == []
 
 
-def test_a_hook_past_the_half_second_is_killed(start_function: Any, tmp_path: Path) -> None:
+def test_a_hook_past_the_half_second_is_killed(start_logged: Any, log: Path) -> None:
     """Lambda gives a runtime with an internal extension 500 ms from SIGTERM to SIGKILL."""
-    log = tmp_path / "shutdown.log"
-    emulator = start_function(
-        "faas_bridge",
-        "flask_function.handler",
-        env={"SHUTDOWN_LOG": str(log), "HOOK_SECONDS": "5", "SHUTDOWN_TIMEOUT": "10"},
+    emulator = start_logged(
+        "faas_bridge", "flask_function.handler", HOOK_SECONDS="5", SHUTDOWN_TIMEOUT="10"
     )
     report = emulator.shutdown()
     assert report.signals == ("SIGTERM", "SIGKILL")

@@ -28,7 +28,9 @@ FORBIDDEN = (
 
 @pytest.mark.parametrize("client", ["faas_bridge", "awslambdaric"])
 def test_an_invocation_imports_no_dev_tooling(start_function: Any, client: str) -> None:
-    emulator = start_function(client, "import_probe.handler")
+    emulator = start_function(
+        client, "import_probe.handler", env={"FORBIDDEN_MODULES": ",".join(FORBIDDEN)}
+    )
     reply = emulator.invoke(http_api_event("/anything"))
     assert reply.outcome == "response", emulator.output()
     document = reply.json()
