@@ -52,14 +52,13 @@ def lifespan_app(calls: list[str], stop_seconds: float = 0.0) -> Any:
     return app
 
 
-def timed_shutdown(handler: Any) -> float:
-    began = time.monotonic()
-    handler.shutdown()
-    return time.monotonic() - began
-
-
-def overrun_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if "did not finish" in r.getMessage()]
+def timed_shutdown(handler: Any, caplog: pytest.LogCaptureFixture) -> tuple[float, list[str]]:
+    """The seconds ``handler.shutdown()`` took, and the lines logged for steps that overran."""
+    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
+        began = time.monotonic()
+        handler.shutdown()
+        elapsed = time.monotonic() - began
+    return elapsed, [r.getMessage() for r in caplog.records if "did not finish" in r.getMessage()]
 
 
 def test_shutdown_hooks_run_newest_first_then_the_lifespan() -> None:
@@ -106,11 +105,9 @@ def test_a_slow_sync_hook_is_abandoned_and_the_others_still_run(
         calls.append("slow finished")
 
     handler.on_shutdown(lambda: calls.append("newer"))
-    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
-        elapsed = timed_shutdown(handler)
+    elapsed, (line,) = timed_shutdown(handler, caplog)
     assert elapsed < 0.8
     assert calls == ["newer", "older"]
-    (line,) = overrun_lines(caplog)
     assert "close_slowly" in line and "abandoned" in line
 
 
@@ -129,11 +126,9 @@ def test_a_slow_async_hook_is_cancelled_and_the_others_still_run(
         finally:
             calls.append("slow cleaned up")  # cancellation reaches the hook
 
-    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
-        elapsed = timed_shutdown(handler)
+    elapsed, (line,) = timed_shutdown(handler, caplog)
     assert elapsed < 0.8
     assert calls == ["slow cleaned up", "older"]
-    (line,) = overrun_lines(caplog)
     assert "drain_slowly" in line and "cancelled" in line
 
 
@@ -151,10 +146,8 @@ def test_hooks_and_lifespan_together_stay_within_the_timeout(
     def slow_sync() -> None:
         release.wait(5)
 
-    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
-        elapsed = timed_shutdown(handler)
+    elapsed, lines = timed_shutdown(handler, caplog)
     assert elapsed < 0.8
-    lines = overrun_lines(caplog)
     assert len(lines) == 3, lines
     assert "slow_sync" in lines[0] and "slow_async" in lines[1]
     assert "lifespan" in lines[2]
@@ -172,10 +165,8 @@ def test_an_async_hook_that_blocks_the_loop_is_abandoned(
     async def blocks_the_loop() -> None:
         release.wait(5)  # no await: the loop itself is held
 
-    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
-        elapsed = timed_shutdown(handler)
+    elapsed, lines = timed_shutdown(handler, caplog)
     assert elapsed < 0.8
-    lines = overrun_lines(caplog)
     assert "blocks_the_loop" in lines[0] and "abandoned" in lines[0]
     assert len(lines) == 2 and "lifespan" in lines[1]
 
@@ -197,10 +188,8 @@ def test_time_a_step_leaves_goes_to_the_steps_after_it(
     def first_to_run() -> None:
         release.wait(5)
 
-    with caplog.at_level(logging.ERROR, logger="faas_bridge"):
-        elapsed = timed_shutdown(handler)
+    elapsed, (first, last) = timed_shutdown(handler, caplog)
     assert elapsed < 1.1
-    first, last = overrun_lines(caplog)
     shares = [float(re.findall(r"\(([\d.]+) s\)", line)[0]) for line in (first, last)]
     assert "first_to_run" in first and "last_to_run" in last
     assert shares[0] == pytest.approx(0.3, abs=0.02)
