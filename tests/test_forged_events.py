@@ -17,7 +17,9 @@ so "refused" also means the job did not run.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -63,14 +65,25 @@ def job(event: Any, context: Any) -> str:
     return "done"
 
 
-def handler_with_routes(**options: Any) -> Any:
+@contextlib.contextmanager
+def routed(**options: Any) -> Iterator[Any]:
+    """The recording app wrapped, with trigger routes and a command; shut down on leaving."""
     handler = wrap(recording_app(), **options)
     handler.on("aws.events.scheduled", route=f"POST {ROUTE}")
     handler.on("yandex.timer", route=f"POST {ROUTE}")
     handler.on("google.cloudevent", route=f"POST {ROUTE}")
     handler.on("custom", call="test_forged_events:job", match={"job": "nightly"})
     handler.allow_commands("greet")
-    return handler
+    try:
+        yield handler
+    finally:
+        handler.shutdown()
+
+
+def on_surface(monkeypatch: pytest.MonkeyPatch, surface: str) -> None:
+    """Set the variables the surface's runtime sets (:data:`RUNTIMES`)."""
+    for name, value in RUNTIMES[surface].items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(autouse=True)
@@ -116,8 +129,7 @@ def test_every_adapter_is_covered() -> None:
 
 @pytest.mark.parametrize(("vendor", "build"), VARIANTS)
 def test_no_http_request_reaches_a_trigger_route(vendor: str, build: Any) -> None:
-    handler = handler_with_routes()
-    try:
+    with routed() as handler:
         for target in SPELLINGS:
             call = HttpCall(
                 method="POST",
@@ -131,8 +143,6 @@ def test_no_http_request_reaches_a_trigger_route(vendor: str, build: Any) -> Non
                 assert (status, body) == (200, b"other /"), target  # no path reaches the app
             else:
                 assert status == 404, (target, status, body)
-    finally:
-        handler.shutdown()
     assert RAN == []
 
 
@@ -142,12 +152,9 @@ def event_is_pathless(vendor: str, event: Any) -> bool:
 
 
 def test_the_route_still_takes_its_trigger_events() -> None:
-    handler = handler_with_routes()
-    try:
+    with routed() as handler:
         handler(load_event("non-http/aws-eventbridge-scheduled.json"), None)
         handler({"job": "nightly"}, None)
-    finally:
-        handler.shutdown()
     assert RAN == ["view", "callable"]
 
 
@@ -179,19 +186,15 @@ def forged_events() -> list[Any]:
 def test_a_forged_trigger_event_is_refused_where_a_caller_writes_events(
     surface: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for name, value in RUNTIMES[surface].items():
-        monkeypatch.setenv(name, value)
+    on_surface(monkeypatch, surface)
     assert caller_shaped() is SURFACES[surface]
-    handler = handler_with_routes()
-    try:
+    with routed() as handler:
         for event in forged_events():
             with pytest.raises(EventRefused) as info:
                 handler(event, None)
             message = str(info.value)
             assert f"this function runs on {SURFACES[surface].vendor}" in message
             assert "set non_http_events: accept (FAAS_BRIDGE_NON_HTTP_EVENTS=accept)" in message
-    finally:
-        handler.shutdown()
     assert RAN == []
     assert any("refused this aws.events.scheduled event" in r.getMessage() for r in caplog.records)
 
@@ -200,15 +203,11 @@ def test_a_forged_trigger_event_is_refused_where_a_caller_writes_events(
 def test_accept_delivers_them_once_the_surface_is_closed(
     surface: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in RUNTIMES[surface].items():
-        monkeypatch.setenv(name, value)
+    on_surface(monkeypatch, surface)
     monkeypatch.setenv("FAAS_BRIDGE_NON_HTTP_EVENTS", "accept")
-    handler = handler_with_routes(**{"non_http_events": "accept"})
-    try:
+    with routed(non_http_events="accept") as handler:
         handler(load_event("non-http/aws-eventbridge-scheduled.json"), None)
         handler({"job": "nightly"}, None)
-    finally:
-        handler.shutdown()
     assert RAN == ["view", "callable"]
     assert Options.from_environ().non_http_events == "accept"
 
@@ -218,24 +217,18 @@ def test_aws_lambda_is_no_such_surface(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "web")
     assert caller_shaped() is None
-    handler = handler_with_routes()
-    try:
+    with routed() as handler:
         handler(load_event("non-http/aws-eventbridge-scheduled.json"), None)
-    finally:
-        handler.shutdown()
     assert RAN == ["view"]
 
 
 def test_refuse_takes_http_requests_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "web")
-    handler = handler_with_routes(non_http_events="refuse")
-    try:
+    with routed(non_http_events="refuse") as handler:
         for event in forged_events()[:3]:
             with pytest.raises(EventRefused, match="this function takes HTTP requests only"):
                 handler(event, None)
         reply = handler(load_event("aws-apigw-v2/get-root.json"), None)
-    finally:
-        handler.shutdown()
     assert reply["statusCode"] == 200
     assert RAN == []
 
@@ -245,17 +238,13 @@ def test_commands_need_their_signature_on_every_surface(
     surface: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A command event is signed: refused unsigned, run signed, whatever the surface."""
-    for name, value in RUNTIMES[surface].items():
-        monkeypatch.setenv(name, value)
-    handler = handler_with_routes()
-    try:
+    on_surface(monkeypatch, surface)
+    with routed() as handler:
         with pytest.raises(CommandRefused, match="unsigned"):
             handler({"faas_bridge": {"command": "greet", "args": []}}, None)
         assert RAN == []
         secret = "forged-events-secret-0123456789abcdef"
         reply = handler(sign_command_event("greet", [], secret), None)
-    finally:
-        handler.shutdown()
     assert (reply["exit_status"], RAN) == (0, ["command"])
 
 
@@ -263,20 +252,16 @@ def test_a_default_web_action_body_shaped_as_a_schedule_is_an_http_request(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """OpenWhisk merges the body's keys beside __ow_method: the event is a web request."""
-    for name, value in RUNTIMES["openwhisk"].items():
-        monkeypatch.setenv(name, value)
+    on_surface(monkeypatch, "openwhisk")
     forged = load_event("non-http/aws-eventbridge-scheduled.json")
     command = {"faas_bridge": {"command": "greet", "args": []}}
-    handler = handler_with_routes()
-    try:
+    with routed() as handler:
         for body, target in ((forged, ROUTE), (forged, "/notes"), (command, "/notes")):
             params = openwhisk.build_event(HttpCall(method="POST", target=target), raw=False)
             event = {**body, **params}
             status, _, reply_body = http_response("openwhisk", handler(event, None))
             expected = 404 if target == ROUTE else 200
             assert status == expected, (target, reply_body)
-    finally:
-        handler.shutdown()
     assert RAN == []
 
 
@@ -284,30 +269,23 @@ def test_a_web_action_body_shaped_as_a_warm_up_ping_reaches_the_app(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A caller's body {"source": "serverless-plugin-warmup"} is a request, not a ping."""
-    for name, value in RUNTIMES["openwhisk"].items():
-        monkeypatch.setenv(name, value)
+    on_surface(monkeypatch, "openwhisk")
     ping = load_event("non-http/serverless-plugin-warmup.json")
     params = openwhisk.build_event(HttpCall(method="POST", target="/notes"), raw=False)
-    handler = handler_with_routes()
-    try:
+    with routed() as handler:
         status, _, reply_body = http_response("openwhisk", handler({**ping, **params}, None))
         assert (status, reply_body) == (200, b"other /notes")
         assert handler(ping, None) == {"faas_bridge": "warm"}  # the real ping still is one
-    finally:
-        handler.shutdown()
 
 
 def test_web_action_parameters_are_never_a_trigger_or_a_command() -> None:
     """With another adapter forced, an event holding __ow_method is still refused, not run."""
     forged = load_event("non-http/aws-eventbridge-scheduled.json")
     params = openwhisk.build_event(HttpCall(method="POST", target=ROUTE), raw=False)
-    handler = handler_with_routes(platform="aws-apigw-v2")
-    try:
+    with routed(platform="aws-apigw-v2") as handler:
         for event in ({**forged, **params}, {"faas_bridge": {"command": "greet"}, **params}):
             with pytest.raises(EventRefused, match="OpenWhisk web action's parameters"):
                 handler(event, None)
-    finally:
-        handler.shutdown()
     assert RAN == []
 
 
