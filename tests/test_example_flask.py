@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 import helpers_events as ev
+from fresh_process import run_fresh
 
 FLASK_DIR = ev.EXAMPLES_DIR / "flask_app"
 V2_HOST = "h2t4p8v0zq.execute-api.eu-west-1.amazonaws.com"
@@ -419,16 +419,6 @@ def test_handler_imports_from_the_example_root_in_a_fresh_process() -> None:
         "print(json.dumps(handler(json.load(sys.stdin), None)))\n"
     )
     event = ev.http_api_event("GET", "/api/notes")
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=FLASK_DIR,
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    reply = json.loads(done.stdout)
+    reply = run_fresh(script, event, cwd=FLASK_DIR)
     assert reply["statusCode"] == 200
     assert ev.reply_json(reply) == {"notes": [], "count": 0}

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +32,7 @@ from faas_bridge.config import ConfigFileError, load_config
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
 from faas_bridge.platforms.base import HttpCall
+from fresh_process import run_fresh
 from fuzz_events import BUILDERS, call_context, materialize
 from vendor_replies import http_response
 
@@ -279,16 +278,7 @@ def test_django_secure_proxy_ssl_header_reads_only_what_the_vendor_set() -> None
         events.append(alb_http(multi)(call))
     call = HttpCall("GET", "/whoami", [("X-Forwarded_For", "6.6.6.6")])
     events.append(aws_apigw_v2.build_event(call))
-    done = subprocess.run(
-        [sys.executable, "-c", DJANGO_SCRIPT],
-        input=json.dumps(events),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    replies = json.loads(done.stdout)
+    replies = run_fresh(DJANGO_SCRIPT, events)
     seen = [json.loads(reply["body"]) for reply in replies]
     assert [reply["statusCode"] for reply in replies] == [200, 200, 200]
     assert seen[0] == seen[1] == {"secure": False, "forwarded_for": "198.51.100.7"}
