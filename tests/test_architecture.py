@@ -77,7 +77,7 @@ def test_the_graph_is_read() -> None:
     """The checks below would pass on an empty graph: make sure it is not one."""
     assert "faas_bridge.dispatch" in GRAPH
     assert "faas_bridge.bridges.wsgi" in GRAPH["faas_bridge.dispatch"]
-    assert "faas_bridge.devtools.gateway" in GRAPH["faas_bridge.devtools.cli"]
+    assert "faas_bridge.devtools.gateway" in GRAPH["faas_bridge.devtools.cli.serve"]
 
 
 #: ``python -m faas_bridge`` is the command line: dev tooling's own entry point.

@@ -28,6 +28,7 @@ import pytest
 from cli_servers import REPO, TESTS_DIR, command_env
 from events import event_names, event_path, load_event
 from faas_bridge.devtools import cli
+from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
 from faas_bridge.devtools.gateway import platform_support
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
@@ -453,7 +454,7 @@ def test_doctor_on_a_healthy_app() -> None:
     for name in SERVED:
         assert re.search(rf"ok    {re.escape(name)}\s+GET / -> 200 in [\d.]+ ms", out), out
     assert re.search(r"ok    shutdown\s+clean", out)
-    for label, meaning in cli.COLD_START_ROWS:
+    for label, meaning in COLD_START_ROWS:
         assert re.search(rf"^  {label}\s+[\d.]+ ms  {re.escape(meaning)}$", out, re.M), label
     assert re.search(r"^  total\s+[\d.]+ ms$", out, re.MULTILINE)
     assert out.rstrip().endswith(

@@ -23,6 +23,7 @@ import pytest
 from cli_servers import REPO, TESTS_DIR, Gateway, command_env, start_all
 from events import load_event, own_event_names
 from faas_bridge.devtools import cli
+from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
 from faas_bridge.devtools.gateway import platform_support
 from faas_bridge.routing.triggers import KINDS, recognise
 
@@ -331,7 +332,7 @@ def test_every_event_file_the_readme_invokes_is_made_before() -> None:
 
 def test_the_readmes_doctor_example_says_what_each_figure_measures() -> None:
     section = README.split("### `faas-bridge doctor`", 1)[1]
-    for label, meaning in cli.COLD_START_ROWS:
+    for label, meaning in COLD_START_ROWS:
         assert re.search(rf"^  {label}\s+[\d.]+ ms  {re.escape(meaning)}$", section, re.MULTILINE)
 
 
