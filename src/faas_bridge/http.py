@@ -10,7 +10,7 @@ distinguishable from ``/``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -125,26 +125,46 @@ class Response:
     Header names and values are ``str`` holding latin-1 code points (one
     character per wire byte), as PEP 3333 defines native strings. Written out
     rather than a dataclass: a cold start does not pay for generating it.
+
+    The body is ``body``, bytes, unless the caller asked a bridge for a stream:
+    then ``stream`` yields it chunk by chunk as the app produces it (``body``
+    is ``b""``), and whoever sends it closes the stream when done, sent or not.
+    ``after`` is the app's work still to run once the reply is complete (ASGI
+    background tasks): the caller runs it after sending the reply.
     """
 
-    __slots__ = ("body", "headers", "shape", "status")
+    __slots__ = ("after", "body", "headers", "shape", "status", "stream")
 
     def __init__(
-        self, status: int, headers: list[tuple[str, str]] | None = None, body: bytes = b""
+        self,
+        status: int,
+        headers: list[tuple[str, str]] | None = None,
+        body: bytes = b"",
+        stream: Generator[bytes, None, None] | None = None,
     ) -> None:
         self.status = status
         self.headers: list[tuple[str, str]] = [] if headers is None else headers
         self.body = body
+        #: The body as the app produces it, when streamed (see the class).
+        self.stream = stream
+        #: The app's remaining work, to run once the reply is sent; None: none left.
+        self.after: Callable[[], None] | None = None
         #: The headers' shape, once :func:`check_reply` or :func:`reply_shape` has read them.
         self.shape: ReplyShape | None = None
 
     def __repr__(self) -> str:
-        return f"Response(status={self.status!r}, headers={self.headers!r}, body={self.body!r})"
+        body = f"body={self.body!r}" if self.stream is None else "stream=..."
+        return f"Response(status={self.status!r}, headers={self.headers!r}, {body})"
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not Response:
             return NotImplemented
-        return (self.status, self.headers, self.body) == (other.status, other.headers, other.body)
+        return (self.status, self.headers, self.body, self.stream) == (
+            other.status,
+            other.headers,
+            other.body,
+            other.stream,
+        )
 
     __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass would be
 
@@ -409,3 +429,19 @@ def _groups(names: Sequence[str], lowered: Sequence[str]) -> Groups:
     for index, (name, lower) in enumerate(zip(names, lowered, strict=True)):
         grouped.setdefault(spellings.setdefault(lower, name), []).append(index)
     return tuple((name, tuple(at)) for name, at in grouped.items())
+
+
+def buffer_stream(response: Response) -> None:
+    """Read a streamed body whole into ``body``, for a reply that cannot go out as a stream.
+
+    The stream is closed in every case, so the app's part ends (a WSGI
+    iterable's ``close()``, the rest of an ASGI app's body).
+    """
+    stream = response.stream
+    if stream is None:
+        return
+    response.stream = None
+    try:
+        response.body = b"".join(stream)
+    finally:
+        stream.close()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, MutableMapping, Sequence
+from functools import partial
 from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -316,9 +317,20 @@ class ASGIBridge:
     def __call__(self, request: Request, timeout: float | None = None) -> Response:
         return self.runner.run(self.run(build_scope(request), request.body, timeout))
 
-    async def run(self, scope: Scope, body: bytes, timeout: float | None = None) -> Response:
-        """The app's reply; TimeoutError when it is not complete within ``timeout``."""
-        exchange = _Exchange(body)
+    async def run(
+        self,
+        scope: Scope,
+        body: bytes,
+        timeout: float | None = None,
+        exchange: _Exchange | None = None,
+    ) -> Response:
+        """The app's reply; TimeoutError when it is not complete within ``timeout``.
+
+        Returns when the app does (a buffering server's behaviour). ``exchange``
+        is :meth:`open`'s, which reads the reply while the app runs.
+        """
+        if exchange is None:
+            exchange = _Exchange(body)
         if self.state is not None:
             scope["state"] = self.state.copy()
         # The deadline is watched here, not in a wrapping coroutine: one frame less.
@@ -349,3 +361,153 @@ class ASGIBridge:
                 + ("starting a response" if exchange.status is None else "completing its body")
             )
         return Response(exchange.status, exchange.headers, b"".join(exchange.chunks))
+
+    def open(
+        self, scope: Scope, body: bytes, timeout: float | None = None, *, stream: bool = False
+    ) -> Response:
+        """The app's reply as soon as it can be sent, the app's remaining work in ``after``.
+
+        Without ``stream``: once the reply is complete (the final body message),
+        which may be before the app returns (Starlette runs background tasks
+        after it). With ``stream``: once the status, headers and first body
+        bytes are in (or the whole body, if it comes first); ``stream`` then
+        yields each later ``http.response.body`` chunk as the app sends it, and
+        raises the app's failure if it fails before completing its body. A
+        failure before that point is raised here, as :meth:`run` raises it.
+
+        ``after`` (None when the app has returned already) runs the app to its
+        end: the caller calls it once the reply is sent (and the stream read or
+        closed). The loop runs only while this bridge is asked for something,
+        so the app's remaining work waits for ``after``.
+        """
+        exchange = _Streaming(body)
+        runner = self.runner
+        task = runner.run(self._start(scope, exchange, timeout, stream))
+        if exchange.ended:
+            runner.run(_settled(task))
+            task.result()  # the app's failure, if it failed before its reply was ready
+            assert exchange.status is not None  # run() raises for an app that never started
+            return Response(exchange.status, exchange.headers, b"".join(exchange.chunks))
+        assert exchange.status is not None
+        if exchange.complete:
+            response = Response(exchange.status, exchange.headers, b"".join(exchange.chunks))
+        else:
+            response = Response(
+                exchange.status, exchange.headers, stream=self._chunks(task, exchange)
+            )
+        response.after = partial(self._finish, task, exchange)
+        return response
+
+    async def _start(
+        self, scope: Scope, exchange: _Streaming, timeout: float | None, stream: bool
+    ) -> asyncio.Task[Response]:
+        """Start the app in a task of its own; return it once the reply can be sent."""
+        task = asyncio.get_running_loop().create_task(self._serve(scope, exchange, timeout))
+        ready = exchange.started if stream else exchange.finished
+        while not ready():
+            exchange.changed.clear()
+            await exchange.changed.wait()
+        return task
+
+    async def _serve(self, scope: Scope, exchange: _Streaming, timeout: float | None) -> Response:
+        try:
+            return await self.run(scope, b"", timeout, exchange)
+        finally:
+            exchange.ended = True
+            exchange.changed.set()
+
+    def _chunks(
+        self, task: asyncio.Task[Response], exchange: _Streaming
+    ) -> Generator[bytes, None, None]:
+        """The body's chunks as the app sends them; each read runs the loop until one comes."""
+        runner = self.runner
+        try:
+            while True:
+                pieces = runner.run(exchange.take())
+                if not pieces:
+                    if not exchange.complete:
+                        runner.run(_settled(task))
+                        exchange.raised = True
+                        task.result()  # the app failed (or returned) mid-body
+                    return
+                yield from pieces
+        finally:
+            if not (exchange.complete or exchange.ended):
+                runner.run(exchange.leave())  # closed early: the client is gone
+
+    def _finish(self, task: asyncio.Task[Response], exchange: _Streaming) -> None:
+        """Run the app to its end (the work it does after its reply); log a failure not yet told."""
+        if not task.done():
+            if not (exchange.complete or exchange.ended):
+                self.runner.run(exchange.leave())  # the stream was never read to its end
+            self.runner.run(_settled(task))
+        if task.cancelled():
+            return
+        failure = task.exception()
+        if failure is None or exchange.raised:
+            return
+        if exchange.gone:
+            # As when a client goes away under a server: the app's way of stopping.
+            logger.info("faas_bridge: the client went away; the ASGI app ended with %r", failure)
+            return
+        logger.error(
+            "faas_bridge: the ASGI app failed after its reply was sent",
+            exc_info=(type(failure), failure, failure.__traceback__),
+        )
+
+
+class ClientGone(OSError):
+    """Raised by ``send`` for a body sent after the client went away (ASGI spec 2.4)."""
+
+
+async def _settled(task: asyncio.Task[Any]) -> None:
+    """Wait for ``task`` to end, whatever its outcome (read afterwards)."""
+    await asyncio.wait((task,))
+
+
+class _Streaming(_Exchange):
+    """An exchange read while the app runs: every message wakes the reader."""
+
+    __slots__ = ("changed", "ended", "gone", "raised")
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__(body)
+        #: Set on every message and when the app returns.
+        self.changed = asyncio.Event()
+        #: The app has returned (or failed).
+        self.ended = False
+        #: The reader stopped reading: later body chunks are dropped.
+        self.gone = False
+        #: The app's failure has been raised to the reader.
+        self.raised = False
+
+    async def send(self, message: Message) -> None:
+        if self.gone and message.get("type") == "http.response.body" and not self.complete:
+            # ASGI 2.4: a body sent after the client went away raises an OSError,
+            # by which an app streaming for ever learns to stop (Starlette does).
+            raise ClientGone("the client went away before the reply was complete")
+        await super().send(message)
+        self.changed.set()
+
+    def started(self) -> bool:
+        """The status and headers are in, and the first body bytes or the whole body."""
+        return self.ended or (self.status is not None and (bool(self.chunks) or self.complete))
+
+    def finished(self) -> bool:
+        return self.ended or self.complete
+
+    async def take(self) -> list[bytes]:
+        """The chunks sent since the last take, waiting for one; [] at the end of the body."""
+        while not (self.chunks or self.complete or self.ended):
+            self.changed.clear()
+            await self.changed.wait()
+        pieces, self.chunks = self.chunks, []
+        return pieces
+
+    async def leave(self) -> None:
+        """The client went away: drop later chunks; a waiting receive() gets ``http.disconnect``."""
+        self.gone = True
+        self.chunks.clear()
+        if self.done is None:
+            self.done = asyncio.Event()
+        self.done.set()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from functools import partial
 from operator import itemgetter
 from types import TracebackType
@@ -315,6 +315,73 @@ class WSGIBridge:
         if collector.status is None:
             raise AssertionError("the WSGI app returned without calling start_response()")
         return Response(collector.status, collector.headers, b"".join(collector.body))
+
+    def stream(self, environ: dict[str, Any]) -> Response:
+        """The app's reply, its body streamed: ``stream`` yields the iterable's items.
+
+        Returns once the status and headers are final: when the app has produced
+        its first non-empty chunk (PEP 3333: until then it may call
+        ``start_response`` again with ``exc_info`` and change them), or its whole
+        body when that comes first (then ``body`` holds it and nothing streams).
+        So an app failing before its first byte fails here, and gets a normal
+        error reply. The iterable's ``close()`` is called when the stream ends,
+        is closed, or fails.
+        """
+        collector = _Collector()
+        result = self.app(environ, collector.start_response)
+        status = None
+        try:
+            items = iter(result)
+            for chunk in items:
+                if chunk:
+                    status = collector.status
+                    if status is None:
+                        raise AssertionError("the app sent a body before start_response()")
+                    collector.headers_sent = True
+                    collector.body.append(_bytes(chunk))
+                    break
+        except BaseException:
+            _close(result)
+            raise
+        if status is not None:
+            return Response(status, collector.headers, stream=_rest(result, items, collector.body))
+        _close(result)  # the whole body is in (write() may have taken some)
+        if collector.status is None:
+            raise AssertionError("the WSGI app returned without calling start_response()")
+        return Response(collector.status, collector.headers, b"".join(collector.body))
+
+
+def _rest(
+    result: Iterable[bytes], items: Iterator[bytes], written: list[bytes]
+) -> Generator[bytes, None, None]:
+    """The body from its first chunk on: what write() took, then the iterable's items.
+
+    ``written`` is the collector's list, which ``write()`` keeps appending to
+    while the app runs; each piece goes out in the order the app produced it.
+    """
+    try:
+        while True:
+            while written:
+                yield written.pop(0)
+            chunk = next(items, _END)
+            if chunk is _END:
+                break
+            if chunk:
+                written.append(_bytes(chunk))  # after what write() took meanwhile
+    finally:
+        _close(result)
+
+
+_END: Any = object()
+
+
+def _bytes(chunk: Any) -> bytes:
+    """A body item as bytes; TypeError for anything else (PEP 3333 allows only bytestrings)."""
+    if type(chunk) is bytes:
+        return chunk
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(f"a WSGI app's body items must be bytes, not {type(chunk).__name__}")
 
 
 #: The status lines apps send nearly every time (a fixed table, not one that grows).
