@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from cli_servers import REPO, TESTS_DIR, command_env
+from cli_servers import REPO, TESTS_DIR, run_cli
 from events import event_names, event_path, load_event
 from faas_bridge.devtools import cli
 from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
@@ -59,17 +59,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return status, out, err
 
 
-def run_process(*args: str, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "faas_bridge", *args],
-        cwd=cwd,
-        env=command_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def one_error_line(err: str) -> str:
     """The single line a user error prints (no traceback)."""
     lines = err.strip().splitlines()
@@ -82,7 +71,7 @@ def one_error_line(err: str) -> str:
 
 
 def test_python_m_faas_bridge_runs_the_command() -> None:
-    done = run_process("--version")
+    done = run_cli("--version")
     assert (done.returncode, done.stdout.strip()) == (0, "faas-bridge 0.1.0")
 
 
@@ -390,14 +379,14 @@ def test_a_wrong_app_is_one_line_and_exit_2(
 def test_an_import_error_in_the_app_names_the_line_without_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "broken_app.py").write_text(BROKEN_IMPORT)
     event = str(event_path("aws-apigw-v2/get-with-query-and-cookies.json"))
-    done = run_process("invoke", event, "--app", "broken_app.py", cwd=tmp_path)
+    done = run_cli("invoke", event, "--app", "broken_app.py", cwd=tmp_path)
     assert done.returncode == 2
     assert one_error_line(done.stderr) == (
         "faas-bridge: error: importing broken_app.py failed: "
         "ZeroDivisionError: division by zero (broken_app.py, line 3); "
         "fix the error there, or run with --debug for the traceback"
     )
-    debug = run_process("invoke", event, "--app", "broken_app.py", "--debug", cwd=tmp_path)
+    debug = run_cli("invoke", event, "--app", "broken_app.py", "--debug", cwd=tmp_path)
     assert debug.returncode == 2
     assert "Traceback (most recent call last)" in debug.stderr
     assert 'broken_app.py", line 3' in debug.stderr
@@ -405,7 +394,7 @@ def test_an_import_error_in_the_app_names_the_line_without_a_traceback(tmp_path:
 
 def test_a_missing_dependency_says_what_to_install(tmp_path: Path) -> None:
     (tmp_path / "needs.py").write_text("import surely_not_installed_pkg\napp = None\n")
-    done = run_process("doctor", "needs.py:app", cwd=tmp_path)
+    done = run_cli("doctor", "needs.py:app", cwd=tmp_path)
     assert done.returncode == 2
     assert "fix: install the package that provides 'surely_not_installed_pkg'" in done.stdout
 
@@ -429,15 +418,15 @@ def test_no_app_at_all(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_faas_yml_is_not_ignored_silently(tmp_path: Path) -> None:
     (tmp_path / "faas.yml").write_text("app: whatever:app\n")
-    done = run_process("serve", "--port", "0", cwd=tmp_path)
+    done = run_cli("serve", "--port", "0", cwd=tmp_path)
     assert done.returncode == 2  # faas.yml names the app serve then imports
     assert done.stderr.splitlines()[0].startswith(
         "faas-bridge: error: cannot import module 'whatever' for app 'whatever:app'"
     )
-    done = run_process("doctor", ECHO, cwd=tmp_path)
+    done = run_cli("doctor", ECHO, cwd=tmp_path)
     assert re.search(r"ok    faas.yml\s+faas.yml is valid: no functions", done.stdout)
     (tmp_path / "faas.yml").write_text("app: whatever:app\nfunctoins: {}\n")
-    done = run_process("doctor", ECHO, cwd=tmp_path)
+    done = run_cli("doctor", ECHO, cwd=tmp_path)
     assert done.returncode == 2
     assert re.search(r"FAIL  faas.yml\s+faas.yml:2: functoins: unknown key", done.stdout)
 
@@ -446,7 +435,7 @@ def test_faas_yml_is_not_ignored_silently(tmp_path: Path) -> None:
 
 
 def test_doctor_on_a_healthy_app() -> None:
-    done = run_process("doctor", "cli_apps:asgi_app", cwd=TESTS_DIR)
+    done = run_cli("doctor", "cli_apps:asgi_app", cwd=TESTS_DIR)
     assert done.returncode == 0, done.stdout
     out = done.stdout
     assert re.search(r"ok    import\s+cli_apps.asgi_app, ASGI, in [\d.]+ ms", out)
@@ -465,7 +454,7 @@ def test_doctor_on_a_healthy_app() -> None:
 
 def test_doctor_on_an_app_that_fails_to_import(tmp_path: Path) -> None:
     (tmp_path / "broken_app.py").write_text(BROKEN_IMPORT)
-    done = run_process("doctor", "broken_app.py", cwd=tmp_path)
+    done = run_cli("doctor", "broken_app.py", cwd=tmp_path)
     assert done.returncode == 2
     assert re.search(
         r"FAIL  import\s+importing broken_app.py failed: ZeroDivisionError: division by zero "
@@ -487,14 +476,14 @@ async def app(scope, receive, send):
 
 def test_doctor_on_an_app_whose_lifespan_startup_fails(tmp_path: Path) -> None:
     (tmp_path / "lifespan_app.py").write_text(LIFESPAN_FAILS)
-    done = run_process("doctor", "lifespan_app.py:app", cwd=tmp_path)
+    done = run_cli("doctor", "lifespan_app.py:app", cwd=tmp_path)
     assert done.returncode == 2
     assert re.search(r"FAIL  lifespan\s+startup failed: .*no database", done.stdout), done.stdout
     assert "fix: fix the app's lifespan handler, or set FAAS_BRIDGE_LIFESPAN=off" in done.stdout
 
 
 def test_doctor_flags_bad_configuration(tmp_path: Path) -> None:
-    done = run_process("doctor", ECHO, FAAS_BRIDGE_LIFESPAN="sometimes")
+    done = run_cli("doctor", ECHO, FAAS_BRIDGE_LIFESPAN="sometimes")
     assert done.returncode == 2
     assert re.search(r"FAIL  configuration\s+lifespan must be one of", done.stdout)
 

@@ -11,8 +11,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from cli_servers import REPO, TESTS_DIR, Gateway, command_env, start_all
+from cli_servers import REPO, TESTS_DIR, Gateway, command_env, run_cli, start_all
 from events import load_event, own_event_names
 from faas_bridge.devtools import cli
 from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
@@ -62,17 +60,6 @@ async def app(scope, receive, send):
 
 handler = wrap(app)
 """
-
-
-def run_cli(*args: str, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "faas_bridge", *args],
-        cwd=cwd,
-        env=command_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 # -- doctor right after the Quick start install ---------------------------------------------------
