@@ -41,7 +41,7 @@ TYPES = (
 )
 OPTION_KEYS = (
     "base_path, text_types, platform, interface, lifespan, deadline_margin, shutdown_timeout, "
-    "warmup, trusted_proxy_hops, non_http_events, underscore_headers"
+    "warmup, trusted_proxy_hops, non_http_events, underscore_headers, response_stream"
 )
 
 

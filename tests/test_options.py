@@ -41,6 +41,7 @@ SETTINGS: dict[str, tuple[str, Callable[[Options], bool]]] = {
     "trusted_proxy_hops": ("2", lambda o: o.trusted_proxy_hops == 2),
     "non_http_events": ("accept", lambda o: o.non_http_events == "accept"),
     "underscore_headers": ("keep", lambda o: o.underscore_headers == "keep"),
+    "response_stream": ("on", lambda o: o.response_stream is True),
 }
 
 
@@ -143,7 +144,7 @@ def test_options_are_immutable_values() -> None:
         "Options(base_path='/v1', text_types=('application/x-ndjson',), platform=None, "
         "interface=None, lifespan='auto', deadline_margin=0.5, shutdown_timeout=2.0, "
         "warmup=('source=serverless-plugin-warmup',), trusted_proxy_hops=0, "
-        "non_http_events='auto', underscore_headers='drop')"
+        "non_http_events='auto', underscore_headers='drop', response_stream=False)"
     )
 
 

@@ -730,6 +730,10 @@ class _Validator(DocumentChecker):
             if value not in ("drop", "keep"):
                 self.fail(path, f"this is {_kind(value)}", "drop or keep")
             return value
+        if key == "response_stream":
+            if value is not True and value is not False:
+                self.fail(path, f"this is {_kind(value)}", "true or false")
+            return value
         if key == "non_http_events":
             if value not in ("auto", "accept", "refuse"):
                 self.fail(path, f"this is {_kind(value)}", "auto, accept or refuse")

@@ -28,7 +28,14 @@ from faas_bridge.errors import (
     UnrecognisedEvent,
     safe_text,
 )
-from faas_bridge.http import Request, Response, check_reply, check_request, plain_response
+from faas_bridge.http import (
+    Request,
+    Response,
+    buffer_stream,
+    check_reply,
+    check_request,
+    plain_response,
+)
 from faas_bridge.lifecycle import request_id_of
 from faas_bridge.options import (
     DEFAULT_WARMUP,
@@ -44,6 +51,7 @@ from faas_bridge.platforms.base import LaneBuild, forwarded_client, status_line
 if TYPE_CHECKING:
     from faas_bridge.routing.routes import RouteTable
     from faas_bridge.routing.triggers import TriggerRouter
+    from faas_bridge.runtime.client import StreamedReply
 
 logger = logging.getLogger("faas_bridge")
 
@@ -51,6 +59,11 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 _INF = float("inf")
 #: What a warm-up ping is answered with.
 WARM_REPLY = {"faas_bridge": "warm"}
+#: The attribute of ``context`` by which faas_bridge's runtime says it takes a
+#: StreamedReply and a Finishing (faas_bridge.runtime.client): a handler then
+#: streams where the integration does, and returns an ASGI app's reply before
+#: the app's remaining work. The managed runtime's context has none.
+RUNTIME_MARK = "faas_bridge_runtime"
 
 HookT = TypeVar("HookT", bound=Callable[[], Any])
 
@@ -73,6 +86,7 @@ class Handler:
         "_input",
         "_lanes",
         "_last",
+        "_said_unstreamed",
         "_warmup",
         "_watch",
         "app",
@@ -102,6 +116,8 @@ class Handler:
         self._last: Platform | None = None
         #: Whether a context's unreadable remaining time has been logged.
         self._deadline_unread = False
+        #: Whether it has been logged that response_stream is on where nothing can stream.
+        self._said_unstreamed = False
         self._warmup = lifecycle.WarmupMatcher(options.warmup) if options.warmup else None
         self.asgi: Any = None
         self.wsgi: Any = None
@@ -290,7 +306,7 @@ class Handler:
         try:
             routes = self.routes
             if routes is None or routes.allows(request):
-                response = self.respond(request, platform, context)
+                response = self._run(self._input(request), platform, event, context)
             else:
                 response = routes.refusal(request)  # another function's route (faas.yml)
         finally:
@@ -329,13 +345,24 @@ class Handler:
                     request.environ = environ
 
     def _encode(
-        self, response: Response, head: bool, platform: Platform, event: Any, context: Any
+        self,
+        response: Response,
+        head: bool,
+        platform: Platform,
+        event: Any,
+        context: Any,
+        whole: bool = False,
     ) -> Any:
         """The vendor's reply for the app's response, or a defined error reply.
 
         A reply that is not valid HTTP is a 500 (logged, never sent: a CR or LF
         in a header would forge headers); one the vendor would refuse, a 502.
+        A streamed reply, or one with work left to run after it, is made by
+        :meth:`_encode_open`; ``whole`` encodes the reply with its body whole
+        whatever the options (``_encode_open`` asks so where nothing streams).
         """
+        if not whole and (response.after is not None or self.options.response_stream):
+            return self._encode_open(response, head, platform, event, context)
         try:
             header_chars = check_reply(response)
         except AppFailure as exc:
@@ -371,6 +398,9 @@ class Handler:
 
     def _fail(self, platform: Platform, exc: AppFailure, event: Any, context: Any) -> Any:
         """The reply for a failure after the app ran: logged once, details never sent on 500."""
+        return self._vendor(platform, self._failure(platform, exc, event, context), event, context)
+
+    def _failure(self, platform: Platform, exc: AppFailure, event: Any, context: Any) -> Response:
         status = exc.status
         logger.error(
             "faas_bridge: %s; answered %d instead (request id %s)",
@@ -380,11 +410,108 @@ class Handler:
         )
         phrase = status_line(status).split(" ", 1)[1]
         text = phrase if status == 500 else f"{phrase}: {exc}"
-        return platform.encode(plain_response(status, text), event, context)
+        return plain_response(status, text)
+
+    def _vendor(self, platform: Platform, response: Response, event: Any, context: Any) -> Any:
+        """faas_bridge's own reply (an error) in the vendor's format, streamed where replies are."""
+        if self._streams(platform, context):
+            return self._streamed(response, False, platform, event, context)
+        return platform.encode(response, event, context)
+
+    # -- streamed replies, and work after the reply (under faas_bridge's runtime) --------
+
+    def _streams(self, platform: Platform, context: Any) -> bool:
+        """Whether this reply goes out as a stream: ``response_stream`` is on, the
+        integration streams (its adapter writes a stream's head) and the caller
+        can send a stream (faas_bridge's runtime, or the local gateway's ``--stream``)."""
+        return (
+            self.options.response_stream
+            and getattr(context, RUNTIME_MARK, False) is True
+            and hasattr(platform, "stream_head")
+        )
+
+    def _unstreamed(self, platform: Platform) -> None:
+        """Say once that a streaming integration gets whole replies: this runtime cannot stream."""
+        if hasattr(platform, "stream_head"):
+            self._said_unstreamed = True
+            logger.warning(
+                "faas_bridge: response_stream is on, but this runtime cannot stream: %s replies "
+                "are buffered (run the function on faas_bridge.runtime; README: Streaming)",
+                platform.name,
+            )
+
+    def _encode_open(
+        self, response: Response, head: bool, platform: Platform, event: Any, context: Any
+    ) -> Any:
+        """The vendor's reply for a streamed reply, or one whose app has work left (``after``).
+
+        The work left is handed to the runtime in a Finishing, which runs it once
+        the reply is posted.
+        """
+        after, response.after = response.after, None
+        try:
+            if self._streams(platform, context):
+                reply = self._streamed(response, head, platform, event, context)
+            else:
+                if self.options.response_stream and not self._said_unstreamed:
+                    self._unstreamed(platform)
+                buffer_stream(response)  # only a streaming integration takes a stream
+                reply = self._encode(response, head, platform, event, context, whole=True)
+        except BaseException:
+            if after is not None:
+                after()
+            raise
+        if after is None:
+            return reply
+        from faas_bridge.runtime.client import Finishing
+
+        return Finishing(reply, after)
+
+    def _streamed(
+        self, response: Response, head: bool, platform: Platform, event: Any, context: Any
+    ) -> StreamedReply:
+        """The reply as the Runtime API's streaming mode sends it: the prelude, then the body.
+
+        The same checks as a buffered reply's; no size limit of ours (Lambda
+        bounds a streamed reply itself).
+        """
+        from faas_bridge.runtime.client import HttpHead, StreamedReply
+
+        stream = response.stream
+        try:
+            check_reply(response)
+        except AppFailure as exc:
+            if stream is not None:
+                stream.close()
+            response = self._failure(platform, exc, event, context)
+            stream = None
+        if head or response.status in _NO_BODY_STATUSES:
+            if stream is not None:
+                stream.close()  # a server sends no body here whatever the app writes
+            response.body, stream = b"", None
+        try:
+            status, headers, cookies = platform.stream_head(response)  # type: ignore[attr-defined]
+        except BaseException:
+            if stream is not None:
+                stream.close()
+            raise
+        chunks = stream if stream is not None else (response.body,) if response.body else ()
+        return StreamedReply(chunks, HttpHead(status, headers, cookies))
 
     def respond(self, request: Request, platform: Platform, context: Any) -> Response:
-        """The app's reply to a decoded request (failures and the deadline made replies)."""
-        return self._run(self._input(request), platform, request.event, context)
+        """The app's whole reply to a decoded request, once the app has returned.
+
+        Failures and the deadline are made replies. (An invocation under
+        faas_bridge's runtime may send the reply first: see :meth:`_encode_open`.)
+        """
+        response = self._run(self._input(request), platform, request.event, context)
+        after, response.after = response.after, None
+        try:
+            buffer_stream(response)
+        finally:
+            if after is not None:
+                after()
+        return response
 
     def _run(self, taken: Any, platform: Platform, event: Any, context: Any) -> Response:
         """The app's reply to its input (an environ, or a scope and body).
@@ -408,10 +535,18 @@ class Handler:
                 if budget is not None and budget <= 0:
                     raise TimeoutError
                 scope, body = taken
+                if getattr(context, RUNTIME_MARK, False) is True:
+                    # The reply goes out before the app's remaining work (see open()).
+                    streams = self._streams(platform, context)
+                    opened: Response = self.asgi.open(scope, body, budget, stream=streams)
+                    return opened
                 response: Response = self.asgi.runner.run(self.asgi.run(scope, body, budget))
                 return response
+            run = self.wsgi.run
+            if self.options.response_stream and self._streams(platform, context):
+                run = self.wsgi.stream
             if budget is None:
-                return self.wsgi.run(taken)  # type: ignore[no-any-return]
+                return run(taken)  # type: ignore[no-any-return]
             watch = self._watch
             assert watch is not None
             if budget < watch.idle:
@@ -422,7 +557,7 @@ class Handler:
             outer = running.get(thread_id)  # the app called the handler itself
             running[thread_id] = (platform, event, context, self.options.deadline_margin)
             try:
-                return self.wsgi.run(taken)  # type: ignore[no-any-return]
+                return run(taken)  # type: ignore[no-any-return]
             finally:
                 if outer is None:
                     del running[thread_id]
@@ -466,7 +601,7 @@ class Handler:
             reason,
         )
         phrase = status_line(status).split(" ", 1)[1]
-        return platform.encode(plain_response(status, f"{phrase}: {reason}"), event, context)
+        return self._vendor(platform, plain_response(status, f"{phrase}: {reason}"), event, context)
 
     def _report_cold_start(self, platform: Platform) -> None:
         self.cold = False
@@ -537,6 +672,7 @@ def wrap(
     trusted_proxy_hops: int = 0,
     non_http_events: NonHttpEvents = "auto",
     underscore_headers: UnderscoreHeaders = "drop",
+    response_stream: bool = False,
 ) -> Handler:
     """Turn a WSGI or ASGI app into a function handler, in one line.
 
@@ -560,6 +696,10 @@ def wrap(
     ``"refuse"`` never (see faas_bridge.routing.triggers).
     ``underscore_headers``: ``"drop"`` request headers whose names hold ``_``
     from a WSGI environ (as gunicorn does), or ``"keep"`` them.
+    ``response_stream``: the integration streams replies (a Function URL in
+    the ``RESPONSE_STREAM`` invoke mode, a REST API with response streaming);
+    under faas_bridge's runtime, replies then go out as the app produces them
+    (README: Streaming).
     """
     options = Options(
         base_path=base_path,
@@ -573,5 +713,6 @@ def wrap(
         trusted_proxy_hops=trusted_proxy_hops,
         non_http_events=non_http_events,
         underscore_headers=underscore_headers,
+        response_stream=response_stream,
     )
     return Handler(app, options)

@@ -10,7 +10,7 @@ distinguishable from ``/``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -140,7 +140,7 @@ class Response:
         status: int,
         headers: list[tuple[str, str]] | None = None,
         body: bytes = b"",
-        stream: Generator[bytes, None, None] | None = None,
+        stream: Chunks | None = None,
     ) -> None:
         self.status = status
         self.headers: list[tuple[str, str]] = [] if headers is None else headers
@@ -175,6 +175,42 @@ class Response:
             if key.lower() == name:
                 return value
         return None
+
+
+class Chunks:
+    """A streamed body: the app's chunks, and what ends the app's part when reading stops.
+
+    ``close()`` runs ``cleanup`` once, whether the chunks were read to the end,
+    failed, or were never read at all (a generator's ``finally`` would not run
+    for a generator never started); reading to the end or a failure closes it
+    too.
+    """
+
+    __slots__ = ("_cleanup", "_iterator")
+
+    def __init__(self, iterator: Iterator[bytes], cleanup: Callable[[], object]) -> None:
+        self._iterator = iterator
+        self._cleanup: Callable[[], object] | None = cleanup
+
+    def __iter__(self) -> Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._iterator)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        cleanup, self._cleanup = self._cleanup, None
+        if cleanup is not None:
+            try:
+                close = getattr(self._iterator, "close", None)
+                if close is not None:
+                    close()
+            finally:
+                cleanup()
 
 
 def plain_response(status: int, message: str) -> Response:

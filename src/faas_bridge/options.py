@@ -53,6 +53,7 @@ SETTINGS: tuple[str, ...] = (
     "trusted_proxy_hops",
     "non_http_events",
     "underscore_headers",
+    "response_stream",
 )
 
 
@@ -84,6 +85,12 @@ class Options:
     does by default: ``X_Forwarded_Proto`` would otherwise take the place of
     ``X-Forwarded-Proto``. ``"keep"`` maps them as ``-`` (gunicorn's
     ``"dangerous"``). An ASGI scope keeps every name as sent, as uvicorn's does.
+    ``response_stream``: the function's HTTP integration streams replies (a
+    Lambda Function URL in the ``RESPONSE_STREAM`` invoke mode, an API Gateway
+    REST API with response streaming): under faas_bridge's runtime, its replies
+    are then sent as the app produces them. Other integrations stay buffered,
+    and so does everything under a runtime that cannot stream (the managed
+    Python runtime's loop).
 
     Immutable, compared and hashed by these settings. Written out rather than
     a frozen dataclass, whose generated code a cold start would pay for (about
@@ -103,6 +110,7 @@ class Options:
     trusted_proxy_hops: int
     non_http_events: NonHttpEvents
     underscore_headers: UnderscoreHeaders
+    response_stream: bool
     _text_prefixes: tuple[str, ...]
     #: is_text's verdicts by content type: apps answer with a handful of them.
     _text_verdicts: dict[str, bool]
@@ -120,11 +128,16 @@ class Options:
         trusted_proxy_hops: int = 0,
         non_http_events: NonHttpEvents = "auto",
         underscore_headers: UnderscoreHeaders = "drop",
+        response_stream: bool = False,
     ) -> None:
         _check_choice("interface", interface, (None, "wsgi", "asgi"))
         _check_choice("lifespan", lifespan, ("auto", "on", "off"))
         _check_choice("non_http_events", non_http_events, ("auto", "accept", "refuse"))
         _check_choice("underscore_headers", underscore_headers, ("drop", "keep"))
+        if response_stream is not True and response_stream is not False:
+            raise ConfigurationError(
+                f"response_stream must be True or False, not {response_stream!r}"
+            )
         for name, seconds in (
             ("deadline_margin", deadline_margin),
             ("shutdown_timeout", shutdown_timeout),
@@ -152,6 +165,7 @@ class Options:
             ("trusted_proxy_hops", trusted_proxy_hops),
             ("non_http_events", non_http_events),
             ("underscore_headers", underscore_headers),
+            ("response_stream", response_stream),
             ("_text_prefixes", DEFAULT_TEXT_TYPES + extra),
             ("_text_verdicts", {}),
         )
@@ -228,6 +242,15 @@ class Options:
                 raise ConfigurationError(
                     f"FAAS_BRIDGE_TRUSTED_PROXY_HOPS must be a whole number, not {hops!r}"
                 ) from None
+        stream = env.get("FAAS_BRIDGE_RESPONSE_STREAM")
+        if stream:
+            switch = _SWITCH.get(stream.strip().lower())
+            if switch is None:
+                raise ConfigurationError(
+                    f"FAAS_BRIDGE_RESPONSE_STREAM must be on or off (true, false, 1, 0), "
+                    f"not {stream!r}"
+                )
+            settings["response_stream"] = switch
         warmup = env.get("FAAS_BRIDGE_WARMUP")
         if warmup is not None:
             settings["warmup"] = DEFAULT_WARMUP + tuple(m for m in warmup.split(",") if m.strip())
@@ -247,6 +270,19 @@ class Options:
             ):
                 self._text_verdicts[content_type] = verdict
         return verdict
+
+
+#: How a yes/no variable may be spelled.
+_SWITCH = {
+    "1": True,
+    "true": True,
+    "on": True,
+    "yes": True,
+    "0": False,
+    "false": False,
+    "off": False,
+    "no": False,
+}
 
 
 def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:

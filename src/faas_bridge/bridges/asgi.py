@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Generator, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from functools import partial
 from operator import itemgetter
 from typing import Any
@@ -19,7 +19,7 @@ from urllib.parse import unquote_to_bytes
 
 from faas_bridge.bridges._loop import loop_runner
 from faas_bridge.bridges.wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
-from faas_bridge.http import Headers, Request, Response
+from faas_bridge.http import Chunks, Headers, Request, Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -392,9 +392,8 @@ class ASGIBridge:
         if exchange.complete:
             response = Response(exchange.status, exchange.headers, b"".join(exchange.chunks))
         else:
-            response = Response(
-                exchange.status, exchange.headers, stream=self._chunks(task, exchange)
-            )
+            chunks = Chunks(self._chunks(task, exchange), partial(self._left, exchange))
+            response = Response(exchange.status, exchange.headers, stream=chunks)
         response.after = partial(self._finish, task, exchange)
         return response
 
@@ -416,24 +415,23 @@ class ASGIBridge:
             exchange.ended = True
             exchange.changed.set()
 
-    def _chunks(
-        self, task: asyncio.Task[Response], exchange: _Streaming
-    ) -> Generator[bytes, None, None]:
+    def _chunks(self, task: asyncio.Task[Response], exchange: _Streaming) -> Iterator[bytes]:
         """The body's chunks as the app sends them; each read runs the loop until one comes."""
         runner = self.runner
-        try:
-            while True:
-                pieces = runner.run(exchange.take())
-                if not pieces:
-                    if not exchange.complete:
-                        runner.run(_settled(task))
-                        exchange.raised = True
-                        task.result()  # the app failed (or returned) mid-body
-                    return
-                yield from pieces
-        finally:
-            if not (exchange.complete or exchange.ended):
-                runner.run(exchange.leave())  # closed early: the client is gone
+        while True:
+            pieces = runner.run(exchange.take())
+            if not pieces:
+                if not exchange.complete:
+                    runner.run(_settled(task))
+                    exchange.raised = True
+                    task.result()  # the app failed (or returned) mid-body
+                return
+            yield from pieces
+
+    def _left(self, exchange: _Streaming) -> None:
+        """The reader stopped: if the body is not complete, the client is gone."""
+        if not (exchange.complete or exchange.ended):
+            self.runner.run(exchange.leave())
 
     def _finish(self, task: asyncio.Task[Response], exchange: _Streaming) -> None:
         """Run the app to its end (the work it does after its reply); log a failure not yet told."""

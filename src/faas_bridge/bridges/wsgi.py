@@ -9,14 +9,14 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from operator import itemgetter
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
-from faas_bridge.http import Request, Response
+from faas_bridge.http import Chunks, Request, Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -344,32 +344,28 @@ class WSGIBridge:
             _close(result)
             raise
         if status is not None:
-            return Response(status, collector.headers, stream=_rest(result, items, collector.body))
+            rest = Chunks(_rest(items, collector.body), partial(_close, result))
+            return Response(status, collector.headers, stream=rest)
         _close(result)  # the whole body is in (write() may have taken some)
         if collector.status is None:
             raise AssertionError("the WSGI app returned without calling start_response()")
         return Response(collector.status, collector.headers, b"".join(collector.body))
 
 
-def _rest(
-    result: Iterable[bytes], items: Iterator[bytes], written: list[bytes]
-) -> Generator[bytes, None, None]:
+def _rest(items: Iterator[bytes], written: list[bytes]) -> Iterator[bytes]:
     """The body from its first chunk on: what write() took, then the iterable's items.
 
     ``written`` is the collector's list, which ``write()`` keeps appending to
     while the app runs; each piece goes out in the order the app produced it.
     """
-    try:
-        while True:
-            while written:
-                yield written.pop(0)
-            chunk = next(items, _END)
-            if chunk is _END:
-                break
-            if chunk:
-                written.append(_bytes(chunk))  # after what write() took meanwhile
-    finally:
-        _close(result)
+    while True:
+        while written:
+            yield written.pop(0)
+        chunk = next(items, _END)
+        if chunk is _END:
+            return
+        if chunk:
+            written.append(_bytes(chunk))  # after what write() took meanwhile
 
 
 _END: Any = object()

@@ -140,6 +140,14 @@ class APIGatewayV1(Platform):
         multi = is_mapping(event) and "multiValueHeaders" in event
         return _aws.v1_reply(response, self.options, multi_value=multi)
 
+    def stream_head(self, response: Response) -> tuple[int, dict[str, str], list[str]]:
+        """The prelude of a streamed reply (REST APIs with response streaming).
+
+        API Gateway reads ``statusCode``, ``headers`` and ``cookies`` there, as a
+        Function URL does (``multiValueHeaders`` too, which this leaves out).
+        """
+        return aws_apigw_v2.reply_head(response)
+
     def request_id(self, event: Any, context: Any) -> str | None:
         return _aws.aws_request_id(event, context)
 

@@ -225,6 +225,25 @@ class APIGatewayV2(Platform):
         return _aws.aws_request_id(event, context)
 
 
+def reply_head(response: Response) -> tuple[int, dict[str, str], list[str]]:
+    """(statusCode, headers, cookies) as payload 2.0 carries them, without the body.
+
+    The rules of :meth:`APIGatewayV2.encode`: one value per name (repeats
+    joined with ``", "``), every Set-Cookie its own entry of ``cookies``. A
+    streamed reply's prelude (Function URLs in RESPONSE_STREAM mode) holds them.
+    """
+    headers = single_headers(response)
+    cookies: list[str] = []
+    if headers is None:
+        headers = {}
+        for name, values in group_headers(response).items():
+            if name.lower() == "set-cookie":
+                cookies.extend(values)
+            else:
+                headers[name] = ", ".join(values)
+    return response.status, headers, cookies
+
+
 def _cookie_header(cookies: Any) -> str:
     """The Cookie header a browser sends for ``cookies``, a list of ``name=value`` strings."""
     if not isinstance(cookies, list):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from faas_bridge.http import Response
 from faas_bridge.platforms import aws_apigw_v2
 from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2, _v2_event
 from faas_bridge.platforms.base import HttpCall, apply_base_path, clean_raw_path, str_at
@@ -25,6 +26,15 @@ class FunctionURL(APIGatewayV2):
     ) -> tuple[str, bytes]:
         path = clean_raw_path(str_at(event, "rawPath", "rawPath", "/"), "rawPath")
         return apply_base_path(path, self.options)
+
+    def stream_head(self, response: Response) -> tuple[int, dict[str, str], list[str]]:
+        """The prelude of a streamed reply (the ``RESPONSE_STREAM`` invoke mode).
+
+        Lambda reads the status, headers and cookies from the JSON before the
+        eight NUL bytes, with the buffered reply's rules; the body follows raw,
+        never base64.
+        """
+        return aws_apigw_v2.reply_head(response)
 
 
 def build_event(

@@ -6,8 +6,9 @@ Started as ``python -m faas_bridge.runtime`` (a container image's or
 It runs any handler as the managed runtime does, and adds what that one lacks:
 an internal extension, so that Lambda sends SIGTERM before ending the
 environment and faas_bridge's shutdown hooks and ASGI lifespan shutdown run;
-and streamed replies (:class:`StreamedReply`) through the Runtime API's
-streaming mode. Nothing here imports faas_bridge's dev tooling.
+streamed replies (:class:`StreamedReply`) through the Runtime API's
+streaming mode; and work run after the reply is posted (:class:`Finishing`),
+before the next event is taken. Nothing here imports faas_bridge's dev tooling.
 
 The ``bootstrap`` script runs the interpreter named in ``FAAS_BRIDGE_PYTHON``
 (default: ``python3`` on ``PATH``); ``FAAS_BRIDGE_SHUTDOWN_EXTENSION=off``
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from faas_bridge.runtime.client import (
     ErrorReport,
+    Finishing,
     HttpHead,
     Invocation,
     RuntimeAPIError,
@@ -30,6 +32,7 @@ from faas_bridge.runtime.loop import main, run
 
 __all__ = [
     "ErrorReport",
+    "Finishing",
     "HttpHead",
     "Invocation",
     "LambdaContext",

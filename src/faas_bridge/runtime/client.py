@@ -128,6 +128,19 @@ class StreamedReply(NamedTuple):
     content_type: str = "application/octet-stream"
 
 
+class Finishing(NamedTuple):
+    """A handler's reply to post now, and work to run once it is posted.
+
+    ``reply`` is what the handler would otherwise return (a JSON value, bytes,
+    or a :class:`StreamedReply`). The runtime posts it, then calls ``finish``
+    (an ASGI app's background tasks run to their end there), and only then asks
+    for the next event. Lambda bills the invocation until ``finish`` returns.
+    """
+
+    reply: Any
+    finish: Callable[[], object]
+
+
 class Streamed(NamedTuple):
     """How a streamed reply ended: bytes sent, and the error reported in trailers, if any."""
 

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from faas_bridge.runtime.client import Invocation
 
@@ -109,6 +109,12 @@ class LambdaContext:
         "memory_limit_in_mb",
         "tenant_id",
     )
+
+    #: Tells a handler that its caller is faas_bridge's runtime: it may return a
+    #: StreamedReply (posted in the Runtime API's streaming mode) or a Finishing
+    #: (its reply posted, then its remaining work run). faas_bridge's handler
+    #: reads it; the managed runtime's context has no such attribute.
+    faas_bridge_runtime: ClassVar[bool] = True
 
     def __init__(self, invocation: Invocation) -> None:
         global _function

@@ -6,7 +6,8 @@ that Lambda sends the runtime SIGTERM before ending the execution environment
 and faas_bridge's shutdown hooks and ASGI lifespan shutdown run
 (faas_bridge.lifecycle handles the signal); and a handler may return a
 :class:`~faas_bridge.runtime.client.StreamedReply`, sent with the Runtime API's
-streaming mode as it is produced.
+streaming mode as it is produced; or a :class:`~faas_bridge.runtime.client.Finishing`,
+whose reply is posted before its remaining work runs (and before the next event).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, NoReturn
 
 from faas_bridge.runtime.client import (
     ErrorReport,
+    Finishing,
     Invocation,
     RuntimeAPIError,
     RuntimeClient,
@@ -244,7 +246,11 @@ def _json_default(value: Any) -> Any:
 
 
 def answer(client: RuntimeClient, handler: Handler, invocation: Invocation) -> None:
-    """Run the handler on one event and post what it returned, or its error."""
+    """Run the handler on one event and post what it returned, or its error.
+
+    A :class:`Finishing` result has its reply posted first, then its remaining
+    work run, whatever became of the post: the next event waits for both.
+    """
     request_id = invocation.request_id
     _RequestId.current = request_id
     if invocation.trace_id:
@@ -257,6 +263,23 @@ def answer(client: RuntimeClient, handler: Handler, invocation: Invocation) -> N
         except ContextUnreadable as exc:
             raise _Fault(CONTEXT_ERROR, str(exc)) from exc
         result = handler(decode_event(invocation), context)
+    except Exception as exc:
+        report = error_report(exc, request_id)
+        _log_error(report)
+        client.fail(request_id, report)
+        return
+    if type(result) is not Finishing:
+        _post(client, request_id, result)
+        return
+    try:
+        _post(client, request_id, result.reply)
+    finally:
+        _finish(result.finish)
+
+
+def _post(client: RuntimeClient, request_id: str, result: Any) -> None:
+    """Post the handler's result: streamed, or encoded whole; its error if it cannot be."""
+    try:
         if isinstance(result, StreamedReply):
 
             def describe(exc: BaseException) -> ErrorReport:
@@ -282,6 +305,14 @@ def answer(client: RuntimeClient, handler: Handler, invocation: Invocation) -> N
         # Over the 6 MB response limit: Lambda has failed the invocation
         # (Function.ResponseSizeTooLarge); the environment goes on.
         _log_error(ErrorReport(str(exc), "Function.ResponseSizeTooLarge"))
+
+
+def _finish(finish: Callable[[], object]) -> None:
+    """Run the work left after the reply (its failure is logged: the reply has gone)."""
+    try:
+        finish()
+    except Exception as exc:
+        _log_error(error_report(exc))
 
 
 def run(client: RuntimeClient, handler: Handler) -> NoReturn:
