@@ -57,9 +57,9 @@ class EventSpec:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
     def build(self) -> dict[str, Any]:
-        from faas_bridge.platforms.base import HttpCall
+        from faas_bridge.devtools.emulators.base import HttpCall
 
-        module = import_module(f"faas_bridge.platforms.{self.module}")
+        module = import_module(f"faas_bridge.devtools.emulators.{self.module}")
         builder = getattr(module, self.function)
         call = HttpCall(
             method=self.method,

@@ -18,8 +18,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from faas_bridge import wrap
-from faas_bridge.platforms.aws_apigw_v2 import build_event
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators.aws_apigw_v2 import build_event
+from faas_bridge.devtools.emulators.base import HttpCall
 
 
 @asynccontextmanager

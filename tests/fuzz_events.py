@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 
 from events import event_names, load_event
-from faas_bridge.platforms import (
+from faas_bridge.devtools.emulators import (
     aliyun,
     aws_alb,
     aws_apigw_v1,
@@ -37,7 +37,7 @@ from faas_bridge.platforms import (
     tencent,
     yandex,
 )
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators.base import HttpCall
 
 T = TypeVar("T")
 
@@ -102,7 +102,7 @@ def _tencent(call: HttpCall) -> Any:
 
 
 def _azure_spec(call: HttpCall) -> Any:
-    from faas_bridge.platforms import azure
+    from faas_bridge.devtools.emulators import azure
 
     request = azure.build_event(call)
     return {
@@ -118,7 +118,7 @@ def _azure_spec(call: HttpCall) -> Any:
 
 
 def _gcp_spec(call: HttpCall) -> Any:
-    from faas_bridge.platforms import gcp
+    from faas_bridge.devtools.emulators import gcp
 
     return {"gcp": {**_plain(gcp.build_event(call).environ), "body": call.body}}
 

@@ -27,9 +27,10 @@ import pytest
 from echo_apps import wsgi_app
 from events import load_event, own_event_names
 from faas_bridge import wrap
+from faas_bridge.devtools.emulators import openwhisk
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
-from faas_bridge.platforms import NAMES, _markers, load_platforms, openwhisk
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.platforms import NAMES, _markers, load_platforms
 from fuzz_events import BUILDERS, materialize
 from vendor_replies import http_response
 
@@ -189,7 +190,7 @@ def test_an_http_api_body_posted_to_a_default_web_action_is_decoded_as_openwhisk
 
 
 def test_yandex_payload_1_0_keeps_aws_keys_and_is_yandex() -> None:
-    from faas_bridge.platforms import yandex
+    from faas_bridge.devtools.emulators import yandex
 
     event = yandex.build_event(CALL, form="1.0")
     assert event["version"] == "1.0" and "resource" in event  # AWS payload 1.0's markers

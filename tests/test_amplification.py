@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from faas_bridge import wrap
-from faas_bridge.platforms import aws_alb, openwhisk
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators import aws_alb, openwhisk
+from faas_bridge.devtools.emulators.base import HttpCall
 
 #: OpenWhisk's documented payload limit (docs/reference.md: 1 MB, POST content
 #: plus any curried parameters), in bytes as the adapter counts a megabyte.

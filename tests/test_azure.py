@@ -24,10 +24,11 @@ from azure.functions.http import HttpRequestConverter, HttpResponseConverter
 from echo_apps import asgi_app, flask_app, wsgi_app
 from faas_bridge import wrap
 from faas_bridge.azure import function_app
+from faas_bridge.devtools.emulators.azure import build_event
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from faas_bridge.platforms.azure import AzureFunctions, build_event
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.platforms.azure import AzureFunctions
 
 HOST = "myapp.azurewebsites.net"
 BINARY = bytes(range(256))

@@ -19,8 +19,8 @@ import pybase64
 import pytest
 
 from faas_bridge import b64, wrap
-from faas_bridge.platforms import aws_apigw_v2
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators import aws_apigw_v2
+from faas_bridge.devtools.emulators.base import HttpCall
 
 LARGE = b64.LARGE
 SIZES = [0, 1, 2, 3, 4, 57, 100, LARGE - 1, LARGE, LARGE + 1, LARGE + 2, 65_537, 1 << 20]

@@ -18,9 +18,10 @@ import pytest
 
 from echo_apps import wsgi_app
 from faas_bridge import ConfigurationError, wrap
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES
-from faas_bridge.platforms.base import HttpCall, forwarded_client
+from faas_bridge.platforms.base import forwarded_client
 from fuzz_events import BUILDERS, call_context, materialize
 from vendor_replies import http_response
 

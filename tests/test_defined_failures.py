@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from faas_bridge import FaasBridgeError, MalformedEvent, wrap
-from faas_bridge.platforms import aws_apigw_v1, aws_apigw_v2
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators import aws_apigw_v1, aws_apigw_v2
+from faas_bridge.devtools.emulators.base import HttpCall
 
 INTERFACES = ["wsgi", "asgi"]
 

@@ -137,8 +137,8 @@ def test_events_delivered_as_json_bytes_or_text_are_parsed() -> None:
 
 def _call_shaped_events() -> list[tuple[str, object]]:
     """Calls that are no JSON event: what Azure, Google and Alibaba FC 2.0 pass."""
-    from faas_bridge.platforms import aliyun, azure, gcp
-    from faas_bridge.platforms.base import HttpCall
+    from faas_bridge.devtools.emulators import aliyun, azure, gcp
+    from faas_bridge.devtools.emulators.base import HttpCall
 
     call = HttpCall("POST", "/caf%C3%A9/a%2Fb?x=1&x=2", [("Cookie", "a=1; b=2")], b"hi")
     return [

@@ -24,9 +24,10 @@ import pytest
 from echo_apps import asgi_app, flask_app, wsgi_app
 from events import extra_dir, extra_event_names, load_event, own_event_names
 from faas_bridge import FaasBridgeError, MalformedEvent, wrap
+from faas_bridge.devtools.emulators.aws_edge import build_event
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.platforms import aws_edge
-from faas_bridge.platforms.aws_edge import ResponseTriggerEvent, build_event
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.platforms.aws_edge import ResponseTriggerEvent
 
 BINARY = bytes(range(256))
 TRIGGERS = ("viewer-request", "origin-request")

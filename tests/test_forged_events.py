@@ -28,9 +28,10 @@ from flask import Flask, request
 from events import load_event
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.config import ConfigFileError, load_config
+from faas_bridge.devtools.emulators import openwhisk
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
-from faas_bridge.platforms import NAMES, openwhisk
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.platforms import NAMES
 from faas_bridge.routing.commands import SECRET_VARIABLE, CommandRefused, sign_command_event
 from faas_bridge.routing.triggers import SURFACES, EventRefused, caller_shaped
 from fuzz_events import BUILDERS, call_context, materialize

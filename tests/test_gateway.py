@@ -38,9 +38,9 @@ from cli_apps import big_body
 from cli_servers import REPO, CliAppsServer, Gateway, command_env, start_all, stop_all
 from events import reply_json
 from faas_bridge import ConfigurationError, wrap
+from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.devtools.gateway import Emulation, finish_headers, request_target, support
-from faas_bridge.platforms import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
-from faas_bridge.platforms.base import HttpCall
 
 # Behind the local gateway the vendor's record of the client is the socket peer.
 oracle.CLIENT_IP = "127.0.0.1"

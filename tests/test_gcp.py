@@ -31,10 +31,10 @@ from flask.testing import FlaskClient
 import faas_bridge
 from echo_apps import flask_app
 from faas_bridge import wrap
+from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.devtools.emulators.gcp import build_event
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from faas_bridge.platforms.base import HttpCall
-from faas_bridge.platforms.gcp import build_event
 
 TESTS = Path(__file__).resolve().parent
 BINARY = bytes(range(256))

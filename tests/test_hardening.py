@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from faas_bridge import FaasBridgeError, MalformedEvent, wrap
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.errors import (
     AppFailure,
     ConfigurationError,
@@ -31,7 +32,6 @@ from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
 from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2
 from faas_bridge.platforms.aws_edge import ResponseTriggerEvent, TruncatedBody
-from faas_bridge.platforms.base import HttpCall
 from fuzz_events import BUILDERS, call_context, materialize
 from vendor_replies import header_values, http_response
 

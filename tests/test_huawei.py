@@ -20,7 +20,7 @@ import pytest
 from echo_apps import asgi_app, flask_app
 from events import event_names, load_event, reply_body
 from faas_bridge import wrap
-from faas_bridge.platforms.huawei import build_event
+from faas_bridge.devtools.emulators.huawei import build_event
 from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import (
     BINARY,

@@ -25,9 +25,11 @@ from typing import Any
 import pytest
 
 from events import event_names, load_event
+from faas_bridge.devtools.emulators import aliyun, huawei, tencent
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.errors import UnrecognisedEvent
-from faas_bridge.platforms import _gateways, aliyun, huawei, tencent
-from faas_bridge.platforms.base import HttpCall, query_from_params
+from faas_bridge.platforms import _gateways
+from faas_bridge.platforms.base import query_from_params
 from test_lanes import (
     BINARY,
     BODIES,

@@ -28,7 +28,7 @@ import pytest
 import mutant_apps
 from echo_apps import wsgi_app
 from faas_bridge import wrap
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators.base import HttpCall
 from fuzz_events import BUILDERS, call_context, materialize
 from oracle.conftest import RealServer
 from vendor_replies import http_response

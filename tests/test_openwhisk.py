@@ -22,7 +22,7 @@ import pytest
 from echo_apps import asgi_app, flask_app
 from events import load_event
 from faas_bridge import wrap
-from faas_bridge.platforms.openwhisk import build_event
+from faas_bridge.devtools.emulators.openwhisk import build_event
 from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view
 

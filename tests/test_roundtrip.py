@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 
 from echo_apps import wsgi_app
 from faas_bridge import wrap
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.platforms import NAMES
-from faas_bridge.platforms.base import HttpCall
 from fuzz_events import BUILDERS, call_context, materialize
 from vendor_replies import header_values, http_response
 

@@ -29,9 +29,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.config import ConfigFileError, load_config
+from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
-from faas_bridge.platforms import NAMES, aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.platforms import NAMES
 from fresh_process import run_fresh
 from fuzz_events import BUILDERS, call_context, materialize
 from vendor_replies import http_response

@@ -31,9 +31,9 @@ import pytest
 
 from events import reply_body
 from faas_bridge import FaasBridgeError, wrap
+from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v2, aws_edge, yandex
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.dispatch import Handler
-from faas_bridge.platforms import aws_alb, aws_apigw_v2, aws_edge, yandex
-from faas_bridge.platforms.base import HttpCall
 
 LONG = os.environ.get("FAAS_BRIDGE_SOAK", "short") == "long"
 SEQUENTIAL = 100_000 if LONG else 3_000

@@ -19,9 +19,9 @@ import pytest
 from echo_apps import asgi_app, flask_app
 from events import load_event, reply_body
 from faas_bridge import wrap
+from faas_bridge.devtools.emulators.tencent import build_cloudbase_event, build_event
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from faas_bridge.platforms.tencent import build_cloudbase_event, build_event
 from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import (
     BINARY,

@@ -21,9 +21,9 @@ import pytest
 from echo_apps import asgi_app, flask_app
 from events import load_event, reply_body
 from faas_bridge import wrap
+from faas_bridge.devtools.emulators.yandex import build_event
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from faas_bridge.platforms.yandex import build_event
 from sample_tables import assert_tables_cover, table_cases
 from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from events import reply_body
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators.base import HttpCall
 
 #: The reply fields these vendors document, and the JSON type of each.
 REPLY_TYPES = {"isBase64Encoded": bool, "statusCode": int, "headers": dict, "body": str}

@@ -82,8 +82,8 @@ import pytest
 
 import echo_apps
 import faas_bridge
-from faas_bridge.platforms import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
+from faas_bridge.devtools.emulators.base import HttpCall
 
 CLIENT_IP = "198.51.100.7"
 EXECUTE_API = "abcdef1234.execute-api.us-east-1.amazonaws.com"

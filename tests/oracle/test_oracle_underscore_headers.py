@@ -16,8 +16,8 @@ import pytest
 
 import echo_apps
 import faas_bridge
-from faas_bridge.platforms import aws_alb, aws_apigw_v2
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v2
+from faas_bridge.devtools.emulators.base import HttpCall
 
 HEADERS = [
     ("Content-Type", "text/plain"),

@@ -73,10 +73,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
+from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.errors import ConfigurationError
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, REGISTRY
-from faas_bridge.platforms.base import HttpCall, Platform
+from faas_bridge.platforms.base import Platform
 
 if TYPE_CHECKING:
     from faas_bridge.config import FunctionSet
@@ -131,7 +132,8 @@ class PlatformSupport:
         """What the platform is: its own line, else the first sentence of its module's docstring."""
         if self.name in DESCRIPTIONS:
             return DESCRIPTIONS[self.name]
-        doc = (self.module.__doc__ or "") if self.module is not None else ""
+        adapter_module = sys.modules.get(self.adapter.__module__) if self.adapter else None
+        doc = (adapter_module.__doc__ or "") if adapter_module is not None else ""
         paragraph = " ".join(doc.strip().split("\n\n")[0].split())
         sentence = paragraph.split(". ")[0].rstrip(".").replace("``", "")
         return sentence or self.name
@@ -228,8 +230,8 @@ def platform_support() -> tuple[PlatformSupport, ...]:
     for name, target in REGISTRY:
         module_name, _, class_name = target.partition(":")
         try:
-            module = import_module(f"faas_bridge.platforms.{module_name}")
-            adapter = getattr(module, class_name)
+            adapter = getattr(import_module(f"faas_bridge.platforms.{module_name}"), class_name)
+            module = import_module(f"faas_bridge.devtools.emulators.{module_name}")
         except Exception as exc:
             found.append(PlatformSupport(name, problem=f"{type(exc).__name__}: {exc}"))
             continue

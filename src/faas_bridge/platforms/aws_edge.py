@@ -45,18 +45,15 @@ The vendor's quirks, as followed here:
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
-from faas_bridge import b64
 from faas_bridge.errors import FaasBridgeError, MalformedEvent, RequestTooLarge, safe_text
 from faas_bridge.http import Headers, Request, Response, plain_response
 from faas_bridge.platforms import _markers
 from faas_bridge.platforms.base import (
-    HttpCall,
     Platform,
     apply_base_path,
     clean_query,
@@ -435,73 +432,3 @@ def _size(limit: int) -> str:
 def _disallowed(name: str) -> bool:
     key = name.lower()
     return key in DISALLOWED_HEADERS or key.startswith(DISALLOWED_PREFIXES)
-
-
-def build_event(
-    call: HttpCall,
-    *,
-    trigger: str = "viewer-request",
-    host: str = "d111111abcdef8.cloudfront.net",
-    origin_domain: str = "example.org",
-    forward_host: bool = False,
-    include_body: bool = True,
-) -> dict[str, Any]:
-    """The event CloudFront sends a viewer-request or origin-request trigger for ``call``.
-
-    ``host`` is the distribution's domain name (the Host the viewer used). On
-    origin-request, Host becomes ``origin_domain`` unless ``forward_host`` (an
-    origin request policy forwarding it), X-Forwarded-For gets the viewer's
-    address and Via is added; every other viewer header is forwarded (policy
-    AllViewer). Headers CloudFront never exposes are left out. With
-    ``include_body`` the body is base64-encoded and truncated at the trigger's
-    limit, as "Include body" does.
-    """
-    if trigger not in REQUEST_TRIGGERS:
-        raise ValueError(f"trigger must be one of {REQUEST_TRIGGERS}, not {trigger!r}")
-    viewer = trigger == "viewer-request"
-    headers: list[tuple[str, str]] = [("Host", host if viewer or forward_host else origin_domain)]
-    headers += [(k, v) for k, v in call.headers if k.lower() != "host" and not _disallowed(k)]
-    if not viewer:
-        forwarded = call.header("x-forwarded-for")
-        headers = [pair for pair in headers if pair[0].lower() != "x-forwarded-for"]
-        headers.append(
-            ("X-Forwarded-For", f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip)
-        )
-        headers.append(("Via", "2.0 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)"))
-    grouped: dict[str, list[dict[str, str]]] = {}
-    for name, value in headers:
-        grouped.setdefault(name.lower(), []).append({"key": name, "value": value})
-    request: dict[str, Any] = {}
-    if include_body and call.body:
-        limit = BODY_LIMITS[trigger]
-        request["body"] = {
-            "inputTruncated": len(call.body) > limit,
-            "action": "read-only",
-            "encoding": "base64",
-            "data": b64.encode(call.body[:limit]),
-        }
-    request["clientIp"] = call.client_ip
-    request["headers"] = grouped
-    request["method"] = call.method
-    if not viewer:
-        request["origin"] = {
-            "custom": {
-                "customHeaders": {},
-                "domainName": origin_domain,
-                "keepaliveTimeout": 5,
-                "path": "",
-                "port": 443,
-                "protocol": "https",
-                "readTimeout": 30,
-                "sslProtocols": ["TLSv1.2"],
-            }
-        }
-    request["querystring"] = call.query
-    request["uri"] = call.path
-    config = {
-        "distributionDomainName": host,
-        "distributionId": "EDFDVBD6EXAMPLE",
-        "eventType": trigger,
-        "requestId": b64.encode(os.urandom(40)),
-    }
-    return {"Records": [{"cf": {"config": config, "request": request}}]}

@@ -11,8 +11,8 @@ from typing import Any
 
 from faas_bridge.http import Response
 from faas_bridge.platforms import aws_apigw_v2
-from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2, _v2_event
-from faas_bridge.platforms.base import HttpCall, apply_base_path, clean_raw_path, str_at
+from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2
+from faas_bridge.platforms.base import apply_base_path, clean_raw_path, str_at
 
 
 class FunctionURL(APIGatewayV2):
@@ -35,33 +35,3 @@ class FunctionURL(APIGatewayV2):
         never base64.
         """
         return aws_apigw_v2.reply_head(response)
-
-
-def build_event(
-    call: HttpCall, *, host: str = "abcdefghij1234567890.lambda-url.us-east-1.on.aws"
-) -> dict[str, Any]:
-    """The event a Function URL sends for ``call``.
-
-    As an HTTP API's payload 2.0, but ``rawPath`` stays percent-encoded and the
-    Cookie header is kept beside ``cookies`` (as real captures show).
-    """
-    event = _v2_event(call, call.path, "$default", host, cookie_header=True)
-    event["requestContext"]["accountId"] = "anonymous"
-    return event
-
-
-# -- The local gateway (`faas-bridge serve`): what a Function URL does around the function --
-
-#: Lambda's synchronous invocation limits, in bytes of event and reply JSON.
-REQUEST_LIMIT = aws_apigw_v2.REQUEST_LIMIT
-REPLY_LIMIT = aws_apigw_v2.REPLY_LIMIT
-
-
-def http_reply(reply: Any, event: Any = None) -> tuple[int, list[tuple[str, str]], bytes]:
-    """The HTTP response a Function URL makes of the reply: payload 2.0's rules."""
-    return aws_apigw_v2.http_reply(reply, event)
-
-
-def error_reply(status: int) -> tuple[int, list[tuple[str, str]], bytes]:
-    """The Function URL's own error reply (texts not documented: approximations)."""
-    return aws_apigw_v2.json_error(status, {502: "Internal Server Error"})

@@ -23,14 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
-from faas_bridge import b64
 from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _gateways as gw
 from faas_bridge.platforms import _markers
 from faas_bridge.platforms.base import (
-    HttpCall,
     LaneBuild,
     Platform,
     T,
@@ -38,7 +35,6 @@ from faas_bridge.platforms.base import (
     lane_headers,
     mapping_at,
     query_from_params,
-    request_id,
     require_str,
     source_ip,
 )
@@ -105,48 +101,3 @@ class FunctionGraphAPIG(Platform):
         if isinstance(rc, Mapping) and rc.get("requestId"):
             return str(rc["requestId"])
         return None
-
-
-def build_event(
-    call: HttpCall,
-    *,
-    host: str = "0123456789abcdef0123456789abcdef.apig.cn-north-4.huaweicloudapis.com",
-    stage: str = "RELEASE",
-) -> dict[str, Any]:
-    """The event APIG sends FunctionGraph for ``call``.
-
-    The body is always base64-encoded (APIG's default); header names are
-    lower-case with repeats comma-joined; query values are decoded, one per key
-    (the last; which one APIG keeps is not documented); APIG sets
-    ``x-forwarded-*`` and ``x-real-ip``.
-    """
-    headers: dict[str, str] = {}
-    for name, value in call.headers:
-        key = name.lower()
-        if key in ("host", "x-real-ip", "x-forwarded-port", "x-forwarded-proto"):
-            continue
-        headers[key] = f"{headers[key]},{value}" if key in headers else value
-    forwarded = headers.get("x-forwarded-for")
-    headers["x-forwarded-for"] = f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip
-    headers.update(
-        {
-            "host": host,
-            "x-forwarded-port": "443",
-            "x-forwarded-proto": "https",
-            "x-real-ip": call.client_ip,
-        }
-    )
-    return {
-        "body": b64.encode(call.body),
-        "requestContext": {
-            "apiId": "bc1dcffd-aa35-474d-897c-d53425a4c08e",
-            "requestId": request_id().replace("-", ""),
-            "stage": stage,
-        },
-        "queryStringParameters": dict(parse_qsl(call.query, keep_blank_values=True)),
-        "httpMethod": call.method,
-        "pathParameters": {},
-        "headers": headers,
-        "path": call.path,
-        "isBase64Encoded": True,
-    }

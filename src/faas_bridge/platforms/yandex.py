@@ -31,19 +31,14 @@ dropped, with a warning for the last two; it renames ``Date``, ``Server``,
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
-from faas_bridge import b64
 from faas_bridge.errors import MalformedEvent
 from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _markers
 from faas_bridge.platforms._markers import V10_KEYS
 from faas_bridge.platforms.base import (
-    HttpCall,
     Platform,
     clean_query,
     clean_raw_path,
@@ -66,24 +61,6 @@ FUNCTIONS_HOST = "functions.yandexcloud.net"
 
 _FATAL_REPLY_HEADERS = frozenset({"via", "proxy-authenticate"})
 _DROPPED_REPLY_HEADERS = frozenset({"transfer-encoding", "connection"})
-#: Request headers Yandex removes before a direct invocation sees them.
-_STRIPPED_REQUEST_HEADERS = frozenset(
-    {
-        "expect",
-        "te",
-        "trailer",
-        "upgrade",
-        "proxy-authenticate",
-        "authorization",
-        "connection",
-        "content-md5",
-        "max-forwards",
-        "server",
-        "transfer-encoding",
-        "www-authenticate",
-        "cookie",
-    }
-)
 
 
 def is_payload_v10(event: Mapping[str, Any]) -> bool:
@@ -197,103 +174,3 @@ class Yandex(Platform):
         if isinstance(rc, Mapping) and rc.get("requestId"):
             return str(rc["requestId"])
         return None
-
-
-# -- Building events -------------------------------------------------------------
-
-
-def _canonical(name: str) -> str:
-    """``X-Forwarded-For`` from ``x-forwarded-for``: how Yandex spells header names."""
-    return "-".join(part.capitalize() for part in name.split("-"))
-
-
-def build_event(
-    call: HttpCall,
-    *,
-    form: str = "direct",
-    host: str = "d5dxxxxxxxxxxxxxxxxx.apigw.yandexcloud.net",
-    template: str = "/{proxy+}",
-) -> dict[str, Any]:
-    """The event Yandex sends for ``call``: ``form`` is ``direct``, ``0.1`` or ``1.0``.
-
-    ``direct``: the call's target is below ``/<function id>`` and only its query
-    survives; Host, Cookie and the other headers Yandex strips are gone.
-    ``0.1`` / ``1.0``: through API Gateway on ``host``, route ``template``.
-    The body is text only for ``application/json``, as Yandex documents.
-    """
-    if form not in ("direct", "0.1", "1.0"):
-        raise ValueError(f"form must be 'direct', '0.1' or '1.0', not {form!r}")
-    direct = form == "direct"
-    multi_headers: dict[str, list[str]] = {}
-    if not direct:
-        multi_headers["Host"] = [host]
-    for name, value in call.headers:
-        key = name.lower()
-        if key == "host" or (direct and key in _STRIPPED_REQUEST_HEADERS):
-            continue
-        multi_headers.setdefault(_canonical(name), []).append(value)
-    forwarded = multi_headers.pop("X-Forwarded-For", None)
-    chain = ", ".join([*(forwarded or []), call.client_ip])
-    request_id = str(uuid.uuid4())
-    extra = {
-        "X-Forwarded-For": chain,
-        "X-Real-Remote-Address": f"[{call.client_ip}]:43310",
-        "X-Request-Id": request_id,
-        "X-Trace-Id": str(uuid.uuid4()),
-    }
-    if not direct:
-        extra["X-Forwarded-Proto"] = "https"
-        extra["X-Envoy-Original-Path"] = call.target
-        extra["X-Serverless-Gateway-Id"] = host.split(".", 1)[0]
-    for name, value in extra.items():
-        multi_headers[name] = [value]
-    query = parse_qsl(call.query, keep_blank_values=True)
-    multi_query: dict[str, list[str]] = {}
-    for key, value in query:
-        multi_query.setdefault(key, []).append(value)
-    user_agent = call.header("user-agent") or ""
-    now = time.time()
-    body, is_base64 = _body(call)
-    event: dict[str, Any] = {"httpMethod": call.method}
-    rest = call.path.lstrip("/")
-    if form == "1.0":
-        event = {"version": "1.0", "resource": template, "path": call.path, **event}
-    event["headers"] = {name: values[-1] for name, values in multi_headers.items()}
-    if form != "1.0":
-        path_params = {} if direct or not rest else {"proxy": rest}
-        event["url"] = "" if direct else f"{call.path}?{call.query}"
-        event["params"] = dict(path_params)
-        event["multiValueParams"] = {k: [v] for k, v in path_params.items()}
-        event["pathParams"] = dict(path_params)
-    event["multiValueHeaders"] = multi_headers
-    event["queryStringParameters"] = {k: v[-1] for k, v in multi_query.items()}
-    event["multiValueQueryStringParameters"] = multi_query
-    event["requestContext"] = {
-        "identity": {"sourceIp": call.client_ip, "userAgent": user_agent},
-        "httpMethod": call.method,
-        "requestId": request_id,
-        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-        "requestTimeEpoch": int(now),
-    }
-    event["body"] = body
-    event["isBase64Encoded"] = is_base64
-    if form == "0.1":
-        event["path"] = template
-    if form == "1.0":
-        path_params = {"proxy": rest} if rest else {}
-        event["pathParameters"] = path_params
-        event["parameters"] = dict(path_params)
-        event["multiValueParameters"] = {k: [v] for k, v in path_params.items()}
-        event["operationId"] = "proxy"
-    return event
-
-
-def _body(call: HttpCall) -> tuple[str, bool]:
-    """(body, isBase64Encoded): only a JSON body stays text."""
-    content_type = (call.header("content-type") or "").split(";", 1)[0].strip().lower()
-    if content_type == "application/json" and call.body:
-        try:
-            return call.body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
-    return b64.encode(call.body), True

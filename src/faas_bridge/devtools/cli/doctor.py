@@ -319,8 +319,8 @@ def _lifespan_check(handler: Handler, errors: list[str]) -> Check:
 
 def _probe_platforms(handler: Handler, result: ProbeResult) -> None:
     """One GET / through every adapter that has an event builder."""
+    from faas_bridge.devtools.emulators.base import HttpCall
     from faas_bridge.devtools.gateway import LocalContext, platform_support
-    from faas_bridge.platforms.base import HttpCall
 
     call = HttpCall(headers=[("Accept", "*/*"), ("User-Agent", "faas-bridge-doctor")])
     forced = handler.options.platform

@@ -101,8 +101,8 @@ def cmd_events_list(args: argparse.Namespace) -> int:
 
 
 def cmd_events_new(args: argparse.Namespace) -> int:
+    from faas_bridge.devtools.emulators.base import HttpCall
     from faas_bridge.devtools.gateway import support
-    from faas_bridge.platforms.base import HttpCall
     from faas_bridge.routing.triggers import KINDS
 
     if args.platform in KINDS:

@@ -1,0 +1,1 @@
+"""OpenFaaS and kubeless emulation: the call objects their Python runtimes pass."""
