@@ -51,7 +51,6 @@ from faas_bridge.platforms.base import LaneBuild, forwarded_client, status_line
 if TYPE_CHECKING:
     from faas_bridge.routing.routes import RouteTable
     from faas_bridge.routing.triggers import TriggerRouter
-    from faas_bridge.runtime.client import StreamedReply
 
 logger = logging.getLogger("faas_bridge")
 
@@ -421,22 +420,29 @@ class Handler:
     # -- streamed replies, and work after the reply (under faas_bridge's runtime) --------
 
     def _streams(self, platform: Platform, context: Any) -> bool:
-        """Whether this reply goes out as a stream: ``response_stream`` is on, the
-        integration streams (its adapter writes a stream's head) and the caller
-        can send a stream (faas_bridge's runtime, or the local gateway's ``--stream``)."""
-        return (
-            self.options.response_stream
-            and getattr(context, RUNTIME_MARK, False) is True
-            and hasattr(platform, "stream_head")
+        """Whether this reply goes out as a stream: ``response_stream`` is on, and
+        either the vendor's own server sends a stream (its adapter makes a streamed
+        reply: functions-framework), or the integration streams (its adapter writes
+        a stream's head) and the caller can send a stream (faas_bridge's runtime,
+        Azure's HTTP streams function, or the local gateway's ``--stream``)."""
+        return self.options.response_stream and (
+            hasattr(platform, "stream_reply")
+            or (getattr(context, RUNTIME_MARK, False) is True and hasattr(platform, "stream_head"))
         )
 
     def _unstreamed(self, platform: Platform) -> None:
-        """Say once that a streaming integration gets whole replies: this runtime cannot stream."""
+        """Say once that replies are buffered although response_stream is on."""
+        self._said_unstreamed = True
         if hasattr(platform, "stream_head"):
-            self._said_unstreamed = True
             logger.warning(
                 "faas_bridge: response_stream is on, but this runtime cannot stream: %s replies "
                 "are buffered (run the function on faas_bridge.runtime; README: Streaming)",
+                platform.name,
+            )
+        else:
+            logger.warning(
+                "faas_bridge: response_stream is on, but %s cannot stream a reply: replies are "
+                "buffered (README: Streaming)",
                 platform.name,
             )
 
@@ -463,14 +469,18 @@ class Handler:
             raise
         if after is None:
             return reply
+        run_after = getattr(platform, "run_after", None)
+        if run_after is not None:  # the vendor's server runs it once the reply is sent
+            return run_after(reply, after)
         from faas_bridge.runtime.client import Finishing
 
         return Finishing(reply, after)
 
     def _streamed(
         self, response: Response, head: bool, platform: Platform, event: Any, context: Any
-    ) -> StreamedReply:
-        """The reply as the Runtime API's streaming mode sends it: the prelude, then the body.
+    ) -> Any:
+        """The reply as a stream: the adapter's own streamed reply (``stream_reply``), or
+        what the Runtime API's streaming mode sends (a StreamedReply: the prelude, then the body).
 
         The same checks as a buffered reply's; no size limit of ours (Lambda
         bounds a streamed reply itself).
@@ -489,13 +499,16 @@ class Handler:
             if stream is not None:
                 stream.close()  # a server sends no body here whatever the app writes
             response.body, stream = b"", None
+        chunks = stream if stream is not None else (response.body,) if response.body else ()
         try:
+            stream_reply = getattr(platform, "stream_reply", None)
+            if stream_reply is not None:  # the vendor's server sends it (functions-framework)
+                return stream_reply(response, chunks)
             status, headers, cookies = platform.stream_head(response)  # type: ignore[attr-defined]
         except BaseException:
             if stream is not None:
                 stream.close()
             raise
-        chunks = stream if stream is not None else (response.body,) if response.body else ()
         return StreamedReply(chunks, HttpHead(status, headers, cookies))
 
     def respond(self, request: Request, platform: Platform, context: Any) -> Response:
@@ -535,9 +548,9 @@ class Handler:
                 if budget is not None and budget <= 0:
                     raise TimeoutError
                 scope, body = taken
-                if getattr(context, RUNTIME_MARK, False) is True:
+                streams = self._streams(platform, context)
+                if streams or getattr(context, RUNTIME_MARK, False) is True:
                     # The reply goes out before the app's remaining work (see open()).
-                    streams = self._streams(platform, context)
                     opened: Response = self.asgi.open(scope, body, budget, stream=streams)
                     return opened
                 response: Response = self.asgi.runner.run(self.asgi.run(scope, body, budget))

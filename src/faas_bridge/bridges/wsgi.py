@@ -6,6 +6,7 @@ output is collected into one Response, as a buffering WSGI server would.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import logging
 import sys
@@ -326,13 +327,19 @@ class WSGIBridge:
         So an app failing before its first byte fails here, and gets a normal
         error reply. The iterable's ``close()`` is called when the stream ends,
         is closed, or fails.
+
+        The app runs, and each later chunk is read, in a context of its own
+        (``contextvars``): a generator that holds context it set (Flask's
+        ``stream_with_context``) is suspended between reads, and must not leave
+        that context in the caller's (functions-framework's own Flask app).
         """
+        context = contextvars.copy_context()
         collector = _Collector()
-        result = self.app(environ, collector.start_response)
+        result = context.run(self.app, environ, collector.start_response)
         status = None
         try:
-            items = iter(result)
-            for chunk in items:
+            items = context.run(iter, result)
+            while (chunk := context.run(next, items, _END)) is not _END:
                 if chunk:
                     status = collector.status
                     if status is None:
@@ -341,27 +348,32 @@ class WSGIBridge:
                     collector.body.append(_bytes(chunk))
                     break
         except BaseException:
-            _close(result)
+            context.run(_close, result)
             raise
         if status is not None:
-            rest = Chunks(_rest(items, collector.body), partial(_close, result))
+            rest = Chunks(
+                _rest(items, collector.body, context), partial(context.run, _close, result)
+            )
             return Response(status, collector.headers, stream=rest)
-        _close(result)  # the whole body is in (write() may have taken some)
+        context.run(_close, result)  # the whole body is in (write() may have taken some)
         if collector.status is None:
             raise AssertionError("the WSGI app returned without calling start_response()")
         return Response(collector.status, collector.headers, b"".join(collector.body))
 
 
-def _rest(items: Iterator[bytes], written: list[bytes]) -> Iterator[bytes]:
+def _rest(
+    items: Iterator[bytes], written: list[bytes], context: contextvars.Context
+) -> Iterator[bytes]:
     """The body from its first chunk on: what write() took, then the iterable's items.
 
     ``written`` is the collector's list, which ``write()`` keeps appending to
     while the app runs; each piece goes out in the order the app produced it.
+    Each item is read in the app's ``context``.
     """
     while True:
         while written:
             yield written.pop(0)
-        chunk = next(items, _END)
+        chunk = context.run(next, items, _END)
         if chunk is _END:
             return
         if chunk:
