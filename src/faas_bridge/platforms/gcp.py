@@ -38,13 +38,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import quote
 
 from faas_bridge.errors import MalformedEvent
 from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _markers
 from faas_bridge.platforms._environ import from_environ
-from faas_bridge.platforms.base import HttpCall, Platform, split_prefix
+from faas_bridge.platforms.base import Platform, split_prefix
 
 #: Hosts whose URLs carry the function's name as the first path segment.
 _NAMED_HOST_SUFFIX = ".cloudfunctions.net"
@@ -155,41 +154,3 @@ def _body(event: Any) -> bytes:
 def _native(text: str) -> str:
     """A WSGI native string: the UTF-8 bytes of ``text`` as latin-1 code points."""
     return text.encode("utf-8").decode("latin-1")
-
-
-def build_event(
-    call: HttpCall,
-    *,
-    host: str = "faas-bridge-abcdefghij-uc.a.run.app",
-    peer: str = "169.254.1.1",
-) -> Any:
-    """The ``flask.Request`` functions-framework passes for ``call``, as behind gunicorn.
-
-    The environ is werkzeug's for the request, with gunicorn's ``RAW_URI``
-    (the request target as sent) and the front end's ``X-Forwarded-For`` /
-    ``X-Forwarded-Proto`` (GUESS: the exact headers Google's front end adds).
-    """
-    from flask import Request as FlaskRequest
-    from werkzeug.test import EnvironBuilder
-
-    headers = [(k, v) for k, v in call.headers if k.lower() != "host"]
-    forwarded = call.header("x-forwarded-for")
-    headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
-    headers += [
-        ("X-Forwarded-For", f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip),
-        ("X-Forwarded-Proto", "https"),
-    ]
-    builder = EnvironBuilder(
-        path=quote(call.path, safe="/%!$&'()*+,;=:@-._~"),
-        method=call.method,
-        headers=headers,
-        data=call.body,
-        query_string=call.query,
-        base_url=f"http://{host}/",
-        environ_overrides={"REMOTE_ADDR": peer, "RAW_URI": call.target},
-    )
-    try:
-        environ = builder.get_environ()
-    finally:
-        builder.close()
-    return FlaskRequest(environ)
