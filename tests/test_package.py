@@ -327,3 +327,33 @@ def test_arm64_python312_wheels_from_pypi(tmp_path: Path) -> None:
     (archive,) = result.archives
     native = [n for n, _ in archive.entries if n.startswith("pydantic_core/") and n.endswith(".so")]
     assert native and all("aarch64" in name for name in native)
+
+
+def test_tencent_and_huawei_also_get_the_archive_unpacked(
+    packaged: dict[str, Any], tmp_path: Path
+) -> None:
+    """Their deploy tools zip a folder and read no zip: the same files, laid out."""
+    out = tmp_path / "dist" / "huawei"
+    stale = out / "function" / "gone.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier build\n")
+    result = build(
+        packaged["root"], "huawei", out, python=PYTHON, find_links=[str(packaged["wheels"])]
+    )
+    (archive,) = result.archives
+    assert result.folder == out / "function"
+    laid_out = {
+        path.relative_to(result.folder).as_posix(): path
+        for path in result.folder.rglob("*")
+        if path.is_file()
+    }
+    with zipfile.ZipFile(archive.path) as opened:
+        infos = {info.filename: info for info in opened.infolist()}
+        assert sorted(laid_out) == sorted(infos)  # gone.py went with the old build
+        for name, info in infos.items():
+            assert laid_out[name].read_bytes() == opened.read(name), name
+            assert laid_out[name].stat().st_mode & 0o777 == (info.external_attr >> 16) & 0o777
+    assert "hello.py" in laid_out and "faas_bridge/__init__.py" in laid_out
+    wheels = [str(packaged["wheels"])]
+    aws = build(packaged["root"], "aws", tmp_path / "aws", python=PYTHON, find_links=wheels)
+    assert aws.folder is None and not (tmp_path / "aws" / "function").exists()

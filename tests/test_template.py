@@ -7,17 +7,30 @@
 - Azure: ``function_app.py`` imported and indexed by the real ``azure-functions``
   library, and one of its functions called with Azure's own HttpRequest.
 - Google: ``main.py`` served by the real functions-framework on 127.0.0.1.
-- Alibaba, Tencent, Huawei: no tool runs here; their files are checked against
-  the vendors' documented YAML (the keys and values their docs give).
+- Alibaba: Serverless Devs 3.x (npm ``@serverless-devs/s``) renders the s.yaml
+  offline (``s preview``: edition, resources, magic variables); the fc3
+  component's props are then checked against the fc3 schema's documented
+  facts, since that schema ships only with the component in Serverless Devs'
+  own registry, which CI cannot reach.
+- Tencent: the Serverless Framework's components CLI (npm
+  ``@serverless/components``, Tencent's ``sls``) loads each serverless.yml with
+  its own loader and validator (``${env:}`` resolved, src resolved); the scf
+  inputs are validated by Tencent's servers at deploy time, so here only
+  against the component's documented YAML.
+- Huawei: Serverless Devs 2.x's own parser (npm ``@serverless-devs/core``, the
+  library of ``s`` 2.x, which reads edition 1.0.0 files) resolves every
+  variable; the fgs component lives in Serverless Devs' registry, so its props
+  are checked against its documented YAML.
 
 The AWS facts asserted by hand, from AWS's documentation: a public Function
 URL needs ``lambda:InvokeFunctionUrl`` with ``FunctionUrlAuthType: NONE`` and,
 since October 2025, ``lambda:InvokeFunction`` with ``InvokedViaFunctionUrl``;
 an HTTP API route ``/x/{proxy+}`` matches below ``/x`` but not ``/x`` itself.
 
-External tools: cfn-lint is a dev dependency; osls is installed by CI
-(``npm install -g osls``). Without osls the test is skipped, unless
-``FAAS_BRIDGE_REQUIRE_TOOLS=1`` (CI), where it fails.
+External tools: cfn-lint is a dev dependency; osls, @serverless-devs/s,
+@serverless-devs/core and @serverless/components are installed by CI
+(``npm install -g``, pinned in .ci/run). Without one its tests are skipped,
+unless ``FAAS_BRIDGE_REQUIRE_TOOLS=1`` (CI), where they fail.
 """
 
 from __future__ import annotations
@@ -114,15 +127,52 @@ def split_project(root: Path, faas_yml: str = SPLIT) -> Path:
     return root / "faas.yml"
 
 
+def _missing(message: str) -> None:
+    """A skip saying what is missing, or a failure when CI requires the tools."""
+    if os.environ.get("FAAS_BRIDGE_REQUIRE_TOOLS") == "1":
+        pytest.fail(message + "; FAAS_BRIDGE_REQUIRE_TOOLS=1 requires it")
+    pytest.skip(message + "; CI sets FAAS_BRIDGE_REQUIRE_TOOLS=1 and requires it")
+
+
 def need_tool(name: str, install: str) -> str:
     """The tool's path; a skip saying how to install it, or a failure when CI requires it."""
     path = shutil.which(name)
     if path is None:
-        message = f"{name} is not installed ({install})"
-        if os.environ.get("FAAS_BRIDGE_REQUIRE_TOOLS") == "1":
-            pytest.fail(message + "; FAAS_BRIDGE_REQUIRE_TOOLS=1 requires it")
-        pytest.skip(message + "; CI sets FAAS_BRIDGE_REQUIRE_TOOLS=1 and requires it")
+        _missing(f"{name} is not installed ({install})")
+    assert path is not None
     return path
+
+
+def need_npm_package(name: str) -> Path:
+    """The folder of a globally installed npm package (``npm install -g NAME``)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        _missing(f"node and npm are not installed (they run {name})")
+    assert npm is not None
+    root = subprocess.run(
+        [npm, "root", "-g"], capture_output=True, text=True, check=False, timeout=60
+    ).stdout.strip()
+    folder = Path(root) / name
+    if not root or not (folder / "package.json").is_file():
+        _missing(f"{name} is not installed (npm install -g {name}, as .ci/run does)")
+    return folder
+
+
+def run_node(script: str, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``node -e SCRIPT ARGS`` in ``cwd``, with no FAAS_BRIDGE_* but those in ``env``."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")}
+    environ.update(env)
+    node = shutil.which("node")
+    assert node is not None
+    return subprocess.run(
+        [node, "-e", script, "--", "probe", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def cfn_lint(path: Path, *ignore: str) -> subprocess.CompletedProcess[str]:
@@ -521,7 +571,7 @@ def test_gcp_main_is_served_by_functions_framework(tmp_path: Path, capsys: Any) 
         server.stderr.close()
 
 
-# -- Alibaba, Tencent, Huawei: against their documented YAML --------------------------------
+# -- Alibaba, Tencent, Huawei: their own loaders, then their documented YAML ---------------
 
 
 ALIYUN_SPLIT = SPLIT.replace(
@@ -565,7 +615,8 @@ def test_tencent_and_huawei_files_follow_their_documented_yaml(tmp_path: Path) -
     api = yaml.safe_load(files["api/serverless.yml"])
     assert api["component"] == "scf" and api["app"] == "shop" and api["stage"] == "test"
     inputs = api["inputs"]
-    assert inputs["src"] == "../dist/tencent/function.zip"  # from the function's folder
+    # The unpacked archive, from the function's folder: the CLI uploads a folder's files.
+    assert inputs["src"] == "../dist/tencent/function"
     assert inputs["runtime"] == "Python3.10" and inputs["handler"] == "faas_bridge.handler"
     assert inputs["environment"]["variables"]["FAAS_BRIDGE_FUNCTION"] == "api"
     endpoints = inputs["events"][0]["apigw"]["parameters"]["endpoints"]
@@ -586,9 +637,204 @@ def test_tencent_and_huawei_files_follow_their_documented_yaml(tmp_path: Path) -
     assert service["component"] == "fgs"
     function = service["props"]["function"]
     assert function["handler"] == "faas_bridge.handler" and function["runtime"] == "Python3.10"
-    assert function["code"] == {"codeUri": "dist/huawei/function.zip"}
+    assert function["code"] == {"codeUri": "dist/huawei/function"}  # fgs zips a folder
     assert service["props"]["trigger"]["triggerTypeCode"] == "APIG"
     assert service["props"]["trigger"]["eventData"]["auth"] == "NONE"
+
+
+def _preview(s: str, root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``s preview -o json``: Serverless Devs renders s.yaml as it would deploy it."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")}
+    environ.update(env, HOME=str(root / "home"))  # s keeps its settings and logs there
+    return subprocess.run(
+        [s, "preview", "-o", "json"],
+        cwd=root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+
+
+#: What the fc3 component's schema (Serverless Devs' fc3, IProps) documents.
+FC3_TRIGGER_TYPES = {"http", "timer", "oss", "log", "mns_topic", "cdn_events", "tablestore"}
+FC3_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def test_aliyun_s_yaml_is_rendered_by_serverless_devs(tmp_path: Path) -> None:
+    s = need_tool("s", "npm install -g @serverless-devs/s@3")
+    path = split_project(tmp_path, ALIYUN_SPLIT.replace("region: eu-west-1", "region: cn-hangzhou"))
+    generate(path, "aliyun")
+    done = _preview(s, tmp_path, FAAS_BRIDGE_COMMAND_SECRET="from-the-deployer")
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = done.stdout[done.stdout.index("{") :]
+    assert "${" not in text  # every variable resolved, as s deploy resolves them
+    data = json.loads(text)
+    assert data["edition"] == "3.0.0"
+    web = data["resources"]["web"]["props"]
+    assert web["region"] == "cn-hangzhou"  # ${vars.region}
+    # ${env('...')}: the deployer's variable, read at deploy time.
+    assert web["environmentVariables"]["FAAS_BRIDGE_COMMAND_SECRET"] == "from-the-deployer"
+    for name, resource in data["resources"].items():
+        assert resource["component"] == "fc3"
+        props = resource["props"]
+        # fc3's schema: these five are required of a function with a built-in runtime.
+        assert {"region", "functionName", "runtime", "code", "handler"} <= set(props), name
+        assert props["runtime"] in {"python3.9", "python3.10"}
+        assert props["memorySize"] % 64 == 0 and 128 <= props["memorySize"] <= 32768
+        assert isinstance(props["timeout"], int) and 1 <= props["timeout"] <= 86400
+        assert all(isinstance(v, str) for v in props["environmentVariables"].values())
+        for trigger in props["triggers"]:
+            assert {"triggerName", "triggerType", "triggerConfig"} <= set(trigger)
+            assert trigger["triggerType"] in FC3_TRIGGER_TYPES
+            config = trigger["triggerConfig"]
+            if trigger["triggerType"] == "http":
+                assert config["authType"] in {"anonymous", "function"}
+                assert set(config["methods"]) <= FC3_METHODS
+            if trigger["triggerType"] == "timer":
+                assert isinstance(config["cronExpression"], str)
+                assert isinstance(config["enable"], bool)
+
+
+def test_serverless_devs_stops_when_the_secret_is_not_exported(tmp_path: Path) -> None:
+    """The oracle is alive, and the deploy command fails before deploying without the secret."""
+    s = need_tool("s", "npm install -g @serverless-devs/s@3")
+    path = split_project(tmp_path, ALIYUN_SPLIT.replace("region: eu-west-1", "region: cn-hangzhou"))
+    generate(path, "aliyun")
+    done = _preview(s, tmp_path)
+    assert done.returncode != 0
+    assert "FAAS_BRIDGE_COMMAND_SECRET" in done.stdout + done.stderr
+
+
+def test_sizes_each_vendor_refuses_are_refused_before_deploying(tmp_path: Path) -> None:
+    text = ALIYUN_SPLIT.replace("      memory: 1024", "      memory: 1000")
+    path = split_project(tmp_path / "aliyun", text)
+    # fc3: memorySize 128..32768 in steps of 64.
+    with pytest.raises(DeployError, match=r"no memory of 1000 MB \(128 to 32768 MB in steps of 64"):
+        render(load_project(path), "aliyun", tmp_path)
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    path = split_project(tmp_path / "huawei", text.replace("timeout: 10", "timeout: 901"))
+    # fgs: timeout 3..900 s.
+    with pytest.raises(DeployError, match=r"no timeout of 901 s \(from 3 to 900 s\)"):
+        render(load_project(path), "huawei", tmp_path)
+    path = split_project(tmp_path / "huawei2", text.replace("memory: 1024", "memory: 1000"))
+    with pytest.raises(DeployError, match=r"no memory of 1000 MB \(one of 128, 256, 512"):
+        render(load_project(path), "huawei", tmp_path)
+
+
+_TENCENT_LOAD = """
+const path = require("path");
+const components = process.env.COMPONENTS;
+const { loadInstanceConfig } = require(path.join(components, "src/cli/commands-cn/utils"));
+const client = require.resolve("@serverless/platform-client-china", { paths: [components] });
+const { ServerlessSDK } = require(client);
+loadInstanceConfig(process.cwd(), "deploy")
+  .then((instance) => console.log(JSON.stringify(new ServerlessSDK({}).validateInstance(instance))))
+  .catch((error) => { console.error(error.message); process.exit(1); });
+"""
+
+
+def test_tencent_files_are_read_by_the_frameworks_own_loader(tmp_path: Path) -> None:
+    """What ``sls deploy`` does before it uploads: load, resolve ${env:}, validate the instance."""
+    components = need_npm_package("@serverless/components")
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    path = split_project(tmp_path, text.replace("region: eu-west-1", "region: ap-guangzhou"))
+    generate(path, "tencent")
+    found = {}
+    for name in ("web", "api"):
+        done = run_node(
+            _TENCENT_LOAD,
+            tmp_path / name,
+            "--org",
+            "1250000000",  # the CLI asks Tencent for the account's org unless given
+            COMPONENTS=str(components),
+            FAAS_BRIDGE_COMMAND_SECRET="from-the-deployer",
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        found[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    web, api = found["web"], found["api"]
+    assert (web["componentName"], web["instanceName"]) == ("scf", "web")
+    assert (web["appName"], web["stageName"], api["appName"]) == ("shop", "test", "shop")
+    variables = web["inputs"]["environment"]["variables"]
+    assert variables["FAAS_BRIDGE_COMMAND_SECRET"] == "from-the-deployer"  # ${env:...}
+    assert "FAAS_BRIDGE_COMMAND_SECRET" not in api["inputs"]["environment"]["variables"]
+    # src, resolved by the CLI from each folder, is where `faas-bridge package` lays out
+    # the archive's files (the CLI uploads what it finds under src: a folder).
+    for instance in (web, api):
+        assert instance["inputs"]["src"] == str(tmp_path / "dist" / "tencent" / "function")
+        assert instance["inputs"]["runtime"] == "Python3.10"
+        assert instance["inputs"]["region"] == "ap-guangzhou"
+
+
+def test_tencents_loader_refuses_a_file_without_its_component(tmp_path: Path) -> None:
+    """The oracle is alive: the same loader fails a serverless.yml that lost a required key."""
+    components = need_npm_package("@serverless/components")
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    generate(split_project(tmp_path, text), "tencent")
+    yml = tmp_path / "web" / "serverless.yml"
+    yml.write_text(yml.read_text().replace("component: scf\n", ""))
+    done = run_node(_TENCENT_LOAD, tmp_path / "web", "--org", "1", COMPONENTS=str(components))
+    assert done.returncode != 0
+    assert "component" in done.stderr
+
+
+_SERVERLESS_DEVS_2_PARSE = """
+const core = require(process.env.SERVERLESS_DEVS_CORE);
+new core.ParseVariable(require("path").resolve("s.yaml")).init()
+  .then((parsed) => console.log(JSON.stringify(parsed.realVariables)))
+  .catch((error) => { console.error(error.message); process.exit(1); });
+"""
+
+#: What the fgs component documents (Serverless Devs' fgs, "function" and "trigger").
+FGS_MEMORY = {128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096}
+
+
+def _parse_huawei(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    core = need_npm_package("@serverless-devs/core")
+    return run_node(_SERVERLESS_DEVS_2_PARSE, root, SERVERLESS_DEVS_CORE=str(core), **env)
+
+
+def test_huawei_s_yaml_is_resolved_by_serverless_devs_2(tmp_path: Path) -> None:
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    path = split_project(tmp_path, text.replace("region: eu-west-1", "region: cn-north-4"))
+    generate(path, "huawei")
+    done = _parse_huawei(tmp_path, FAAS_BRIDGE_COMMAND_SECRET="from-the-deployer", APIG_GROUP="g1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = done.stdout.strip().splitlines()[-1]
+    # Serverless Devs 2.x leaves a variable it cannot resolve as written.
+    assert "${" not in text
+    data = json.loads(text)
+    assert data["edition"] == "1.0.0"
+    for service in data["services"].values():
+        assert service["component"] == "fgs"
+        props = service["props"]
+        assert props["region"] == "cn-north-4"  # ${vars.region}
+        function = props["function"]
+        assert {"functionName", "handler", "runtime", "memorySize", "timeout", "codeType"} <= set(
+            function
+        )
+        assert "." in function["handler"] and function["codeType"] == "zip"
+        assert function["memorySize"] in FGS_MEMORY and 3 <= function["timeout"] <= 900
+        # fgs zips the folder codeUri names (relative to s.yaml's folder).
+        assert function["code"] == {"codeUri": "dist/huawei/function"}
+        trigger = props["trigger"]
+        assert trigger["triggerTypeCode"] in {"APIG", "TIMER"}
+        if trigger["triggerTypeCode"] == "APIG":
+            assert trigger["eventData"]["groupName"] == "g1"  # ${env(APIG_GROUP)}
+    web = data["services"]["web"]["props"]["function"]
+    assert web["environmentVariables"]["FAAS_BRIDGE_COMMAND_SECRET"] == "from-the-deployer"
+
+
+def test_serverless_devs_2_leaves_another_editions_variable_unresolved(tmp_path: Path) -> None:
+    """The oracle is alive: 3.x's ${env('X')} is not 2.x syntax, and stays as written."""
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    generate(split_project(tmp_path, text), "huawei")
+    s_yaml = tmp_path / "s.yaml"
+    s_yaml.write_text(s_yaml.read_text().replace("${env(APIG_GROUP)}", "${env('APIG_GROUP')}"))
+    done = _parse_huawei(tmp_path, FAAS_BRIDGE_COMMAND_SECRET="x", APIG_GROUP="g1")
+    assert done.returncode == 0, done.stderr
+    assert "${env('APIG_GROUP')}" in done.stdout
 
 
 def test_every_target_renders_the_two_function_split(tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ developer's machine (the ``pydantic_core`` failure on Lambda).
 
 The archive is reproducible: entries sorted, every timestamp 1980-01-01,
 permissions 0644 (0755 for executables), no extra fields; the same input gives
-the same bytes and the same sha256.
+the same bytes and the same sha256. Tencent's CLI and Huawei's fgs component
+zip a folder themselves and refuse a zip, so for them the same files are also
+laid out in ``function/`` beside the archive.
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ class Target:
     unzipped_limit: int | None = None
     limits_source: str = ""
     layers: bool = False
+    #: The vendor's deploy tool zips a folder itself (it refuses a zip): the archive is
+    #: also laid out, file for file, in ``function/`` beside it.
+    unpacked: bool = False
 
 
 TARGETS: dict[str, Target] = {
@@ -111,8 +116,9 @@ TARGETS: dict[str, Target] = {
     ),
     # FC 3.0's Python 3.10 runtime is Debian 10 (glibc 2.28).
     "aliyun": Target("Alibaba Cloud Function Compute", {None: 28}),
-    # SCF's Python runtimes are CentOS 7 based (glibc 2.17).
-    "tencent": Target("Tencent Cloud SCF", {None: 17}),
+    # SCF's Python runtimes are CentOS 7 based (glibc 2.17). Tencent's CLI uploads the
+    # files under the folder its serverless.yml names as src (it reads no zip).
+    "tencent": Target("Tencent Cloud SCF", {None: 17}, unpacked=True),
     # FunctionGraph: a ZIP uploaded through the API holds at most 50 MB, and
     # 1,500 MB once unpacked (FunctionGraph "Notes and Constraints").
     "huawei": Target(
@@ -121,6 +127,8 @@ TARGETS: dict[str, Target] = {
         zipped_limit=50 * MIB,
         unzipped_limit=1500 * MIB,
         limits_source="FunctionGraph: 50 MB zipped through the API, 1,500 MB unzipped",
+        # Serverless Devs' fgs component zips the folder its codeUri names.
+        unpacked=True,
     ),
     # Google builds the dependencies from requirements.txt; sources uploaded
     # hold at most 100 MB compressed, 500 MB with modules uncompressed
@@ -168,6 +176,8 @@ class Result:
     #: Distributions installed: (name, version, wheel tags).
     installed: list[tuple[str, str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The archive's files laid out in a folder, for a vendor whose tool zips a folder.
+    folder: Path | None = None
 
 
 # -- requirements ----------------------------------------------------------------------------
@@ -383,6 +393,23 @@ def write_zip(path: Path, entries: list[tuple[str, Path]]) -> Archive:
     return archive
 
 
+def write_folder(path: Path, entries: list[tuple[str, Path]]) -> Path:
+    """The same files as the archive, in a fresh folder, with the archive's permissions.
+
+    The folder is replaced whole, so a file dropped from the app does not linger.
+    """
+    import shutil
+
+    if path.exists():
+        shutil.rmtree(path)
+    for name, source in sorted(dict(entries).items()):
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+        target.chmod(0o755 if source.stat().st_mode & stat.S_IXUSR else 0o644)
+    return path
+
+
 def largest(entries: Iterable[tuple[str, int]], count: int = 5) -> list[tuple[str, int]]:
     """The top-level folders and files holding the most bytes (``python/`` looked through)."""
     totals: dict[str, int] = {}
@@ -500,4 +527,6 @@ def build(
             result.archives.append(write_zip(path, entries))
         progress(f"[{steps}/{steps}] checking sizes against {target.name}'s limits")
         check_sizes(target, result.archives, result.warnings)
+        if target.unpacked:
+            result.folder = write_folder(out / "function", plans[0][1])
     return result

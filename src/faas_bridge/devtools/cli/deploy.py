@@ -123,6 +123,8 @@ def cmd_package(args: argparse.Namespace) -> int:
             f"{archive.unzipped / MB:.2f} MB unzipped, {len(archive.entries)} files, "
             f"sha256 {archive.sha256}"
         )
+    if result.folder is not None:
+        print(f"{result.folder}/  the same files unpacked: the vendor's deploy tool zips it")
     return 0
 
 

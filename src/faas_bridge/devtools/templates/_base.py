@@ -221,6 +221,33 @@ def package_zip(project: Project, out: Path, platform: str, name: str = "functio
     return relative(project.root / "dist" / platform / name, out)
 
 
+def package_folder(project: Project, out: Path, platform: str) -> str:
+    """The archive's files unpacked (``faas-bridge package`` writes it for a tool that zips)."""
+    return relative(project.root / "dist" / platform / "function", out)
+
+
+def check_size(
+    function: FunctionDeploy,
+    vendor: str,
+    memory_ok: Callable[[int], bool],
+    memory_rule: str,
+    timeouts: tuple[int, int],
+) -> None:
+    """The function's memory and timeout against what the vendor's deploy tool accepts."""
+    low, high = timeouts
+    where = f"deploy.functions.{function.name} (or deploy:)"
+    if not memory_ok(function.memory):
+        raise DeployError(
+            f"{vendor} takes no memory of {function.memory} MB ({memory_rule}): set memory "
+            f"in {where} to such a value"
+        )
+    if not low <= function.timeout <= high:
+        raise DeployError(
+            f"{vendor} takes no timeout of {function.timeout} s (from {low} to {high} s): set "
+            f"timeout in {where} within it"
+        )
+
+
 def package_command(project: Project, platform: str, *, arch: bool = False) -> str:
     words = ["faas-bridge package", f"--platform {platform}", f"--python {project.python}"]
     if arch:

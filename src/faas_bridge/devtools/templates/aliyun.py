@@ -5,8 +5,10 @@ One resource per faas.yml function, the archive ``faas-bridge package
 methods its routes use (FC 3.0 gives each function its own URL, no path
 routing: faas_bridge answers 404 for routes the function does not own), and
 ``aliyun.timer`` / ``aliyun.oss`` / ``aliyun.mns`` triggers as FC's ``timer``,
-``oss`` and ``mns_topic`` triggers. Checked against the fc3 component's
-documented YAML (Serverless Devs 3.x), not by its tool.
+``oss`` and ``mns_topic`` triggers. Serverless Devs 3.x itself renders the
+file in the tests (``s preview``); the fc3 component's props, whose schema
+ships only with the component in Serverless Devs' registry, are checked
+against its documented schema.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from faas_bridge.devtools.templates._base import (
     HANDLER,
     SECRET_VARIABLE,
     Rendered,
+    check_size,
     dump_yaml,
     environment,
     export_secret,
@@ -36,6 +39,9 @@ RUNTIMES = {"3.10": "python3.10", "3.9": "python3.9"}
 DEFAULT_REGION = "cn-hangzhou"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _ACCOUNT = "${config('AccountID')}"
+#: fc3's memorySize: 128..32768 MB in steps of 64; timeout 1..86400 s.
+MEMORY = (128, 32768, 64)
+TIMEOUTS = (1, 86400)
 
 
 def _methods(function: FunctionDeploy) -> list[str]:
@@ -48,6 +54,14 @@ def _methods(function: FunctionDeploy) -> list[str]:
 def _resource(
     project: Project, function: FunctionDeploy, out: Path, runtime: str, rendered: Rendered
 ) -> dict[str, Any]:
+    low, high, step = MEMORY
+    check_size(
+        function,
+        "Function Compute 3.0 (fc3)",
+        lambda memory: low <= memory <= high and memory % step == 0,
+        f"{low} to {high} MB in steps of {step}",
+        TIMEOUTS,
+    )
     # Serverless Devs reads the secret from the deployer's environment: never written here.
     variables = environment(function, "${env('" + SECRET_VARIABLE + "')}")
     triggers: list[dict[str, Any]] = []

@@ -4,8 +4,11 @@ Huawei documents FunctionGraph's deployment file as Serverless Devs' ``fgs``
 component (edition 1.0.0): one service entry holds one function and one
 trigger. Each faas.yml function is an entry with its APIG trigger (an
 anonymous API in the group named by ``APIG_GROUP``), and each
-``huawei.timer`` trigger an entry of its own for the same function. Checked
-against Huawei's documented YAML only.
+``huawei.timer`` trigger an entry of its own for the same function. Its code
+is the folder ``faas-bridge package --platform huawei`` lays out (fgs zips the
+folder ``codeUri`` names; it reads no zip). Serverless Devs 2.x's own parser
+resolves the file's variables in the tests; the fgs component's props are
+checked against its documented YAML.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from faas_bridge.devtools.templates._base import (
     HANDLER,
     SECRET_VARIABLE,
     Rendered,
+    check_size,
     dump_yaml,
     environment,
     export_secret,
     function_name,
     own_triggers,
     package_command,
-    package_zip,
+    package_folder,
     python_runtime,
     require,
 )
@@ -33,6 +37,9 @@ from faas_bridge.devtools.templates._base import (
 #: FunctionGraph's Python runtimes (FunctionGraph "Supported runtimes").
 RUNTIMES = {"3.9": "Python3.9", "3.10": "Python3.10", "3.12": "Python3.12"}
 DEFAULT_REGION = "cn-north-4"
+#: The memory sizes (MB) and timeouts (s) the fgs component documents for a function.
+MEMORY_SIZES = (128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096)
+TIMEOUTS = (3, 900)
 
 
 def render(project: Project, out: Path) -> Rendered:
@@ -61,6 +68,13 @@ def render(project: Project, out: Path) -> Rendered:
 def _services(
     project: Project, function: FunctionDeploy, out: Path, runtime: str, rendered: Rendered
 ) -> dict[str, Any]:
+    check_size(
+        function,
+        "FunctionGraph (fgs)",
+        lambda memory: memory in MEMORY_SIZES,
+        "one of " + ", ".join(map(str, MEMORY_SIZES)),
+        TIMEOUTS,
+    )
     name = function_name(project, function)
     variables = environment(function, "${env(" + SECRET_VARIABLE + ")}")
     base = {
@@ -71,7 +85,7 @@ def _services(
         "runtime": runtime,
         "environmentVariables": variables,
         "codeType": "zip",
-        "code": {"codeUri": package_zip(project, out, "huawei")},
+        "code": {"codeUri": package_folder(project, out, "huawei")},
     }
     triggers: list[dict[str, Any]] = []
     if function.serves_http:

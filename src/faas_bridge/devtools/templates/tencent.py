@@ -1,12 +1,15 @@
 """Tencent Cloud SCF: ``serverless.yml`` of Tencent's Serverless Framework (component ``scf``).
 
 One folder per faas.yml function (``NAME/serverless.yml``: the framework
-deploys one component instance per file), the archive ``faas-bridge package
---platform tencent`` builds as its code, its routes as API Gateway endpoints
+deploys one component instance per file), the folder ``faas-bridge package
+--platform tencent`` lays out as its code (the CLI uploads the files under
+``src``; it reads no zip), its routes as API Gateway endpoints
 with integrated responses (``/notes/*`` is the endpoint ``/notes``: Tencent's
 gateway matches a path and everything below it), and ``tencent.timer`` /
 ``tencent.cos`` / ``tencent.cmq`` triggers as the component's ``timer``, ``cos``
-and ``cmq`` events. Checked against the scf component's documented YAML only.
+and ``cmq`` events. The framework's own loader (``@serverless/components``)
+reads each file in the tests; the scf component's inputs are checked by
+Tencent's servers at deploy time, here against its documented YAML.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from faas_bridge.devtools.templates._base import (
     methods_of,
     own_triggers,
     package_command,
-    package_zip,
+    package_folder,
     python_runtime,
     require,
 )
@@ -111,7 +114,7 @@ def render(project: Project, out: Path) -> Rendered:
                 events.append({"cmq": {"parameters": {"name": topic, "enable": True}}})
         inputs: dict[str, Any] = {
             "name": function_name(project, function),
-            "src": package_zip(project, folder, "tencent"),
+            "src": package_folder(project, folder, "tencent"),
             "handler": HANDLER,
             "runtime": runtime,
             "region": region,
