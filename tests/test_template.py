@@ -301,6 +301,13 @@ def test_sam_template_passes_cfn_lint_and_says_what_aws_documents(
     # The Function URL of api: both statements AWS requires for a public URL.
     url = resources["ApiFunctionUrl"]["Properties"]
     assert url["AuthType"] == "NONE" and url["InvokeMode"] == "RESPONSE_STREAM"
+    # The managed Python loop cannot stream: faas_bridge's runtime takes over (README,
+    # "Function settings"), and is told the integration streams.
+    assert api["Environment"]["Variables"]["AWS_LAMBDA_EXEC_WRAPPER"] == (
+        "/var/task/faas_bridge/runtime/exec-wrapper"
+    )
+    assert api["Environment"]["Variables"]["FAAS_BRIDGE_RESPONSE_STREAM"] == "on"
+    assert "AWS_LAMBDA_EXEC_WRAPPER" not in web["Environment"]["Variables"]
     permissions = [
         r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"
     ]
@@ -317,6 +324,27 @@ def test_sam_template_passes_cfn_lint_and_says_what_aws_documents(
         "InvokedViaFunctionUrl": True,
     } in permissions
     assert "WebFunctionUrl" not in resources  # web's http is api only
+
+
+def test_response_stream_in_faas_yml_gives_a_streaming_url(tmp_path: Path) -> None:
+    """faas.yml's response_stream option is enough: no deploy.stream needed, layer or not."""
+    text = SPLIT.replace("      stream: true\n", "      layer: true\n").replace(
+        "        call: shop:take\n",
+        "        call: shop:take\n    options:\n      response_stream: true\n",
+    )
+    path = split_project(tmp_path, text)
+    files, _ = generate(path, "sam")
+    resources = yaml.safe_load(files["template.yaml"])["Resources"]
+    assert resources["ApiFunctionUrl"]["Properties"]["InvokeMode"] == "RESPONSE_STREAM"
+    variables = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    # Dependencies (faas_bridge among them) are in the layer, under /opt/python.
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/python/faas_bridge/runtime/exec-wrapper"
+    linted = cfn_lint(tmp_path / "template.yaml")
+    assert linted.returncode == 0, linted.stdout
+    without = split_project(tmp_path / "plain", SPLIT.replace("      stream: true\n", ""))
+    files, _ = generate(without, "sam")
+    url = yaml.safe_load(files["template.yaml"])["Resources"]["ApiFunctionUrl"]
+    assert url["Properties"]["InvokeMode"] == "BUFFERED"
 
 
 def test_cfn_lint_refuses_a_broken_template(tmp_path: Path) -> None:
@@ -426,6 +454,9 @@ def test_serverless_yml_is_packaged_by_the_framework(tmp_path: Path) -> None:
         for props in by_type["AWS::Lambda::Function"]
     }
     assert functions["api"]["MemorySize"] == 1024
+    assert functions["api"]["Environment"]["Variables"]["AWS_LAMBDA_EXEC_WRAPPER"] == (
+        "/var/task/faas_bridge/runtime/exec-wrapper"
+    )
     assert functions["web"]["Handler"] == "faas_bridge.handler"
 
 

@@ -15,7 +15,8 @@ schedules and queues.
       memory: 512              # MB (default 512)
       timeout: 29              # seconds (default 29: under API Gateway's 30 s)
       http: api                # api (the vendor's gateway), url (AWS Function URL), both, none
-      stream: false            # AWS Function URL in RESPONSE_STREAM invoke mode
+      stream: false            # AWS Function URL in RESPONSE_STREAM invoke mode (default:
+                               # faas.yml's response_stream option)
       layer: false             # AWS: dependencies in a Lambda layer of their own
       catch_all: web           # the function that also takes every route no function owns
       functions:
@@ -262,7 +263,8 @@ def _project(
                 memory=int(merged.get("memory", 512)),
                 timeout=int(merged.get("timeout", 29)),
                 http=str(merged.get("http", "api")),
-                stream=bool(merged.get("stream", False)),
+                # faas.yml's response_stream (the runtime streams) asks for a streaming URL.
+                stream=bool(merged.get("stream", _response_stream(config, function))),
                 python=str(merged.get("python", "3.12")),
                 arch=str(merged.get("arch", "x86_64")),
                 layer=bool(merged.get("layer", False)),
@@ -279,6 +281,11 @@ def _project(
         functions=tuple(functions),
         from_file=from_file,
     )
+
+
+def _response_stream(config: Config, function: FunctionConfig) -> bool:
+    """Whether faas.yml's options (global, then the function's) turn response_stream on."""
+    return bool({**config.options, **function.options}.get("response_stream", False))
 
 
 def _folder_name(root: Path) -> str:

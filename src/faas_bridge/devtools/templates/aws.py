@@ -56,7 +56,14 @@ def _runtime(project: Project) -> str:
 
 def _variables(project: Project, function: FunctionDeploy) -> dict[str, str]:
     # A CloudFormation dynamic reference: resolved at deploy time, never in the file.
-    return environment(function, "{{resolve:secretsmanager:" + secret_name(project) + "}}")
+    found = environment(function, "{{resolve:secretsmanager:" + secret_name(project) + "}}")
+    if function.stream and function.serves_http and function.http in ("url", "both"):
+        # The managed Python loop cannot stream: faas_bridge's runtime takes over through
+        # the exec wrapper (from the layer's python/ when dependencies are in a layer).
+        base = "/opt/python" if function.layer else "/var/task"
+        found["AWS_LAMBDA_EXEC_WRAPPER"] = f"{base}/faas_bridge/runtime/exec-wrapper"
+        found["FAAS_BRIDGE_RESPONSE_STREAM"] = "on"
+    return found
 
 
 def _arn(service: str, value: str) -> Any:
