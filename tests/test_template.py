@@ -892,3 +892,15 @@ def test_an_unquoted_python_version_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(Exception, match="quote it"):
         load_project(path)
+
+
+def test_readme_gives_the_commands_template_prints(tmp_path: Path) -> None:
+    """README "Deploying": the Alibaba, Tencent and Huawei steps are the printed ones."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Alibaba Cloud, Tencent Cloud, Huawei Cloud") :]
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    project = load_project(split_project(tmp_path, text))
+    for target in ("aliyun", "tencent", "huawei"):
+        for command in render(project, target, tmp_path).commands:
+            command = command.split("   #")[0].strip()
+            assert f"$ {command}" in section, command

@@ -60,7 +60,7 @@ def render(project: Project, out: Path) -> Rendered:
     rendered.commands += export_secret(project)
     rendered.commands += [
         "export APIG_GROUP=...   # your API Gateway group (console: API Gateway, Groups)",
-        "s deploy",
+        "s deploy   # Serverless Devs 2.x reads edition 1.0.0: npm install -g @serverless-devs/s@2",
     ]
     return rendered
 
