@@ -1,4 +1,4 @@
-"""A real HTTP client that notes when each piece of a reply arrives.
+"""A real HTTP client that notes when each piece of a reply arrives, and the servers it reads.
 
 ``timed_get`` sends one GET over http.client and reads the body with
 ``read1`` (for a chunked reply, at most one chunk's worth, returned as soon as
@@ -10,8 +10,15 @@ short (a chunked body without its last chunk) is noted as ``incomplete``.
 from __future__ import annotations
 
 import http.client
+import os
+import socket
+import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -71,3 +78,61 @@ def timed_get(
         return reply
     finally:
         connection.close()
+
+
+class Server:
+    """A server process on 127.0.0.1 serving the streaming apps; stopped by its pid."""
+
+    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.port, self.process, self.log = port, process, log
+
+    def get(self, target: str, headers: dict[str, str] | None = None) -> TimedReply:
+        return timed_get("127.0.0.1", self.port, target, headers)
+
+    def stop(self) -> None:
+        process = self.process
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(
+    command: Callable[[int], list[str]], log_dir: Path, env: dict[str, str], name: str
+) -> Server:
+    """``command(port)`` started on a free port (another one if that was taken meanwhile).
+
+    The streaming apps (tests/runtime/functions/stream_apps_function.py) and
+    the tests' modules are on its path; it is ready once it takes connections.
+    """
+    full = dict(os.environ)
+    full.update(env)
+    paths = [str(TESTS / "runtime" / "functions"), str(TESTS), full.get("PYTHONPATH", "")]
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    for attempt in range(3):
+        port = free_port()
+        log = log_dir / f"{name}-{attempt}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                command(port), env=full, stdout=out, stderr=subprocess.STDOUT
+            )
+        server = Server(port, process, log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                time.sleep(0.1)
+                continue
+            return server
+        server.stop()
+    raise AssertionError(f"{name} did not start:\n{log.read_text()}")

@@ -25,92 +25,44 @@ What is checked, against what functions-framework and HTTP/1.1 do for any app:
 from __future__ import annotations
 
 import itertools
-import os
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from stream_client import TimedReply, timed_get
+from stream_client import TESTS, Server, TimedReply, start_server
 
-TESTS = Path(__file__).resolve().parent
 GAP = 0.2
 EVENTS = b"".join(f"data: event {n}\n\n".encode() for n in (1, 2, 3, 4))
 
 
-class Server:
-    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-        self.port, self.process, self.log = port, process, log
-
-    def get(self, target: str) -> TimedReply:
-        return timed_get("127.0.0.1", self.port, target)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start(log_dir: Path) -> Server:
-    """functions-framework on a free port (tried again on another if taken meanwhile)."""
-    env = dict(os.environ)
-    env.update(GAP=str(GAP), TASK_LOG=str(log_dir / "task.log"), THREADS="8")
-    paths = [str(TESTS / "runtime" / "functions"), str(TESTS), env.get("PYTHONPATH", "")]
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
-    for attempt in range(3):
-        port = free_port()
-        log = log_dir / f"functions-framework-{attempt}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "functions_framework",
-            "--target",
-            "handler",
-            "--source",
-            str(TESTS / "ff_stream_main.py"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
-        with log.open("wb") as out:
-            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            except OSError:
-                time.sleep(0.1)
-                continue
-            server = Server(port, process, log)
-            server.get("/after")  # the first request imports what the handlers load lazily
-            return server
-        stop(process)
-    raise AssertionError(f"functions-framework did not start:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def command(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "functions_framework",
+        "--target",
+        "handler",
+        "--source",
+        str(TESTS / "ff_stream_main.py"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start(tmp_path_factory.mktemp("ff-stream"))
+    log_dir = tmp_path_factory.mktemp("ff-stream")
+    env = {"GAP": str(GAP), "TASK_LOG": str(log_dir / "task.log"), "THREADS": "8"}
+    running = start_server(command, log_dir, env, "functions-framework")
     try:
+        running.get("/after")  # the first request imports what the handlers load lazily
         yield running
     finally:
-        stop(running.process)
+        running.stop()
 
 
 def assert_streamed(reply: TimedReply) -> None:

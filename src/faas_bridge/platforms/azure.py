@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -157,6 +157,22 @@ class AzureFunctions(Platform):
             else:
                 reply.headers.add(name, ", ".join(values))
         return reply
+
+    def stream_head(self, response: Response) -> tuple[int, dict[str, str], list[str]]:
+        """The head of a streamed reply (HTTP streams: ``function_app`` with ``response_stream``).
+
+        The buffered reply's header rules (a repeated header comma-joined, each
+        Set-Cookie on its own); the reply goes out through the worker's own web
+        server, so no SimpleCookie step drops a cookie there.
+        """
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
+        for name, values in group_headers(response).items():
+            if name.lower() == "set-cookie":
+                cookies += values
+            else:
+                headers[name] = ", ".join(values)
+        return response.status, headers, cookies
 
     def _check_cookie(self, value: str) -> None:
         """Log (once) a Set-Cookie the worker's SimpleCookie step will drop."""
@@ -274,6 +290,12 @@ def function_app(
     ``faas_bridge.handler`` (the app named in ``FAAS_BRIDGE_APP``).
     ``auth_level`` is ``"ANONYMOUS"``, ``"FUNCTION"`` (Azure's default: a
     function key is required) or ``"ADMIN"``.
+
+    With the ``response_stream`` option (the handler's, or
+    ``FAAS_BRIDGE_RESPONSE_STREAM`` for ``faas_bridge.handler``) the function
+    is an HTTP streams function, typed with the
+    ``azurefunctions-extensions-http-fastapi`` types: replies go out as the
+    app produces them (``faas_bridge.platforms.azure_streams``).
     """
     import inspect
 
@@ -300,9 +322,25 @@ def function_app(
         "context": func.Context,
         "return": func.HttpResponse,
     }
+    function: Callable[..., Any] = http_app_func
+    if _streams(inspect.unwrap(target)):
+        from faas_bridge.platforms.azure_streams import stream_function
+
+        function = stream_function(target)
     function_app = func.FunctionApp(http_auth_level=auth_level)
     route = function_app.route(
         route="{*route}", methods=[m.value for m in func.HttpMethod], auth_level=auth_level
     )
-    function_app.function_name(name=function_name)(route(http_app_func))
+    function_app.function_name(name=function_name)(route(function))
     return function_app
+
+
+def _streams(target: Any) -> bool:
+    """Whether the handler's replies stream (``response_stream``): its options say so,
+    or, for ``faas_bridge.handler`` (built on first call), ``FAAS_BRIDGE_RESPONSE_STREAM``."""
+    from faas_bridge.options import Options
+
+    options = getattr(target, "options", None)
+    if isinstance(options, Options):
+        return options.response_stream
+    return Options.from_environ(os.environ).response_stream
