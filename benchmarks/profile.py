@@ -61,8 +61,7 @@ def stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Call
     out += [
         ("detect", lambda: handler.detect(event)),
         ("deadline bookkeeping", deadline),
-        ("decode (the general way)", lambda: platform.decode(event, ctx)),
-        ("fast lane (event to environ/scope)", lambda: platform.lane(event, ctx, handler._build)),
+        ("decode", lambda: platform.decode(event, ctx)),
     ]
     if handler.wsgi is not None:
         out.append(("build_environ", lambda: build_environ(request)))

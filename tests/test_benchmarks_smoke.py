@@ -138,7 +138,7 @@ def test_profile_stages_each_run(app: str) -> None:
     finally:
         bench.close()
     names = [name for name, _ in calls]
-    assert "deadline bookkeeping" in names and "fast lane (event to environ/scope)" in names
+    assert "deadline bookkeeping" in names and "decode" in names
 
 
 def test_first_reply_added_time_is_paired_by_round() -> None:

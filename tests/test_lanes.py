@@ -1,21 +1,26 @@
-"""Fast lanes (``Platform.lane``) give exactly what the general way gives.
+"""The quick reading of the usual event gives exactly what the careful reading gives.
 
-The general way decodes an event into a neutral Request, vets it and builds the
-bridge's input from it (a WSGI environ, or an ASGI scope and body). A fast lane
-builds that input straight from a clean event's parts. The contract: whenever
-a lane returns a value, it equals what the general way gives for the same
-event; for anything unusual it declines (returns None or raises) and the
-handler goes the general way.
+Each adapter decodes its event one way. Its headers are read by
+``base.read_headers``: the usual event's (a dict of ASCII strings whose names
+are tokens) are taken as they come and marked ``checked``, so the handler need
+not check them again (``base.plain_headers``); any other are read one by one
+(``base.header_pairs``) and checked by ``http.check_request``. The contract:
+whenever the quick reading takes an event, the bridge's input (a WSGI environ,
+or an ASGI scope and body) equals what the careful reading gives, and the
+request passes ``check_request``; an event it declines is read carefully.
+Errors are the same both ways, and only ``MalformedEvent`` comes out of a
+decode.
 
 Events compared: the sample events (``tests/samples``, and the extra corpus
-when ``FAAS_BRIDGE_EVENTS`` names one), what the adapters' ``build_event``
+when ``FAAS_BRIDGE_EVENTS`` names one), what the emulators' ``build_event``
 functions make of client requests, and a seeded random mutation of both. Then
-end to end: the reply to an event is the same on the cold call (general way),
-the warm call (lane) and with lanes turned off.
+end to end: the reply to an event is the same on the first call, a later call
+and with the quick reading turned off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
@@ -33,8 +38,9 @@ from events import event_names, extra_dir, load_event, sample_folders
 from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.dispatch import Handler
-from faas_bridge.errors import UnrecognisedEvent
+from faas_bridge.errors import MalformedEvent, UnrecognisedEvent
 from faas_bridge.http import check_request
+from faas_bridge.platforms import base
 
 LANE_PLATFORMS = ("aws-apigw-v2", "aws-function-url", "aws-apigw-v1", "aws-alb")
 #: Environ keys compared apart from the rest: the body stream, and the error stream.
@@ -68,17 +74,40 @@ def make_handler(interface: str, base_path: str = "") -> Handler:
 # -- The two ways, and how their outputs are compared ------------------------------
 
 
+@contextlib.contextmanager
+def careful_reading() -> Iterator[None]:
+    """Every event's headers read one by one, as the quick reading would decline them."""
+    real = base.plain_headers
+    base.plain_headers = lambda headers: None
+    try:
+        yield
+    finally:
+        base.plain_headers = real
+
+
 def general_input(handler: Handler, event: Any, ctx: Any) -> Any:
-    """The bridge's input the general way: decode, vet, build from the Request."""
+    """The bridge's input the careful way: decode, vet every header, build from the Request."""
     platform = handler.detect(event)
-    req = platform.decode(event, ctx)
-    check_request(req)
+    with careful_reading():
+        req = platform.decode(event, ctx)
+    assert not req.checked
+    handler._vet(req, platform)
     return handler._input(req)
 
 
 def lane_input(handler: Handler, event: Any, ctx: Any) -> Any:
-    """The bridge's input through the adapter's fast lane (None: declined)."""
-    return handler.detect(event).lane(event, ctx, handler._build)
+    """The bridge's input when the quick reading takes the event (None: declined).
+
+    A request it marks checked must pass every check of the careful way.
+    """
+    platform = handler.detect(event)
+    req = platform.decode(event, ctx)
+    handler._vet(req, platform)
+    if not req.checked:
+        return None
+    req.checked = False
+    check_request(req)  # what the handler skips for a checked request
+    return handler._input(req)
 
 
 def differences(lane: Any, general: Any) -> list[str]:
@@ -157,8 +186,22 @@ def compare(handler: Handler, event: Any, label: str, tally: Tally) -> str:
     before = copy.deepcopy(event)
     try:
         lane = lane_input(handler, event, CONTEXT)
-    except Exception:
-        lane = None  # an exception is a decline: the handler goes the general way
+    except MalformedEvent as exc:  # the careful way must say the same
+        lane = None
+        try:
+            general_input(handler, event, CONTEXT)
+        except MalformedEvent as careful:
+            if (str(careful), careful.status) != (str(exc), exc.status):
+                tally.failures.append(
+                    f"[{label}] {platform.name}: quick {exc.status} {exc}, careful "
+                    f"{careful.status} {careful}\nevent: {shown_event(event)}"
+                )
+                tally.outcomes["failed"] += 1
+                return "failed"
+        else:
+            tally.failures.append(f"[{label}] {platform.name}: only the quick reading raised {exc}")
+            tally.outcomes["failed"] += 1
+            return "failed"
     if event != before:
         tally.failures.append(f"[{label}] the lane changed the event:\n{shown_event(before)}")
         tally.outcomes["failed"] += 1
@@ -750,12 +793,11 @@ INTERFACES = ["wsgi", "asgi"]
 
 def test_builders_are_the_handlers_own() -> None:
     """Guards that the helpers use the builders the handler itself runs, per interface."""
-    from faas_bridge.bridges.asgi import lane_scope, scope_input
-    from faas_bridge.bridges.wsgi import build_environ, lane_environ
+    from faas_bridge.bridges.asgi import scope_input
+    from faas_bridge.bridges.wsgi import build_environ
 
-    wsgi, asgi = make_handler("wsgi"), make_handler("asgi")
-    assert (wsgi._input, wsgi._build) == (build_environ, lane_environ)
-    assert (asgi._input, asgi._build) == (scope_input, lane_scope)
+    assert make_handler("wsgi")._input is build_environ
+    assert make_handler("asgi")._input is scope_input
 
 
 def test_samples_are_found() -> None:
@@ -844,27 +886,42 @@ def test_random_mutations_lane_equals_general(interface: str, base_path: str) ->
     )
 
 
-def test_compare_catches_a_wrong_lane() -> None:
-    """Guards the checker itself: a lane giving a different environ or scope is reported."""
+def wrong_readings() -> list[Callable[[Any], Any]]:
+    """Quick readings that each get one thing wrong, for the checker to catch."""
+    real = base.plain_headers
+
+    def value_changed(headers: Any) -> Any:
+        read = real(headers)
+        if read is None:
+            return None
+        pairs = [(name, value + "x") for name, value in read.pairs]
+        return read._replace(pairs=pairs)
+
+    def header_dropped(headers: Any) -> Any:
+        read = real(headers)
+        return None if read is None else read._replace(pairs=read.pairs[1:])
+
+    def newline_let_through(headers: Any) -> Any:
+        read = real(headers)
+        if read is None:
+            return None
+        return read._replace(pairs=[*read.pairs, ("x-bad", "a\nb")])
+
+    return [value_changed, header_dropped, newline_let_through]
+
+
+def test_compare_catches_a_wrong_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the checker itself: a quick reading giving other headers is reported."""
     _, event = CLEAN_BUILT[1]
     for interface in INTERFACES:
         handler = make_handler(interface)
-        good = Tally()
-        assert compare(handler, event, "good", good) == "taken"
-        real = handler._build
-
-        def skewed(*parts: Any, real: Any = real) -> Any:
-            return real(parts[0], parts[1], parts[2] + "x", *parts[3:])
-
-        def extra_body(*parts: Any, real: Any = real) -> Any:
-            return real(*parts[:6], parts[6] + b"!", *parts[7:])
-
-        for wrong in (skewed, extra_body):
-            handler._build = wrong
+        assert compare(handler, event, "good", Tally()) == "taken"
+        for wrong in wrong_readings():
+            monkeypatch.setattr(base, "plain_headers", wrong)
             bad = Tally()
-            assert compare(handler, event, "bad", bad) == "failed", interface
+            assert compare(handler, event, "bad", bad) == "failed", (interface, wrong.__name__)
             assert bad.failures
-        handler._build = real
+            monkeypatch.undo()
 
 
 # -- End to end: the same reply cold (general way), warm (lane) and with lanes off ---
@@ -931,20 +988,19 @@ async def echo_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def echo_handler(interface: str) -> tuple[Handler, list[bool]]:
-    """A fresh echo handler, and a list recording each lane build (True: it gave input)."""
+    """A fresh echo handler, and a list recording each request the app got (True: checked)."""
     if interface == "wsgi":
         handler = faas_bridge.wrap(echo_wsgi)
     else:
         handler = faas_bridge.wrap(echo_asgi, lifespan="off")
     built: list[bool] = []
-    real = handler._build
+    real = handler._input
 
-    def counting(*parts: Any) -> Any:
-        taken = real(*parts)
-        built.append(taken is not None)
-        return taken
+    def counting(request: Any) -> Any:
+        built.append(request.checked)
+        return real(request)
 
-    handler._build = counting
+    handler._input = counting
     return handler, built
 
 
@@ -966,21 +1022,19 @@ def end_to_end_events() -> list[tuple[str, dict[str, Any], bool]]:
 
 
 def replies_three_ways(interface: str, event: Any) -> tuple[list[Any], list[bool]]:
-    """The replies to a cold call, a warm call, and a warm call of a handler with lanes off.
+    """The replies to a first call, a later call, and a call read the careful way.
 
-    Also the lane builds of the warm call (True: the lane gave the input).
+    Also whether the later call's request was read quickly (True: checked).
     """
     snapshot = copy.deepcopy(event)
     handler, built = echo_handler(interface)
     cold = handler(event, CONTEXT)
-    assert not built, "the cold call must go the general way"
-    assert handler._lanes, "lanes are on after the cold start"
+    del built[:]
     warm = handler(event, CONTEXT)
     plain, plain_built = echo_handler(interface)
-    plain(event, CONTEXT)
-    plain._lanes = False
-    off = plain(event, CONTEXT)
-    assert not plain_built, "no lane with lanes off"
+    with careful_reading():
+        off = plain(event, CONTEXT)
+    assert not any(plain_built), "nothing read quickly with the quick reading off"
     assert event == snapshot, "the handler changed the event"
     return [cold, warm, off], built
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from faas_bridge import lifecycle
 from faas_bridge.bridges.apps import interface_of
-from faas_bridge.bridges.wsgi import environ_builders
+from faas_bridge.bridges.wsgi import build_environ
 from faas_bridge.errors import (
     AppFailure,
     FaasBridgeError,
@@ -46,7 +46,7 @@ from faas_bridge.options import (
     UnderscoreHeaders,
 )
 from faas_bridge.platforms import Platform, load_platform, platform_entries
-from faas_bridge.platforms.base import LaneBuild, forwarded_client, status_line
+from faas_bridge.platforms.base import forwarded_client, status_line
 
 if TYPE_CHECKING:
     from faas_bridge.routing.routes import RouteTable
@@ -79,11 +79,9 @@ class Handler:
 
     __slots__ = (
         "_adapters",
-        "_build",
         "_deadline_unread",
         "_entries",
         "_input",
-        "_lanes",
         "_last",
         "_said_unstreamed",
         "_warmup",
@@ -123,15 +121,15 @@ class Handler:
         self._watch: lifecycle.StackWatch | None = None
         lifespan = None
         runner = None
-        #: The bridge's input for a Request, and from an event's parts (fast lanes).
-        build_input, build_lane = environ_builders(options.underscore_headers == "keep")
-        self._input: Callable[[Request], Any] = build_input
-        self._build: LaneBuild[Any] = build_lane
+        #: The bridge's input for a Request: a WSGI environ, or an ASGI scope and body.
+        self._input: Callable[[Request], Any] = build_environ
+        if options.underscore_headers == "keep":
+            self._input = functools.partial(build_environ, keep_underscores=True)
         if self.interface == "asgi":
-            from faas_bridge.bridges.asgi import ASGIBridge, lane_scope, scope_input
+            from faas_bridge.bridges.asgi import ASGIBridge, scope_input
 
             self.asgi = ASGIBridge(_single_callable(app))
-            self._input, self._build = scope_input, lane_scope
+            self._input = scope_input
             runner = self.asgi.runner
             if options.lifespan != "off":
                 lifespan = lifecycle.Lifespan(self.asgi.app, runner)
@@ -142,9 +140,6 @@ class Handler:
             #: Logs the stack of a request still running near its deadline.
             self._watch = lifecycle.stack_watch()
         self.bridge = self.asgi or self.wsgi
-        #: Whether fast lanes may be taken: not before the cold start is reported,
-        #: nor when the client address is read behind the user's own proxies.
-        self._lanes = False
         self.lifecycle = lifecycle.Lifecycle(
             runner, lifespan, options.lifespan, options.shutdown_timeout
         )
@@ -263,23 +258,8 @@ class Handler:
         if isinstance(event, (bytes, bytearray, str)):
             event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
         warmup = self._warmup
-        if (
-            warmup is not None
-            and (type(event) is not dict or not warmup.keys.isdisjoint(event))
-            and warmup(event)
-        ):
+        if warmup is not None and _may_be_ping(event, warmup.keys) and warmup(event):
             return dict(WARM_REPLY)
-        last = self._last
-        if self._lanes and last is not None and self.routes is None:
-            try:
-                taken = last.lane(event, context, self._build) if last.matches(event) else None
-            except Exception:
-                taken = None  # the general way reports what is wrong
-            if taken is not None:
-                response = self._run(taken, last, event, context)
-                # The bridge's input: an environ, or an ASGI scope and body.
-                method = taken[0]["method"] if type(taken) is tuple else taken["REQUEST_METHOD"]
-                return self._encode(response, method == "HEAD", last, event, context)
         try:
             platform = self.detect(event)
         except UnrecognisedEvent as exc:
@@ -618,7 +598,6 @@ class Handler:
 
     def _report_cold_start(self, platform: Platform) -> None:
         self.cold = False
-        self._lanes = not self.options.trusted_proxy_hops
         logger.info(
             "faas_bridge cold start %s",
             json.dumps({"platform": platform.name, "interface": self.interface, **self.timings}),
@@ -636,6 +615,13 @@ def _single_callable(app: Any) -> Any:
 
         return guarantee_single_callable(app)  # type: ignore[no-untyped-call]
     return app
+
+
+def _may_be_ping(event: Any, keys: frozenset[str]) -> bool:
+    """Whether the event holds a key a warm-up marker reads (any mapping is asked in full)."""
+    if type(event) is not dict:
+        return True
+    return any(key in event for key in keys)
 
 
 def _matches(platform: Platform, event: Any) -> bool:

@@ -43,6 +43,7 @@ class Request:
         "context",
         "platform",
         "environ",
+        "checked",
     )
 
     def __init__(
@@ -61,6 +62,8 @@ class Request:
         context: Any = None,
         platform: str = "",
         environ: dict[str, Any] | None = None,
+        *,
+        checked: bool = False,
     ) -> None:
         self.method = method
         #: The percent-encoded path below ``root_path``, e.g. ``b"/caf%C3%A9/a%2Fb"``.
@@ -84,17 +87,25 @@ class Request:
         #: WSGI-style (Alibaba FC 2.0) or hands over a werkzeug request (Google):
         #: a WSGI app then gets a copy of it, with every key the vendor set.
         self.environ = environ
+        #: Whether the adapter found, while reading the headers, that they hold
+        #: what :func:`check_request` asks of them (names HTTP tokens, values
+        #: ASCII without NUL, CR or LF): how far it was checked, not part of the
+        #: request, so left out of ``==``.
+        self.checked = checked
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _REQUEST_FIELDS)
         return f"Request({shown})"
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not Request:
             return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+        return all(getattr(self, name) == getattr(other, name) for name in _REQUEST_FIELDS)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass would be
+
+
+_REQUEST_FIELDS = Request.__slots__[:-1]
 
 
 class ReplyShape(NamedTuple):
@@ -223,33 +234,47 @@ def plain_response(status: int, message: str) -> Response:
 
 
 # -- What HTTP allows: checked on every invocation --------------------------------
-#
-# Values are joined and checked in one pass. Names are checked one by one
-# against a small table of names already found to be tokens: a verdict is
-# always the one for that exact name (a name holding a newline, or any other
-# character a token may not hold, is never in it), and the table holds at most
-# _NAMES_HELD names of at most _NAME_HELD characters, so it stays below
-# 100 KB however varied the names clients and apps send.
 
 _TOKEN_CHARS = r"!#$%&'*+\-.^_`|~0-9A-Za-z"
 _METHOD = re.compile(f"[{_TOKEN_CHARS}]+")
 #: Whether a string is an HTTP token (a method, a header name): a match or None.
 is_token = _METHOD.fullmatch
-#: Header names found to be HTTP tokens -> their lower-case form.
-_TOKENS: dict[str, str] = {}
-_NAMES_HELD = 256
-_NAME_HELD = 64
+#: Header names browsers, gateways and frameworks send and answer with, in the
+#: spellings they use: each is a token, and its lower-case form is here. Any
+#: other name is checked on its own; the table never changes.
+COMMON_NAMES = (  # noqa: SIM905 (a word list, read as one)
+    "accept accept-charset accept-encoding accept-language accept-ranges "
+    "access-control-allow-origin age allow authorization cache-control cdn-loop "
+    "cloudfront-forwarded-proto "
+    "cloudfront-is-desktop-viewer cloudfront-is-mobile-viewer cloudfront-is-smarttv-viewer "
+    "cloudfront-is-tablet-viewer cloudfront-viewer-asn cloudfront-viewer-country connection "
+    "content-disposition content-encoding content-language content-length content-location "
+    "content-security-policy content-type cookie date dnt etag expect expires forwarded from "
+    "host if-match if-modified-since if-none-match if-range if-unmodified-since keep-alive "
+    "last-modified link location origin pragma priority range referer referrer-policy "
+    "retry-after sec-ch-ua sec-ch-ua-mobile sec-ch-ua-platform sec-fetch-dest sec-fetch-mode "
+    "sec-fetch-site sec-fetch-user server set-cookie strict-transport-security te trailer "
+    "transfer-encoding upgrade upgrade-insecure-requests user-agent vary via "
+    "www-authenticate x-amz-cf-id x-amzn-trace-id x-content-type-options x-csrftoken "
+    "x-forwarded-for x-forwarded-host x-forwarded-port x-forwarded-proto x-frame-options "
+    "x-real-ip x-request-id x-requested-with"
+).split()
+#: Each common name, lower-case and capitalised as on the wire, -> its lower-case form.
+_TOKENS: dict[str, str] = {
+    **{name: name for name in COMMON_NAMES},
+    **{"-".join(map(str.capitalize, name.split("-"))): name for name in COMMON_NAMES},
+}
 
 
 def lowered_tokens(names: Sequence[str]) -> Sequence[str] | None:
     """Each name lower-cased, or None when one is not an HTTP token (or not a str)."""
     try:
         if len(names) > 1:
-            found: tuple[str, ...] = itemgetter(*names)(_TOKENS)  # one lookup each, in C
+            found: tuple[str, ...] = itemgetter(*names)(_TOKENS)
             return found
         return [_TOKENS[names[0]]] if names else []
     except (KeyError, TypeError):
-        pass  # a name not met before (or not a string): checked one by one
+        pass  # a name outside the table (or not a string): checked one by one
     lowered = []
     for name in names:
         lower = _TOKENS.get(name) if type(name) is str else None
@@ -257,8 +282,6 @@ def lowered_tokens(names: Sequence[str]) -> Sequence[str] | None:
             if type(name) is not str or _METHOD.fullmatch(name) is None:
                 return None
             lower = name.lower()
-            if len(name) <= _NAME_HELD and len(_TOKENS) < _NAMES_HELD:
-                _TOKENS[name] = lower
         lowered.append(lower)
     return lowered
 
@@ -313,7 +336,7 @@ def check_request(request: Request) -> None:
         except UnicodeEncodeError:
             raise MalformedEvent(_SURROGATE, "root path (the stage or base path)") from None
     headers = request.headers
-    if not headers:
+    if not headers or request.checked:
         return
     if lowered_tokens(list(map(_NAME, headers))) is None:
         bad = next((n for n, _ in headers if _METHOD.fullmatch(n) is None), "")

@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from functools import partial
-from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -62,75 +61,6 @@ def build_scope(request: Request) -> dict[str, Any]:
 def scope_input(request: Request) -> tuple[dict[str, Any], bytes]:
     """What the ASGI bridge runs for a Request: its scope and body."""
     return build_scope(request), request.body
-
-
-def lane_scope(
-    method: str,
-    root: str,
-    path: str,
-    query: str,
-    names: tuple[str, ...],
-    values: Sequence[str],
-    body: bytes,
-    scheme: str,
-    server: tuple[str, int] | None,
-    client: tuple[str, int] | None,
-    http_version: str,
-    event: Any,
-    context: Any,
-    platform: str,
-) -> tuple[dict[str, Any], bytes]:
-    """(scope, body) from a clean event's parts.
-
-    What an adapter's fast lane (``Platform.lane``) builds for the ASGI
-    bridge: ``path`` and ``query`` are plain ASCII (nothing to decode), the
-    names lower-case tokens, the values hold no newline (so names and values
-    each encode as one string).
-    """
-    headers: list[tuple[bytes, bytes]] = []
-    if names:
-        try:
-            wire = itemgetter(*names)(_WIRE) if len(names) > 1 else (_WIRE[names[0]],)
-        except KeyError:
-            wire = _wire_names(names)
-        headers = list(zip(wire, "\n".join(values).encode("latin-1").split(b"\n")))  # noqa: B905
-    full = root + path
-    scope = _scope(
-        method,
-        root,
-        full,
-        full.encode("ascii"),
-        query.encode("ascii"),
-        headers,
-        scheme,
-        server,
-        client,
-        http_version,
-        event,
-        context,
-        platform,
-    )
-    return scope, body
-
-
-#: Lower-case header names -> their bytes, one by one: at most _NAMES_HELD
-#: names of at most _NAME_HELD characters (under 50 KB), whatever names come.
-_WIRE: dict[str, bytes] = {}
-_NAMES_HELD = 256
-_NAME_HELD = 64
-
-
-def _wire_names(names: Sequence[str]) -> list[bytes]:
-    """Each name's bytes, remembered for the next request while the table has room."""
-    wire = []
-    for name in names:
-        found = _WIRE.get(name)
-        if found is None:
-            found = name.encode("latin-1")
-            if len(name) <= _NAME_HELD and len(_WIRE) < _NAMES_HELD:
-                _WIRE[name] = found
-        wire.append(found)
-    return wire
 
 
 def _scope(

@@ -12,12 +12,11 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
-from operator import itemgetter
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
-from faas_bridge.http import Chunks, Request, Response
+from faas_bridge.http import COMMON_NAMES, Chunks, Headers, Request, Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -53,65 +52,9 @@ def build_environ(
 
     Strings are "native strings": each character one byte of the wire form
     (latin-1), so non-ASCII paths reach the app exactly as a real server sends
-    them and frameworks decode them as UTF-8 themselves. Header names holding
-    ``_`` are left out, as gunicorn leaves them out, unless ``keep_underscores``
-    (see :func:`lane_environ`).
-    """
-    if request.environ is not None:
-        return _vendor_environ(request)
-    raw_path = request.raw_path
-    root = request.root_path
-    headers = request.headers
-    names, values = zip(*headers, strict=True) if headers else ((), ())
-    environ = lane_environ(
-        request.method,
-        root.encode("utf-8").decode("latin-1") if root else "",
-        raw_path.decode("latin-1"),
-        request.query_string.decode("latin-1"),
-        names,
-        values,
-        request.body,
-        request.scheme,
-        request.server,
-        request.client,
-        request.http_version,
-        request.event,
-        request.context,
-        request.platform,
-        unquote_to_bytes(raw_path).decode("latin-1") if b"%" in raw_path else None,
-        keep_underscores=keep_underscores,
-    )
-    if errors is not None:
-        environ["wsgi.errors"] = errors
-    return environ
-
-
-def lane_environ(
-    method: str,
-    script: str,
-    path: str,
-    query: str,
-    names: tuple[str, ...],
-    values: Sequence[str],
-    body: bytes,
-    scheme: str,
-    server: tuple[str, int] | None,
-    client: tuple[str, int] | None,
-    http_version: str,
-    event: Any,
-    context: Any,
-    platform: str,
-    path_info: str | None = None,
-    *,
-    keep_underscores: bool = False,
-) -> dict[str, Any]:
-    """The environ from a request's parts, as native strings.
-
-    ``path`` is the percent-encoded path below ``script``; ``path_info`` its
-    decoded form, when it differs. Adapters' fast lanes (``Platform.lane``)
-    call this directly with a clean event's parts; the general way with a
-    Request that ``check_request`` vetted. Either way the names are lower-case
-    HTTP tokens and the values native strings without CR, LF or NUL.
+    them and frameworks decode them as UTF-8 themselves. ``CONTENT_LENGTH`` is
+    the decoded body's length: a header copied from the event may describe the
+    base64 form, or be missing.
 
     A header name holding ``_`` would land on the key of the same name with
     ``-`` (``X_Forwarded_Proto`` on ``HTTP_X_FORWARDED_PROTO``), where proxy
@@ -120,94 +63,78 @@ def lane_environ(
     gunicorn (``header_map = "drop"``, its default) and werkzeug's server drop
     them, unless ``keep_underscores`` (gunicorn's ``"dangerous"``).
     """
-    environ = _CONSTANT.copy()  # one copy of the constant keys, then the request's own
-    if names:
+    if request.environ is not None:
+        return _vendor_environ(request)
+    environ = _CONSTANT.copy()
+    headers = request.headers
+    if headers:
+        count = len(headers)
         try:
-            keys: Sequence[str] = (
-                itemgetter(*names)(_KEYS) if len(names) > 1 else (_KEYS[names[0]],)
-            )
-        except KeyError:  # a name not met before, or one holding "_"
-            keys, values = _environ_keys(names, values, keep_underscores)
-        environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
-        if len(environ) != len(_CONSTANT) + len(keys):
-            _join_repeats(environ, keys, values)  # a name came more than once
+            for name, value in headers:
+                environ[_KEYS[name]] = value
+        except KeyError:  # a name outside the table, or one holding "_"
+            keys, values = _environ_keys(headers, keep_underscores)
+            environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
+            count = len(keys)
+        if len(environ) != len(_CONSTANT) + count:  # a name came more than once
+            _join_repeats(environ, *_environ_keys(headers, keep_underscores))
+    raw_path = request.raw_path
+    root = request.root_path
+    script = root if root.isascii() else root.encode("utf-8").decode("latin-1")
+    path = raw_path.decode("latin-1")
+    query = request.query_string.decode("latin-1")
     uri = script + path + "?" + query if query else script + path
-    environ["REQUEST_METHOD"] = method
+    body = request.body
+    environ["REQUEST_METHOD"] = request.method
     environ["SCRIPT_NAME"] = script
-    environ["PATH_INFO"] = path if path_info is None else path_info
+    environ["PATH_INFO"] = unquote_to_bytes(raw_path).decode("latin-1") if "%" in path else path
     environ["QUERY_STRING"] = query
     environ["RAW_URI"] = environ["REQUEST_URI"] = uri
-    environ["SERVER_PROTOCOL"] = "HTTP/" + http_version
-    environ["wsgi.url_scheme"] = scheme
+    environ["SERVER_PROTOCOL"] = "HTTP/" + request.http_version
+    environ["wsgi.url_scheme"] = scheme = request.scheme
     environ["wsgi.input"] = io.BytesIO(body)
-    environ["wsgi.errors"] = sys.stderr  # the current one (tests and loggers replace it)
-    environ[EVENT_KEY] = event
-    environ[CONTEXT_KEY] = context
-    environ[PLATFORM_KEY] = platform
+    environ["wsgi.errors"] = sys.stderr if errors is None else errors
+    environ[EVENT_KEY] = request.event
+    environ[CONTEXT_KEY] = request.context
+    environ[PLATFORM_KEY] = request.platform
+    server = request.server
     if server is not None:
         environ["SERVER_NAME"], port = server
-        environ["SERVER_PORT"] = _PORTS.get(port) or str(port)
+        environ["SERVER_PORT"] = "443" if port == 443 else str(port)
     else:
         environ["SERVER_NAME"] = "localhost"
         environ["SERVER_PORT"] = "443" if scheme == "https" else "80"
+    client = request.client
     if client is not None:
         environ["REMOTE_ADDR"], port = client
         if port:
             environ["REMOTE_PORT"] = str(port)
     if body or "CONTENT_LENGTH" in environ:
-        # The decoded body's true length: a header copied from the event may
-        # describe the base64 form or be missing altogether.
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
-
-
-def environ_builders(
-    keep_underscores: bool,
-) -> tuple[Callable[[Request], dict[str, Any]], Callable[..., dict[str, Any]]]:
-    """(:func:`build_environ`, :func:`lane_environ`) as the ``underscore_headers`` option asks."""
-    if not keep_underscores:
-        return build_environ, lane_environ
-    return (
-        partial(build_environ, keep_underscores=True),
-        partial(lane_environ, keep_underscores=True),
-    )
-
-
-#: The usual server ports as text: no number formatted per request.
-_PORTS = {443: "443", 80: "80"}
-
-#: Lower-case header names (without "_") -> their environ key. Names are
-#: mapped one by one, so the table never decides anything about a request
-#: beyond its own names' keys, and stays small: at most _NAMES_HELD names of at
-#: most _NAME_HELD characters (under 100 KB).
-_KEYS: dict[str, str] = {}
-_NAMES_HELD = 256
-_NAME_HELD = 64
-
-
-def _environ_keys(
-    names: Sequence[str], values: Sequence[str], keep_underscores: bool
-) -> tuple[list[str], list[str]]:
-    """(keys, values) for the names, one by one; a name holding "_" left out unless kept."""
-    keys: list[str] = []
-    kept: list[str] = []
-    for name, value in zip(names, values, strict=True):
-        key = _KEYS.get(name)
-        if key is None:
-            if "_" in name and not keep_underscores:
-                continue
-            key = _key_of(name)
-            if "_" not in name and len(name) <= _NAME_HELD and len(_KEYS) < _NAMES_HELD:
-                _KEYS[name] = key
-        keys.append(key)
-        kept.append(value)
-    return keys, kept
 
 
 def _key_of(name: str) -> str:
     """``HTTP_X_NAME`` for ``x-name``; Content-Type and Content-Length have their own keys."""
     key = name.upper().replace("-", "_")
     return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+
+
+#: The environ key of each common header name (lower-case, none holds "_").
+_KEYS: dict[str, str] = {name: _key_of(name) for name in COMMON_NAMES}
+
+
+def _environ_keys(headers: Headers, keep_underscores: bool) -> tuple[list[str], list[str]]:
+    """(keys, values) for the headers, one by one; a name holding "_" left out unless kept."""
+    keys: list[str] = []
+    kept: list[str] = []
+    for name, value in headers:
+        if "_" in name and not keep_underscores:
+            continue
+        key = _KEYS.get(name)
+        keys.append(_key_of(name) if key is None else key)
+        kept.append(value)
+    return keys, kept
 
 
 def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:

@@ -6,13 +6,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any, AnyStr
 
-from faas_bridge.http import METHODS, Headers, Response
+from faas_bridge.http import Headers, Response
 from faas_bridge.options import Options
 from faas_bridge.platforms.base import (
+    HeaderRead,
     apply_base_path,
     encode_body,
     group_headers,
-    lane_headers,
+    read_headers,
     single_headers,
     split_prefix,
     status_line,
@@ -68,17 +69,16 @@ def mount(
     return apply_base_path(raw_path, options)
 
 
-def lane_start(event: Mapping[str, Any]) -> tuple[str, tuple[str, ...], list[str], Any] | None:
-    """A REST, HTTP API 1.0 or ALB event's method and :func:`lane_headers`, or None.
+def read_v1_headers(event: Mapping[str, Any]) -> HeaderRead:
+    """A REST, HTTP API 1.0 or ALB event's headers: ``multiValueHeaders`` when present.
 
-    For a fast lane: (method, header names, values, last value by name).
+    Both fields carry the same headers where both are sent; the multi-value
+    one keeps repeats.
     """
-    method = event.get("httpMethod")
     multi = event.get("multiValueHeaders")
-    read = lane_headers(multi if multi is not None else event.get("headers"))
-    if method not in METHODS or read is None:
-        return None
-    return (method, *read)
+    if multi is not None:
+        return read_headers(multi, "multiValueHeaders")
+    return read_headers(event.get("headers"), "headers")
 
 
 def aws_request_id(event: Any, context: Any) -> str | None:

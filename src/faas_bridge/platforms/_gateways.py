@@ -8,30 +8,24 @@ those rules in one place.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from faas_bridge.errors import MalformedEvent
-from faas_bridge.http import METHODS, Headers, Request, Response
+from faas_bridge.http import Headers, Request, Response
 from faas_bridge.options import Options
 from faas_bridge.platforms.base import (
-    QUERY_VALUE_SAFE,
-    LaneBuild,
+    HeaderRead,
     Platform,
-    T,
     address_from,
     apply_base_path,
     clean_raw_path,
     decode_body,
     encode_body,
     group_headers,
-    header_pairs,
-    lane_headers,
-    lane_text,
     query_from_params,
+    read_headers,
     require_str,
-    server_address,
     single_headers,
 )
 from faas_bridge.platforms.base import flag as flag  # re-exported: the adapters read ``gw.flag``
@@ -69,7 +63,7 @@ def gateway_request(
     *,
     method: str,
     query: bytes,
-    headers: Headers | None = None,
+    headers: HeaderRead | None = None,
     mount: tuple[str, bytes] | None = None,
     path_key: str = "path",
     client: tuple[str, int] | None = None,
@@ -83,17 +77,17 @@ def gateway_request(
     same way for all of them.
     """
     if headers is None:
-        headers = header_pairs(event.get("headers"), "headers")
+        headers = read_headers(event.get("headers"), "headers")
     if mount is None:
         mount = apply_base_path(clean_raw_path(path_at(event, path_key)), platform.options)
     root, raw_path = mount
-    scheme, server = server_address(headers, fallback_host)
+    scheme, server = address_from(headers.last, fallback_host)
     return Request(
         method=method.upper(),
         raw_path=raw_path,
         root_path=root,
         query_string=query,
-        headers=headers,
+        headers=headers.pairs,
         body=decode_body(event.get("body"), flag(event.get("isBase64Encoded"), "isBase64Encoded")),
         scheme=scheme,
         server=server,
@@ -102,99 +96,8 @@ def gateway_request(
         event=event,
         context=context,
         platform=platform.name,
+        checked=headers.checked,
     )
-
-
-#: What :func:`lane_headers` gives: (names, values, last value by name).
-LaneHeaders = tuple[tuple[str, ...], list[str], Mapping[str, str]]
-
-
-def gateway_lane(
-    platform: Platform,
-    event: Mapping[str, Any],
-    context: Any,
-    build: LaneBuild[T],
-    *,
-    method: Any,
-    read: LaneHeaders | None,
-    params: Any,
-    mount: tuple[str, bytes] | None = None,
-    path_key: str = "path",
-    client: tuple[str, int] | None = None,
-    fallback_host: str | None = None,
-    version: str = "1.1",
-) -> T | None:
-    """:func:`gateway_request`'s fast lane: the bridge's input from a clean event, or None.
-
-    Each adapter passes what its vendor does its own way, as to
-    :func:`gateway_request`, with the headers already read by
-    :func:`lane_headers` and the decoded query parameters (``params``) still
-    as the event has them.
-    """
-    if method not in METHODS or read is None:
-        return None
-    is_base64 = event.get("isBase64Encoded")
-    if is_base64 is not True and is_base64 is not False and is_base64 is not None:
-        return None  # "true", 1...: flag() reads or refuses them, the general way
-    body = decode_body(event.get("body"), is_base64)
-    if mount is None:
-        mount = apply_base_path(clean_raw_path(path_at(event, path_key)), platform.options)
-    root, raw_path = mount
-    limit = platform.request_limit
-    if (
-        b"%" in raw_path
-        or (root and ("%" in root or not lane_text(root)))
-        or (limit is not None and len(body) > limit)
-    ):
-        return None
-    names, values, last = read
-    scheme, server = address_from(last, fallback_host)
-    return build(
-        method,
-        root,
-        raw_path.decode("ascii"),
-        lane_query(params),
-        names,
-        values,
-        body,
-        scheme,
-        server,
-        client,
-        version,
-        event,
-        context,
-        platform.name,
-    )
-
-
-#: Names and values of query parameters that urlencode (as query_from_params
-#: calls it) leaves as they are, joined with "=" and "&" (counted apart).
-_PLAIN_QUERY = re.compile("[A-Za-z0-9_.~=&" + re.escape(QUERY_VALUE_SAFE) + "-]*").fullmatch
-
-
-def lane_query(params: Any) -> str:
-    """:func:`query_from_params` as text, without urlencode for plain parameters.
-
-    Nearly every query holds a few string parameters with nothing to escape:
-    those are joined as they are (urlencode would leave each unchanged). The
-    rest (lists, numbers, escapes) go through query_from_params itself.
-    """
-    if not params:
-        return ""
-    if type(params) is dict:
-        try:
-            text = "&".join(map("=".join, params.items()))
-        except TypeError:
-            pass  # a list, a number, a null: query_from_params reads them
-        else:
-            # One "=" per parameter and an "&" between two: none inside a name or value.
-            if (
-                _PLAIN_QUERY(text) is not None
-                and text.count("=") == len(params)
-                and text.count("&") == len(params) - 1
-            ):
-                return text
-    return query_from_params(params, "query").decode("ascii")
 
 
 def header_value(headers: Headers, name: str) -> str | None:
@@ -282,17 +185,6 @@ class PlainGateway(Platform):
             context,
             method=require_str(event, "httpMethod", "httpMethod"),
             query=query_from_params(event.get(key), key),
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        return gateway_lane(
-            self,
-            event,
-            context,
-            build,
-            method=event.get("httpMethod"),
-            read=lane_headers(event.get("headers")),
-            params=event.get(self.params_key),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

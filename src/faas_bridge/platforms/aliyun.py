@@ -43,13 +43,10 @@ from faas_bridge.platforms import _gateways as gw
 from faas_bridge.platforms import _markers
 from faas_bridge.platforms._environ import from_environ
 from faas_bridge.platforms.base import (
-    LaneBuild,
     Platform,
-    T,
     clean_raw_path,
     encode_path,
     http_version,
-    lane_headers,
     mapping_at,
     query_from_params,
     require_str,
@@ -86,26 +83,6 @@ class FC3HttpTrigger(Platform):
             context,
             method=method,
             query=query_from_params(event.get("queryParameters"), "queryParameters"),
-            path_key="rawPath",
-            client=source_ip(http.get("sourceIp")),
-            fallback_host=domain if isinstance(domain, str) else None,
-            version=http_version(http.get("protocol")),
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        rc = event["requestContext"]
-        http = rc.get("http")
-        if type(http) is not dict:
-            return None
-        domain = rc.get("domainName")
-        return gw.gateway_lane(
-            self,
-            event,
-            context,
-            build,
-            method=http.get("method"),
-            read=lane_headers(event.get("headers")),
-            params=event.get("queryParameters"),
             path_key="rawPath",
             client=source_ip(http.get("sourceIp")),
             fallback_host=domain if isinstance(domain, str) else None,

@@ -17,22 +17,16 @@ from faas_bridge.errors import MalformedEvent
 from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _aws, _markers
 from faas_bridge.platforms.base import (
-    LaneBuild,
     Platform,
-    T,
     address_from,
     apply_base_path,
     clean_query,
     clean_raw_path,
     decode_body,
-    header_pairs,
     is_mapping,
-    lane_path,
     last_entry,
     param_text,
-    proxy_client,
     require_str,
-    server_address,
     str_at,
 )
 
@@ -63,12 +57,8 @@ class ALB(Platform):
 
     def decode(self, event: Any, context: Any) -> Request:
         method = require_str(event, "httpMethod", "httpMethod")
-        multi = event.get("multiValueHeaders")
-        if multi is not None:
-            headers = header_pairs(multi, "multiValueHeaders")
-        else:
-            headers = header_pairs(event.get("headers"), "headers")
-        scheme, server = server_address(headers, None)
+        read = _aws.read_v1_headers(event)
+        scheme, server = address_from(read.last, None)
         root, raw_path = apply_base_path(
             clean_raw_path(str_at(event, "path", "path", "/")), self.options
         )
@@ -77,44 +67,15 @@ class ALB(Platform):
             raw_path=raw_path,
             root_path=root,
             query_string=_query(event),
-            headers=headers,
+            headers=read.pairs,
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,
             server=server,
-            client=proxy_client(headers),
+            client=last_entry(read.last.get("x-forwarded-for")),
             event=event,
             context=context,
             platform=self.name,
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        read = _aws.lane_start(event)
-        if read is None:
-            return None
-        method, names, values, last = read
-        path = lane_path(event.get("path"))
-        body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-        if path is None or len(body) > _LIMIT:
-            return None
-        root, raw_path = apply_base_path(path, self.options)
-        if not root.isascii():
-            return None
-        scheme, server = address_from(last, None)
-        return build(
-            method,
-            root,
-            raw_path,
-            _query(event).decode("ascii"),
-            names,
-            values,
-            body,
-            scheme,
-            server,
-            last_entry(last.get("x-forwarded-for")),
-            "1.1",
-            event,
-            context,
-            self.name,
+            checked=read.checked,
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

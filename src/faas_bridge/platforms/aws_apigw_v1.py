@@ -17,21 +17,16 @@ from typing import Any
 from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _aws, _markers, aws_apigw_v2
 from faas_bridge.platforms.base import (
-    LaneBuild,
     Platform,
-    T,
     address_from,
     clean_raw_path,
     decode_body,
     encode_path,
-    header_pairs,
     http_version,
     is_mapping,
-    lane_path,
     mapping_at,
     rebuild_query,
     require_str,
-    server_address,
     source_ip,
     str_at,
 )
@@ -57,14 +52,10 @@ class APIGatewayV1(Platform):
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
-        multi = event.get("multiValueHeaders")
-        if multi is not None:
-            headers = header_pairs(multi, "multiValueHeaders")
-        else:
-            headers = header_pairs(event.get("headers"), "headers")
-        host = _aws.host_of(headers, rc)
+        read = _aws.read_v1_headers(event)
+        host = _aws.or_domain(read.host, rc)
         root, raw_path = self._mount(event, rc, host)
-        scheme, server = server_address(headers, host)
+        scheme, server = address_from(read.last, host)
         return Request(
             method=method.upper(),
             raw_path=raw_path,
@@ -72,7 +63,7 @@ class APIGatewayV1(Platform):
             query_string=rebuild_query(
                 event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
             ),
-            headers=headers,
+            headers=read.pairs,
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,
             server=server,
@@ -81,6 +72,7 @@ class APIGatewayV1(Platform):
             event=event,
             context=context,
             platform=self.name,
+            checked=read.checked,
         )
 
     def _mount(
@@ -91,44 +83,6 @@ class APIGatewayV1(Platform):
         http_api = event.get("version") == "1.0"
         raw_path = encode_path(path) if http_api else clean_raw_path(path)
         return _aws.mount(raw_path, self.options, host, rc.get("stage"), stage_in_path=http_api)
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        read = _aws.lane_start(event)
-        if read is None:
-            return None
-        method, names, values, last = read
-        rc = event["requestContext"]
-        host = _aws.or_domain(last.get("host"), rc)
-        path = lane_path(event.get("path"))  # plain: the same whether REST encoded it or not
-        body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-        if path is None or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
-            return None
-        http_api = event.get("version") == "1.0"
-        root, raw_path = _aws.mount(
-            path, self.options, host, rc.get("stage"), stage_in_path=http_api
-        )
-        if not root.isascii():
-            return None
-        query = rebuild_query(
-            event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
-        )
-        scheme, server = address_from(last, host)
-        return build(
-            method,
-            root,
-            raw_path,
-            query.decode("ascii"),
-            names,
-            values,
-            body,
-            scheme,
-            server,
-            _client(rc),
-            http_version(rc.get("protocol")),
-            event,
-            context,
-            self.name,
-        )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         multi = is_mapping(event) and "multiValueHeaders" in event

@@ -18,16 +18,13 @@ not encoded a second time.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter
 from typing import Any, ClassVar
 
 from faas_bridge.errors import MalformedEvent
-from faas_bridge.http import METHODS, Request, Response
+from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _aws
 from faas_bridge.platforms.base import (
-    LaneBuild,
     Platform,
-    T,
     address_from,
     clean_query,
     clean_raw_path,
@@ -35,17 +32,13 @@ from faas_bridge.platforms.base import (
     encode_body,
     encode_path,
     group_headers,
-    header_pairs,
     http_version,
     is_mapping,
-    lane_headers,
-    lane_path,
-    lane_text,
-    lane_value,
     mapping_at,
     native,
+    plain_value,
+    read_headers,
     require_str,
-    server_address,
     single_headers,
     source_ip,
     str_at,
@@ -112,17 +105,20 @@ class APIGatewayV2(Platform):
         rc = mapping_at(event, "requestContext")
         http = mapping_at(rc, "http", "requestContext.http")
         method = require_str(http, "method", "requestContext.http.method")
-        headers = header_pairs(event.get("headers"), "headers")
+        read = read_headers(event.get("headers"), "headers")
+        headers, checked = read.pairs, read.checked
         cookies = event.get("cookies")
         if cookies:
             # One Cookie header, as a browser sends it; Function URLs also copy
             # it into headers, which must not count twice.
-            if "cookie" in map(itemgetter(0), headers):
+            if "cookie" in read.last:
                 headers = [pair for pair in headers if pair[0] != "cookie"]
-            headers.append(("cookie", _cookie_header(cookies)))
-        host = _aws.host_of(headers, rc)
+            cookie = _cookie_header(cookies)
+            headers.append(("cookie", cookie))
+            checked = checked and plain_value(cookie)
+        host = _aws.or_domain(read.host, rc)
         root, raw_path = self.mount(event, rc, host)
-        scheme, server = server_address(headers, host)
+        scheme, server = address_from(read.last, host)
         return Request(
             method=method.upper(),
             raw_path=raw_path,
@@ -137,62 +133,7 @@ class APIGatewayV2(Platform):
             event=event,
             context=context,
             platform=self.name,
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        rc = event["requestContext"]
-        http = rc.get("http")
-        if type(http) is not dict:
-            return None
-        method = http.get("method")
-        read = lane_headers(event.get("headers"))
-        if method not in METHODS or read is None:
-            return None
-        names, values, last = read
-        cookies = event.get("cookies")
-        if cookies:
-            cookie = "; ".join(cookies)  # a null among them (TypeError): the general way
-            if not lane_value(cookie) or type(cookies) is not list:
-                return None
-            if "cookie" in last:  # a Function URL's copy of the header: not counted twice
-                kept = [i for i, name in enumerate(names) if name != "cookie"]
-                names, values = tuple(names[i] for i in kept), [values[i] for i in kept]
-            names += ("cookie",)
-            values.append(cookie)
-        host = last.get("host")
-        if host is None:
-            host = _aws.or_domain(None, rc)
-        path = lane_path(event.get("rawPath"))
-        query = event.get("rawQueryString")
-        if query is None:
-            query = ""
-        body = event.get("body")
-        body = b"" if body is None else decode_body(body, event.get("isBase64Encoded"))
-        if path is None or not lane_text(query) or len(body) > _aws.LAMBDA_REQUEST_LIMIT:
-            return None
-        # A Function URL has no stage, whatever its Host says: only a base path mounts.
-        stage_host = None if self.function_url else host
-        root, raw_path = _aws.mount(
-            path, self.options, stage_host, rc.get("stage"), stage_in_path=True
-        )
-        if not root.isascii():
-            return None
-        scheme, server = address_from(last, host)
-        return build(
-            method,
-            root,
-            raw_path,
-            query,
-            names,
-            values,
-            body,
-            scheme,
-            server,
-            source_ip(http.get("sourceIp")),
-            http_version(http.get("protocol")),
-            event,
-            context,
-            self.name,
+            checked=checked,
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

@@ -1,21 +1,19 @@
 """What every platform adapter is, and the helpers they share.
 
 An adapter recognises its vendor's event, decodes it into a neutral Request and
-encodes a neutral Response into the vendor's reply. For the few event shapes
-nearly every invocation has, it may also offer a fast lane (``Platform.lane``):
-a clean event's parts handed straight to the bridge's builder. Adapters never
-import the bridges, and the bridges never read a vendor event.
+encodes a neutral Response into the vendor's reply. Adapters never import the
+bridges, and the bridges never read a vendor event.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from http import HTTPStatus
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, AnyStr, ClassVar, TypeGuard, TypeVar
+from typing import Any, AnyStr, ClassVar, NamedTuple, TypeGuard
 from urllib.parse import quote, quote_plus, urlencode
 
 from faas_bridge import b64
@@ -36,37 +34,6 @@ _SURROGATE = "not valid Unicode text: it holds a lone surrogate"
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*").fullmatch
 # Characters JSON must escape in a string.
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')
-
-
-T = TypeVar("T")
-
-#: What a fast lane (:meth:`Platform.lane`) hands a clean event's parts to, in
-#: this order: the method (one of ``http.METHODS``), the root path and the
-#: path below it (ASCII, no ``%``: the same percent-encoded or not), the
-#: query string (printable ASCII, no space), header names (lower-case HTTP
-#: tokens, as :func:`lane_headers` gives them) and their values (ASCII, no CR,
-#: LF or NUL), the body (within the vendor's limit), scheme, server and client
-#: addresses, HTTP version, the event, the context and the platform's name.
-#: The bridge's builder answers its input, or None when it cannot take it.
-LaneBuild = Callable[
-    [
-        str,
-        str,
-        str,
-        str,
-        tuple[str, ...],
-        Sequence[str],
-        bytes,
-        str,
-        "tuple[str, int] | None",
-        "tuple[str, int] | None",
-        str,
-        Any,
-        Any,
-        str,
-    ],
-    "T | None",
-]
 
 
 class Platform:
@@ -106,19 +73,6 @@ class Platform:
         vendor passes ``start_response`` there).
         """
         raise NotImplementedError
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        """The bridge's input built straight from a clean event, or None.
-
-        The fast lane, for the few event shapes nearly every invocation has:
-        no neutral Request, no second pass over the headers. An adapter that
-        has one reads only events it can take whole and calls ``build`` with
-        their parts (see :data:`LaneBuild` for what each must be); anything
-        unusual (or any exception) sends the event the general way, through
-        :meth:`decode`, which reports what is wrong. The tests hold every
-        lane to giving what the general way gives.
-        """
-        return None
 
     def remaining_time(self, context: Any) -> float | None:
         """Seconds left before the platform's deadline, when the context says."""
@@ -486,70 +440,87 @@ def header_pairs(headers: Any, where: str) -> Headers:
     return pairs
 
 
-def lane_headers(
-    headers: Any,
-) -> tuple[tuple[str, ...], list[str], Mapping[str, str]] | None:
-    """(names, values, last value by name) for a fast lane, or None.
+class HeaderRead(NamedTuple):
+    """A request's headers as an adapter reads them from its event."""
 
-    Takes what :func:`header_pairs` reads the same way: a dict of strings or
-    of lists of strings, names HTTP tokens (lower-cased here) and values ASCII
-    free of CR, LF and NUL. Anything else goes the general way, which says
-    what is wrong.
+    #: (name, value) pairs in order, repeats kept, names lower-case, native strings.
+    pairs: Headers
+    #: Each name's last value: X-Forwarded-Proto and -Port count by their last.
+    last: Mapping[str, str]
+    #: The first Host value, or None: where the client sent the request.
+    host: str | None
+    #: Whether the names are HTTP tokens and the values ASCII without NUL, CR
+    #: or LF, which :func:`faas_bridge.http.check_request` need not check again.
+    checked: bool
+
+
+def read_headers(headers: Any, where: str) -> HeaderRead:
+    """The event's headers: ``{name: value}`` or ``{name: [values]}``; None means none.
+
+    The usual event's are taken as they come (:func:`plain_headers`); the
+    rest are read one by one (:func:`header_pairs`), which says what is wrong.
+    """
+    read = plain_headers(headers)
+    if read is not None:
+        return read
+    pairs = header_pairs(headers, where)
+    host = next((value for name, value in pairs if name == "host"), None)
+    return HeaderRead(pairs, dict(pairs), host, False)
+
+
+def plain_headers(headers: Any) -> HeaderRead | None:
+    """The headers of a usual event, checked, or None for any other.
+
+    Usual: a dict of strings, or of lists of strings, whose names are HTTP
+    tokens (lower-cased here) and whose values are ASCII without CR, LF or
+    NUL. :func:`header_pairs` reads such headers the same way.
     """
     if type(headers) is not dict:
         return None
-    values: list[Any] = list(headers.values())
-    names: tuple[Any, ...] = tuple(headers)
-    multi = bool(values) and type(values[0]) is list
-    last: Mapping[str, str] = headers
-    if multi:  # lists of values: flattened, each name once per value
-        flat_names: list[Any] = []
-        flat: list[Any] = []
-        last = {}
-        for name, found in headers.items():
-            if type(found) is not list:
-                return None  # a lone string among lists: the general way
-            if not found:
-                continue
-            if len(found) == 1:
-                flat_names.append(name)
-                flat.append(found[0])
-            else:
-                flat_names.extend(repeat(name, len(found)))
-                flat += found
-            last[name] = found[-1]
-        names, values = tuple(flat_names), flat
+    multi = bool(headers) and type(next(iter(headers.values()))) is list
+    if multi:
+        flat = _flattened(headers)
+        if flat is None:
+            return None
+        names, values = flat
+    else:
+        names, values = tuple(headers), list(headers.values())
     try:
         joined = "".join(values)
     except TypeError:
-        return None  # a null, a number...: the general way
-    lowered = lowered_tokens(names)
-    if lowered is None or not lane_value(joined):
-        return None  # a name that is not a token, a CR or LF in a value...
-    if lowered != names and tuple(lowered) != names:  # mixed-case names: lower-cased
-        names = tuple(lowered)
-        if names.count("host") > 1:
-            return None  # adapters read the first Host, server_address the last
-        last = dict(zip(names, values, strict=True))
-    elif multi and len(headers.get("host", ())) > 1:
+        return None  # a null, a number, a list among strings...
+    if not plain_value(joined):
         return None
-    return names, values, last
+    lowered = lowered_tokens(names)
+    if lowered is None:
+        return None
+    last: Mapping[str, str]
+    if not multi and (lowered == names or tuple(lowered) == names):
+        pairs, last = list(headers.items()), headers  # lower-case already: as they come
+    else:
+        pairs = list(zip(lowered, values))  # noqa: B905 (one name per value)
+        last = dict(pairs)
+    host = last.get("host")
+    if host is not None and lowered.count("host") > 1:
+        host = next(value for name, value in pairs if name == "host")
+    return HeaderRead(pairs, last, host, True)
 
 
-def lane_path(path: Any) -> str | None:
-    """A path a fast lane takes as it is: a non-empty string with nothing to encode or decode."""
-    return path if type(path) is str and path and _PLAIN_PATH(path) is not None else None
-
-
-def lane_value(text: str) -> bool:
-    """Whether header values (joined) go as they are: ASCII, no CR, LF or NUL."""
-    # Three memchr() scans: fewer instructions than one isprintable() pass.
+def plain_value(text: str) -> bool:
+    """Whether a header value (or several joined) is ASCII without CR, LF or NUL."""
     return text.isascii() and "\n" not in text and "\r" not in text and "\x00" not in text
 
 
-def lane_text(text: Any) -> bool:
-    """Whether a query string or Cookie line goes as it is: printable ASCII, no space."""
-    return type(text) is str and text.isascii() and text.isprintable() and " " not in text
+def _flattened(headers: dict[Any, Any]) -> tuple[tuple[Any, ...], list[Any]] | None:
+    """(names, values) of ``{name: [values]}``, each name once per value; None if one is no list."""
+    names: list[Any] = []
+    values: list[Any] = []
+    for name, found in headers.items():
+        if type(found) is not list:
+            return None
+        names.extend(repeat(name, len(found)))
+        values += found
+    return tuple(names), values
 
 
 def _scalar_header(value: Any, where: str, name: Any) -> str:
@@ -627,6 +598,20 @@ def query_from_params(params: Any, where: str) -> bytes:
     """
     if not params:
         return b""
+    if type(params) is dict:
+        try:
+            text = "&".join(map("=".join, params.items()))
+        except TypeError:
+            pass  # a list, a number, a null: read below
+        else:
+            # Names and values with nothing to escape, as urlencode leaves them:
+            # one "=" per parameter and one "&" between two, none inside.
+            if (
+                _PLAIN_QUERY(text) is not None
+                and text.count("=") == len(params)
+                and text.count("&") == len(params) - 1
+            ):
+                return text.encode("ascii")
     if not isinstance(params, Mapping):
         raise MalformedEvent(f"expected an object, got {type(params).__name__}", where)
     pairs: list[tuple[str, str]] = []
@@ -640,6 +625,11 @@ def query_from_params(params: Any, where: str) -> bytes:
     except UnicodeEncodeError:
         bad = next((name for name, v in pairs if _unencodable(name + v)), "")
         raise MalformedEvent(_SURROGATE, f"{where}.{bad}") from None
+
+
+#: Query parameter names and values joined with "=" and "&" that urlencode
+#: would leave as they are.
+_PLAIN_QUERY = re.compile("[A-Za-z0-9_.~=&" + re.escape(QUERY_VALUE_SAFE) + "-]*").fullmatch
 
 
 def param_text(value: Any, where: str) -> str:

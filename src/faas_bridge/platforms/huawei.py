@@ -28,13 +28,10 @@ from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _gateways as gw
 from faas_bridge.platforms import _markers
 from faas_bridge.platforms.base import (
-    LaneBuild,
     Platform,
-    T,
-    header_pairs,
-    lane_headers,
     mapping_at,
     query_from_params,
+    read_headers,
     require_str,
     source_ip,
 )
@@ -59,8 +56,8 @@ class FunctionGraphAPIG(Platform):
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext", "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
-        headers = header_pairs(event.get("headers"), "headers")
-        client = source_ip(rc.get("sourceIp")) or source_ip(gw.header_value(headers, "x-real-ip"))
+        headers = read_headers(event.get("headers"), "headers")
+        client = source_ip(rc.get("sourceIp")) or source_ip(headers.last.get("x-real-ip"))
         return gw.gateway_request(
             self,
             event,
@@ -69,22 +66,6 @@ class FunctionGraphAPIG(Platform):
             query=query_from_params(event.get("queryStringParameters"), "queryStringParameters"),
             headers=headers,
             client=client,
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        read = lane_headers(event.get("headers"))
-        if read is None:
-            return None
-        sent = source_ip(event["requestContext"].get("sourceIp"))
-        return gw.gateway_lane(
-            self,
-            event,
-            context,
-            build,
-            method=event.get("httpMethod"),
-            read=read,
-            params=event.get("queryStringParameters"),
-            client=sent or source_ip(read[2].get("x-real-ip")),
         )
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:

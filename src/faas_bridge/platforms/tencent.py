@@ -37,16 +37,13 @@ from faas_bridge.http import Request, Response
 from faas_bridge.platforms import _gateways as gw
 from faas_bridge.platforms import _markers
 from faas_bridge.platforms.base import (
-    LaneBuild,
     Platform,
-    T,
     apply_base_path,
     clean_raw_path,
     group_headers,
-    header_pairs,
-    lane_headers,
     mapping_at,
     query_from_params,
+    read_headers,
     require_str,
     source_ip,
 )
@@ -77,8 +74,8 @@ class SCFAPIGateway(Platform):
     def decode(self, event: Any, context: Any) -> Request:
         rc = mapping_at(event, "requestContext", "requestContext")
         method = require_str(event, "httpMethod", "httpMethod")
-        headers = header_pairs(event.get("headers"), "headers")
-        host = gw.header_value(headers, "host")
+        headers = read_headers(event.get("headers"), "headers")
+        host = headers.last.get("host")
         raw_path = clean_raw_path(gw.path_at(event, "path"))
         stage = rc.get("stage")
         if is_default_domain(host) and isinstance(stage, str) and stage:
@@ -96,29 +93,6 @@ class SCFAPIGateway(Platform):
             method=method,
             query=query,
             headers=headers,
-            mount=(root, raw_path),
-            client=source_ip(rc.get("sourceIp")),
-        )
-
-    def lane(self, event: Any, context: Any, build: LaneBuild[T]) -> T | None:
-        read = lane_headers(event.get("headers"))
-        if read is None:
-            return None
-        rc = event["requestContext"]
-        raw_path = clean_raw_path(gw.path_at(event, "path"))
-        stage = rc.get("stage")
-        if is_default_domain(read[2].get("host")) and isinstance(stage, str) and stage:
-            root = "/" + stage
-        else:
-            root, raw_path = apply_base_path(raw_path, self.options)
-        return gw.gateway_lane(
-            self,
-            event,
-            context,
-            build,
-            method=event.get("httpMethod"),
-            read=read,
-            params=event.get("queryString" if "queryString" in event else "queryStringParameters"),
             mount=(root, raw_path),
             client=source_ip(rc.get("sourceIp")),
         )
