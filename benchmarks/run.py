@@ -26,7 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from . import adapters, apps, coldstart, events, memory, report
+from . import adapters, apps, coldstart, events, memory, report, runtime_loop
 from .cases import Bench, CaseResult
 from .timing import FULL, QUICK, Settings
 
@@ -297,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", help="comma-separated event names")
     parser.add_argument("--no-coldstart", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-runtime-loop", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write results")
     args = parser.parse_args(argv)
     if find_spec("faas_bridge") is None:
@@ -340,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
             plan.rss_warm,
             plan.rss_more,
         )
+    loop_text, loop_data = "", None
+    if not args.no_runtime_loop:
+        say("runtime loop against awslambdaric, streamed replies …")
+        loop_text, loop_data = runtime_loop.run(args.quick)
     seconds = time.perf_counter() - began
     payload = {
         "environment": env,
@@ -352,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         "first_reply": [r.to_json() for r in first],
         "rss_growth": [g.to_json() for g in growth],
         "peak_memory": [p.to_json() for p in peaks],
+        "runtime_loop": loop_data,
         "seconds": seconds,
     }
     (args.out / "results.json").write_text(json.dumps(_rounded(payload)), encoding="utf-8")
@@ -377,6 +383,13 @@ def main(argv: list[str] | None = None) -> int:
         seconds,
         charts,
     )
+    if loop_text:
+        with (args.out / "results.md").open("a", encoding="utf-8") as markdown:
+            markdown.write(
+                "\n## faas_bridge's runtime loop and streamed replies\n\n"
+                "`python -m benchmarks.runtime_loop` (its docstring says how).\n\n"
+                f"{loop_text}\n"
+            )
     bench.close()
     say(report.summary_table(results))
     drawn = ", overhead.png" if charts else ""
