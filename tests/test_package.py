@@ -357,3 +357,46 @@ def test_tencent_and_huawei_also_get_the_archive_unpacked(
     wheels = [str(packaged["wheels"])]
     aws = build(packaged["root"], "aws", tmp_path / "aws", python=PYTHON, find_links=wheels)
     assert aws.folder is None and not (tmp_path / "aws" / "function").exists()
+
+
+#: Each vendor's documented limits in bytes, written from its documentation (MB of
+#: 1,048,576 bytes): (platform, "zipped" or "unzipped", the largest size accepted).
+DOCUMENTED_LIMITS = [
+    # Lambda quotas: 250 MB unzipped, function and layers.
+    ("aws", "unzipped", 262_144_000),
+    # FunctionGraph "Notes and Constraints": 50 MB ZIP through the API, 1,500 MB unpacked.
+    ("huawei", "zipped", 52_428_800),
+    ("huawei", "unzipped", 1_572_864_000),
+    # Cloud Functions quotas: 100 MB compressed sources, 500 MB uncompressed.
+    ("gcp", "zipped", 104_857_600),
+    ("gcp", "unzipped", 524_288_000),
+    # Function Compute 3.0 "Limits": 500 MB ZIP through a developer tool or OSS.
+    ("aliyun", "zipped", 524_288_000),
+    # SCF "Quota Limits": 500 MB of code per function before compression, layers included.
+    ("tencent", "unzipped", 524_288_000),
+]
+
+
+@pytest.mark.parametrize(("platform", "kind", "limit"), DOCUMENTED_LIMITS)
+def test_a_package_at_the_documented_limit_passes_and_one_byte_more_fails(
+    platform: str, kind: str, limit: int, tmp_path: Path
+) -> None:
+    def archive(size: int) -> Archive:
+        if kind == "zipped":
+            return Archive(tmp_path / "function.zip", [("app.py", 1)], zipped=size)
+        return Archive(tmp_path / "function.zip", [("site/big.so", size)], zipped=1)
+
+    target = TARGETS[platform]
+    check_sizes(target, [archive(limit)], [])
+    with pytest.raises(DeployError) as caught:
+        check_sizes(target, [archive(limit + 1)], [])
+    text = str(caught.value)
+    assert f"over {target.name}'s {limit // 1048576} MB" in text
+    assert "the largest parts: " + ("app.py" if kind == "zipped" else "site ") in text
+
+
+def test_azure_documents_no_package_size(tmp_path: Path) -> None:
+    """Azure's remote build installs the dependencies; no package size is documented."""
+    huge = Archive(tmp_path / "function.zip", [("big", 2**31)], zipped=2**31)
+    check_sizes(TARGETS["azure"], [huge], [])
+    assert TARGETS["azure"].zipped_limit is None and TARGETS["azure"].unzipped_limit is None

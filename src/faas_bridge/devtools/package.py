@@ -114,11 +114,27 @@ TARGETS: dict[str, Target] = {
         limits_source="Lambda quotas: 50 MB zipped (direct upload), 250 MB unzipped with layers",
         layers=True,
     ),
-    # FC 3.0's Python 3.10 runtime is Debian 10 (glibc 2.28).
-    "aliyun": Target("Alibaba Cloud Function Compute", {None: 28}),
+    # FC 3.0's Python 3.10 runtime is Debian 10 (glibc 2.28). A ZIP uploaded through
+    # the console, a developer tool (Serverless Devs' s deploy) or OSS holds at most
+    # 500 MB (100 MB as Base64 through an SDK or the API); FC documents no unzipped
+    # size (Function Compute 3.0 "Limits", limits on function execution resources).
+    "aliyun": Target(
+        "Alibaba Cloud Function Compute",
+        {None: 28},
+        zipped_limit=500 * MIB,
+        limits_source="Function Compute limits: 500 MB ZIP through a developer tool or OSS",
+    ),
     # SCF's Python runtimes are CentOS 7 based (glibc 2.17). Tencent's CLI uploads the
-    # files under the folder its serverless.yml names as src (it reads no zip).
-    "tencent": Target("Tencent Cloud SCF", {None: 17}, unpacked=True),
+    # files under the folder its serverless.yml names as src (it reads no zip), so the
+    # limit that applies is a function's code before compression: 500 MB, layers
+    # included (SCF "Quota Limits", function quota limits).
+    "tencent": Target(
+        "Tencent Cloud SCF",
+        {None: 17},
+        unzipped_limit=500 * MIB,
+        limits_source="SCF quota limits: 500 MB of code before compression, layers included",
+        unpacked=True,
+    ),
     # FunctionGraph: a ZIP uploaded through the API holds at most 50 MB, and
     # 1,500 MB once unpacked (FunctionGraph "Notes and Constraints").
     "huawei": Target(
@@ -142,6 +158,8 @@ TARGETS: dict[str, Target] = {
         limits_source="Cloud Functions quotas: 100 MB compressed sources, 500 MB uncompressed",
     ),
     # Azure's remote build (func azure functionapp publish) installs requirements.txt.
+    # Azure documents no size for a deployment package (its service limits give the
+    # plans' storage, not a package's), so none is checked.
     "azure": Target("Azure Functions", {None: 28}, vendored=False),
 }
 PIP_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
