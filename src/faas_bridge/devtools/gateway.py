@@ -54,7 +54,6 @@ werkzeug (the ``serve`` extra) is imported by :func:`serve` only.
 from __future__ import annotations
 
 import difflib
-import inspect
 import json
 import logging
 import os
@@ -65,19 +64,20 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache, cached_property
-from http import HTTPStatus
-from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.devtools.emulators import REGISTRY as EMULATORS
+from faas_bridge.devtools.emulators import emulator_class, emulator_classes
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    phrase,
+    set_header,
+)
 from faas_bridge.errors import ConfigurationError
-from faas_bridge.options import Options
-from faas_bridge.platforms import NAMES, REGISTRY
-from faas_bridge.platforms.base import Platform
+from faas_bridge.platforms import NAMES
 
 if TYPE_CHECKING:
     from faas_bridge.config import FunctionSet
@@ -85,10 +85,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("faas_bridge")
 
-#: (status, header lines, body): an HTTP response.
-HttpReply = tuple[int, list[tuple[str, str]], bytes]
-#: Names of the first positional parameters of the module functions: not settings.
-_NOT_SETTINGS = frozenset({"call", "event", "reply", "status"})
 #: The most request body the gateway reads for a vendor that states no limit.
 _DEFAULT_BODY_CAP = 64 * 1024 * 1024
 #: Reply headers about the connection: the local server writes its own.
@@ -101,213 +97,24 @@ _REQUEST_CONNECTION_HEADERS = frozenset({"transfer-encoding"})
 _TARGET_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
-#: One line per platform whose module serves several, which its docstring cannot say.
-DESCRIPTIONS = {
-    "aliyun-fc3": "Alibaba Cloud Function Compute 3.0 HTTP trigger (built-in runtimes)",
-    "aliyun-apigw": "Alibaba Cloud API Gateway with a Function Compute backend",
-    "aliyun-fc2": "Alibaba Cloud Function Compute 2.0 HTTP trigger (WSGI-style handler)",
-    "tencent-scf-apigw": "Tencent Cloud SCF behind API Gateway (integration request)",
-    "tencent-cloudbase": "Tencent CloudBase HTTP access service",
-    "huawei-fg-apig": "Huawei Cloud (and Open Telekom Cloud) FunctionGraph behind APIG",
-    "openfaas": "OpenFaaS python3-http template: handle(event, context)",
-    "kubeless": "kubeless Python runtime: handler(event, context) under Bottle",
-}
-
-
 # -- Which platforms can do what --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlatformSupport:
-    """What faas-bridge can do for one platform: build its events, emulate it."""
-
-    name: str
-    module: ModuleType | None = None
-    adapter: type[Platform] | None = None
-    builder: Callable[..., Any] | None = None
-    problem: str = ""
-
-    @property
-    def description(self) -> str:
-        """What the platform is: its own line, else the first sentence of its module's docstring."""
-        if self.name in DESCRIPTIONS:
-            return DESCRIPTIONS[self.name]
-        adapter_module = sys.modules.get(self.adapter.__module__) if self.adapter else None
-        doc = (adapter_module.__doc__ or "") if adapter_module is not None else ""
-        paragraph = " ".join(doc.strip().split("\n\n")[0].split())
-        sentence = paragraph.split(". ")[0].rstrip(".").replace("``", "")
-        return sentence or self.name
-
-    def hook(self, name: str) -> Any:
-        """The module attribute ``name`` the gateway may use, or None."""
-        return getattr(self.module, name, None) if self.module is not None else None
-
-    @property
-    def can_build(self) -> bool:
-        return self.builder is not None
-
-    @property
-    def can_serve(self) -> bool:
-        return self.can_build and callable(self.hook("http_reply")) and self.json_events
-
-    @cached_property
-    def json_events(self) -> bool:
-        """Whether the vendor sends JSON events (Azure and GCP hand over request objects)."""
-        if self.builder is None:
-            return False
-        try:
-            event, _ = self.build_event(HttpCall(), {})
-        except Exception:
-            return True  # a builder that needs settings: its events are still JSON
-        return isinstance(event, (dict, list))
-
-    @property
-    def status(self) -> str:
-        """One phrase for ``events list`` and ``serve --help``."""
-        if self.problem:
-            return f"unavailable ({self.problem})"
-        if not self.can_build:
-            return "no event builder yet"
-        if not self.json_events:
-            return "request objects, not JSON events"
-        if not self.can_serve:
-            return "no local emulation yet"
-        return "local emulation"
-
-    def build_event(self, call: HttpCall, settings: Mapping[str, Any]) -> tuple[Any, str]:
-        """(event, note): the vendor's event for ``call``, front-end rules applied.
-
-        ``serve`` and ``events new`` both build events here, so what one prints
-        is what the other sends. See :func:`build` for the note.
-        """
-        if self.builder is None:
-            raise ConfigurationError(f"{self.name} has {self.status}")
-        event, note = build(self.builder, call, settings, self.hook("url_prefix"))
-        prepare = self.hook("prepare_event")
-        if callable(prepare):
-            prepare(event, call, **_accepted(prepare, settings))
-        return event, note
-
-    def settings(self) -> dict[str, Any]:
-        """Every setting the builder or the gateway functions take, with its default."""
-        found: dict[str, Any] = {}
-        for func in (self.builder, *map(self.hook, ("url_prefix", "prepare_event", "http_reply"))):
-            if callable(func):
-                for name, default in _keywords(func).items():
-                    found.setdefault(name, default)
-        return found
+def platform_support() -> tuple[type[Emulator], ...]:
+    """Every registered platform's emulator, in :data:`REGISTRY` order."""
+    return emulator_classes()
 
 
-def _keywords(func: Callable[..., Any]) -> dict[str, Any]:
-    """The keyword parameters of ``func`` with their defaults (``None`` when required)."""
-    params: dict[str, Any] = {}
-    for param in inspect.signature(func).parameters.values():
-        if param.name in _NOT_SETTINGS or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        if param.kind is param.POSITIONAL_ONLY:
-            continue
-        params[param.name] = None if param.default is param.empty else param.default
-    return params
-
-
-def _accepted(func: Callable[..., Any], settings: Mapping[str, Any]) -> dict[str, Any]:
-    names = _keywords(func)
-    return {name: value for name, value in settings.items() if name in names}
-
-
-@cache
-def platform_support() -> tuple[PlatformSupport, ...]:
-    """Every registered platform, in :data:`REGISTRY` order, with what it supports.
-
-    Importing a module that fails (another vendor's work in progress) marks
-    that platform unavailable instead of failing the command.
-    """
-    rows_per_module: dict[str, int] = {}
-    for _, target in REGISTRY:
-        module_name = target.partition(":")[0]
-        rows_per_module[module_name] = rows_per_module.get(module_name, 0) + 1
-    found = []
-    for name, target in REGISTRY:
-        module_name, _, class_name = target.partition(":")
-        try:
-            adapter = getattr(import_module(f"faas_bridge.platforms.{module_name}"), class_name)
-            module = import_module(f"faas_bridge.devtools.emulators.{module_name}")
-        except Exception as exc:
-            found.append(PlatformSupport(name, problem=f"{type(exc).__name__}: {exc}"))
-            continue
-        builder = _pick_builder(module, adapter, shared=rows_per_module[module_name] > 1)
-        found.append(PlatformSupport(name, module, adapter, builder))
-    return tuple(found)
-
-
-def support(name: str) -> PlatformSupport:
-    """The support for platform ``name``; ConfigurationError for an unknown name."""
-    for entry in platform_support():
-        if entry.name == name:
-            return entry
+def support(name: str) -> type[Emulator]:
+    """The emulator of platform ``name``; ConfigurationError for an unknown name."""
+    if name in EMULATORS:
+        return emulator_class(name)
     close = difflib.get_close_matches(name, NAMES, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise ConfigurationError(
         f"unknown platform {name!r}: {hint}choose one of {', '.join(NAMES)} "
         "(faas-bridge events list describes them)"
     )
-
-
-def _pick_builder(
-    module: ModuleType, adapter: type[Platform], *, shared: bool
-) -> Callable[..., Any] | None:
-    """The module's event builder for this platform.
-
-    When one module serves several platforms, each takes the builder whose
-    event its own adapter recognises (a built event matches one adapter only).
-    """
-    candidates: list[Callable[..., Any]] = [
-        getattr(module, name)
-        for name in sorted(dir(module), key=lambda n: (n != "build_event", n))
-        if (name == "build_event" or (name.startswith("build_") and name.endswith("_event")))
-        and callable(getattr(module, name))
-        and getattr(getattr(module, name), "__module__", None) == module.__name__
-    ]
-    if not shared:
-        return candidates[0] if candidates and candidates[0].__name__ == "build_event" else None
-    platform = adapter(Options())
-    for builder in candidates:
-        try:
-            event, _ = build(builder, HttpCall(), {}, getattr(module, "url_prefix", None))
-        except Exception:
-            continue
-        if platform.matches(event):
-            return builder
-    return None
-
-
-def build(
-    builder: Callable[..., Any],
-    call: HttpCall,
-    settings: Mapping[str, Any],
-    url_prefix: Callable[..., str] | None = None,
-) -> tuple[Any, str]:
-    """(event, note): the builder's event for ``call`` with the settings it takes.
-
-    A vendor whose URLs carry the stage (a REST API on its own host) rejects a
-    path without it; the path is then tried again below the stage (from the
-    module's ``url_prefix``, else the builder's ``stage`` default), and the
-    note says so.
-    """
-    kwargs = _accepted(builder, settings)
-    try:
-        return builder(call, **kwargs), ""
-    except ValueError:
-        if url_prefix is not None:
-            prefix = url_prefix(**_accepted(url_prefix, settings)).rstrip("/")
-        else:
-            stage = kwargs.get("stage", _keywords(builder).get("stage"))
-            prefix = f"/{stage}" if isinstance(stage, str) and stage else ""
-        if not prefix or call.path == prefix or call.path.startswith(prefix + "/"):
-            raise
-        moved = call._replace(target=prefix + call.target)
-        note = f"the vendor's URLs start with the stage: built for {moved.path}"
-        return builder(moved, **kwargs), note
 
 
 # -- One platform's gateway behaviour ------------------------------------------------------
@@ -317,37 +124,24 @@ class Emulation:
     """What one vendor does around the function, with the settings the user chose."""
 
     def __init__(
-        self, platform: PlatformSupport, settings: Mapping[str, Any], *, base_path: str = ""
+        self, platform: type[Emulator], settings: Mapping[str, Any], *, base_path: str = ""
     ) -> None:
-        if not platform.can_serve:
-            raise ConfigurationError(
-                f"platform {platform.name} has {platform.status}: serve one of "
-                + ", ".join(p.name for p in platform_support() if p.can_serve)
-            )
         self.platform = platform
-        self.settings = {k: v for k, v in settings.items() if v is not None}
-        unknown = sorted(set(self.settings) - set(platform.settings()))
-        if unknown:
-            raise ConfigurationError(
-                f"{', '.join(unknown)} does not apply to {platform.name}: it takes "
-                + (", ".join(sorted(platform.settings())) or "no settings")
-            )
-        self.request_limit: int | None = platform.hook("REQUEST_LIMIT")
-        self.body_limit: int | None = platform.hook("BODY_LIMIT")
-        self.reply_limit: int | None = platform.hook("REPLY_LIMIT")
-        self.reject_upgrade: int | None = platform.hook("REJECT_UPGRADE")
-        self.dropped = frozenset(platform.hook("DROPPED_REQUEST_HEADERS") or ()) | (
-            _REQUEST_CONNECTION_HEADERS
-        )
+        #: The vendor's emulator, with the settings given (ConfigurationError for one it lacks).
+        self.emulator = platform(**settings)
+        self.settings = self.emulator.chosen
+        emulator = self.emulator
+        self.request_limit = emulator.request_limit
+        self.body_limit = emulator.body_limit
+        self.reply_limit = emulator.reply_limit
+        self.reject_upgrade = emulator.reject_upgrade
+        self.dropped = emulator.dropped_request_headers | _REQUEST_CONNECTION_HEADERS
         base = base_path.strip().strip("/")
         self.base_path = "/" + base if base else ""
-        url_prefix = platform.hook("url_prefix")
-        prefix = url_prefix(**_accepted(url_prefix, self.settings)) if url_prefix else ""
         #: The path every URL starts with: the app's mount point.
-        self.mount: str = self.base_path or prefix.rstrip("/")
-        assert platform.adapter is not None
-        self._adapter = platform.adapter(Options())
-        self._host_builds: bool | None = None
+        self.mount: str = self.base_path or emulator.url_prefix().rstrip("/")
+        #: The ``base_path`` the app is given: the mount, unless the event says it.
+        self.app_base_path = self.mount if self.base_path or emulator.mount_option else ""
 
     @property
     def name(self) -> str:
@@ -366,46 +160,34 @@ class Emulation:
         mount = self.mount
         return not mount or path == mount or path.startswith(mount + "/")
 
-    def event(self, call: HttpCall, host: str, port: int) -> dict[str, Any]:
-        """The vendor's event for a request that reached ``host`` on local ``port``."""
+    def event(self, call: HttpCall, host: str, port: int) -> Any:
+        """The vendor's event for a request that reached ``host`` on local ``port``.
+
+        Built for the local host when the vendor's event can say so; where the
+        vendor's domain is how the adapter knows its events (Function URLs),
+        the event keeps that domain and only its Host header is local.
+        """
         call = call._replace(headers=[h for h in call.headers if h[0].lower() not in self.dropped])
-        event = self._build(call, host)
-        set_header(event, "x-forwarded-proto", "http")
-        set_header(event, "x-forwarded-port", str(port))
+        emulator = self.emulator
+        local = emulator.local_host
+        event = emulator.build_local(call, host if local else None, port)
+        if not local:
+            set_header(event, "host", host)
         return event
 
-    def _build(self, call: HttpCall, host: str) -> dict[str, Any]:
-        """Built for the local host when the vendor's event can say so, else localised.
-
-        Some vendors' events are recognised by their domain (Function URLs): for
-        those the event keeps the vendor's domain and only its Host header is local.
-        """
-        builder = self.platform.builder
-        assert builder is not None
-        if self._host_builds is not False and "host" in _keywords(builder):
-            event, _ = self.platform.build_event(call, {**self.settings, "host": host})
-            if self._host_builds is None:
-                self._host_builds = self._adapter.matches(event)
-            if self._host_builds:
-                return dict(event)
-        event, _ = self.platform.build_event(call, self.settings)
-        set_header(event, "host", host)
-        return dict(event)
+    def invoke(self, handler: Any, event: Any, context: Any) -> Any:
+        """Call the function as the vendor's runtime does."""
+        return self.emulator.invoke(handler, event, context)
 
     def reply(self, reply: Any, event: Any) -> HttpReply:
         """The vendor's HTTP for the function's reply; ValueError when it rejects it."""
-        http_reply = self.platform.hook("http_reply")
-        status, headers, body = http_reply(reply, event, **_accepted(http_reply, self.settings))
+        status, headers, body = self.emulator.http_reply(reply, event)
         return int(status), [(str(k), str(v)) for k, v in headers], bytes(body)
 
     def error(self, status: int) -> HttpReply:
         """The vendor's own error reply."""
-        error_reply = self.platform.hook("error_reply")
-        if callable(error_reply):
-            code, headers, body = error_reply(status)
-            return int(code), list(headers), bytes(body)
-        phrase = _phrase(status)
-        return status, [("Content-Type", "text/plain; charset=utf-8")], phrase.encode()
+        code, headers, body = self.emulator.error_reply(status)
+        return int(code), list(headers), bytes(body)
 
     def describe_limits(self) -> str:
         parts = []
@@ -418,35 +200,8 @@ class Emulation:
         return ", ".join(parts) or "none stated"
 
 
-def set_header(event: Any, name: str, value: str) -> None:
-    """Set header ``name`` (any case) in an event's ``headers``/``multiValueHeaders``."""
-    if not isinstance(event, dict):
-        return
-    for field, multi in (("headers", False), ("multiValueHeaders", True)):
-        headers = event.get(field)
-        if not isinstance(headers, dict):
-            continue
-        keys = [key for key in headers if str(key).lower() == name]
-        for key in keys[1:]:
-            del headers[key]
-        key = keys[0] if keys else name
-        headers[key] = [value] if multi else value
-
-
-def json_size(value: Any) -> int:
-    """Bytes of ``value`` as compact JSON: what an invocation payload weighs."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-
-
 def megabytes(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB".replace(".0 MB", " MB")
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 # -- What Lambda passes beside the event ---------------------------------------------------
@@ -561,7 +316,7 @@ class Gateway:
         if entry["method"] == "HEAD":
             body = b""
         headers = finish_headers(headers, body, entry["method"], status)
-        start_response(f"{status} {_phrase(status)}", headers)
+        start_response(f"{status} {phrase(status)}", headers)
         entry["status"] = status
         entry["duration_ms"] = round((time.perf_counter() - began) * 1000, 1)
         self.log.write(entry)
@@ -574,6 +329,8 @@ class Gateway:
             raise _Refused(emulation.reject_upgrade, "Upgrade requests are not passed to Lambda")
         if not emulation.within_mount(call.path):
             raise _Refused(404, f"outside the emulated API: its URLs start with {emulation.mount}/")
+        if call.path[len(emulation.mount) :] in emulation.emulator.refused_paths:
+            raise _Refused(404, f"{emulation.name} answers {call.path} itself")
         if emulation.body_limit and len(call.body) > emulation.body_limit:
             raise _Refused(
                 413,
@@ -587,7 +344,7 @@ class Gateway:
             return forward(call, self.legacy, self.timeout, emulation.mount)
         host = call.header("host") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
         event = emulation.event(call, host, int(environ.get("SERVER_PORT") or 0))
-        size = json_size(event)
+        size = emulation.emulator.event_size(event) or 0
         if emulation.request_limit and size > emulation.request_limit:
             raise _Refused(
                 413,
@@ -598,9 +355,9 @@ class Gateway:
         entry["request_id"] = context.aws_request_id
         with self._instance:
             entry["start"] = "cold" if handler.cold else "warm"
-            reply = handler(event, context)
+            reply = emulation.invoke(handler, event, context)
         if emulation.reply_limit:
-            size = json_size(reply)
+            size = emulation.emulator.reply_size(reply) or 0
             if size > emulation.reply_limit:
                 raise _Refused(
                     502,
@@ -610,7 +367,8 @@ class Gateway:
         try:
             return emulation.reply(reply, event)
         except (ValueError, TypeError, KeyError) as exc:
-            raise _Refused(502, f"{emulation.name} cannot use the reply: {exc}") from None
+            status = emulation.emulator.bad_reply_status
+            raise _Refused(status, f"{emulation.name} cannot use the reply: {exc}") from None
 
     def _owner(self, call: HttpCall) -> tuple[Handler | None, str | None]:
         """(handler, function name) serving the request; (None, None): the legacy server."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from faas_bridge.errors import FaasBridgeError
 
 if TYPE_CHECKING:
-    from faas_bridge.devtools.gateway import PlatformSupport
+    from faas_bridge.devtools.emulators.base import Emulator
 
 #: Command-line options for platform settings: option -> setting name.
 SETTING_OPTIONS = {
@@ -112,7 +112,7 @@ def setting_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def platform_settings(args: argparse.Namespace, platform: PlatformSupport) -> dict[str, Any]:
+def platform_settings(args: argparse.Namespace, platform: type[Emulator]) -> dict[str, Any]:
     """Platform settings from the options given; CliError for one the platform lacks."""
     given = {
         "--stage": args.stage,

@@ -33,7 +33,7 @@ from faas_bridge.devtools.cli.apps import (
     module_handler,
     resolve_app,
 )
-from faas_bridge.devtools.cli.common import CliError, status_of
+from faas_bridge.devtools.cli.common import CliError
 from faas_bridge.errors import ConfigurationError, FaasBridgeError
 
 if TYPE_CHECKING:
@@ -325,14 +325,14 @@ def _probe_platforms(handler: Handler, result: ProbeResult) -> None:
     call = HttpCall(headers=[("Accept", "*/*"), ("User-Agent", "faas-bridge-doctor")])
     forced = handler.options.platform
     for entry in platform_support():
-        if entry.builder is None or (forced and entry.name != forced):
+        if forced and entry.name != forced:
             continue
         began = time.perf_counter()
         try:
-            event, _ = entry.build_event(call, {})
-            reply = handler(event, LocalContext())
-            http_reply = entry.hook("http_reply")
-            status = http_reply(reply, event)[0] if callable(http_reply) else status_of(reply)
+            emulator = entry()
+            event, _ = emulator.build(call)
+            reply = emulator.invoke(handler, event, LocalContext())
+            status = emulator.http_reply(reply, event)[0]
         except ModuleNotFoundError as exc:
             package = VENDOR_LIBRARIES.get((exc.name or "").partition(".")[0])
             if package is None:

@@ -137,7 +137,7 @@ def cmd_events_new(args: argparse.Namespace) -> int:
         client_ip=args.client_ip,
     )
     try:
-        event, caveat = platform.build_event(call, settings)
+        event, caveat = platform(**settings).build(call)
     except ValueError as exc:
         raise CliError(f"{platform.name} cannot carry this request: {exc}") from exc
     if caveat:

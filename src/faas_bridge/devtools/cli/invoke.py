@@ -127,15 +127,14 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         print_json(reply)
         return 1 if isinstance(reply, dict) and reply.get("batchItemFailures") else 0
     status = status_of(reply)
-    http_reply = support(platform.name).hook("http_reply") if platform is not None else None
     if not args.http:
         print_json(reply)
-    elif platform is None or not callable(http_reply):
-        note(f"no HTTP decoding for {platform.name if platform else 'this reply'} yet")
+    elif platform is None:
+        note("no HTTP decoding for this reply")
         print_json(reply)
     else:
         try:
-            status, headers, body = http_reply(reply, event)
+            status, headers, body = support(platform.name)().http_reply(reply, event)
         except ValueError as exc:
             raise CliError(f"{platform.name} would reject the reply: {exc}") from exc
         _print_http(status, headers, body)

@@ -101,12 +101,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _serve_functions(args, config, emulation, legacy)
     spec = resolve_app(args.app, example=True, config_app=config.app if config else None)
 
-    mount = {"base_path": emulation.mount} if emulation.mount else {}
+    base = emulation.app_base_path
+    mount = {"base_path": base} if base else {}
 
     def build() -> Handler:
         if config is None:
-            return build_handler(spec, environ_options(base_path=emulation.mount), **mount)
-        options = config.options_for(None, base_path=emulation.mount)
+            return build_handler(spec, environ_options(base_path=base), **mount)
+        options = config.options_for(None, base_path=base)
         return build_handler(spec, options, **mount)
 
     def announce(handler: Handler, url: str) -> None:
@@ -167,6 +168,7 @@ def _emulation_lines(emulation: Emulation, config: Config | None, legacy: str | 
         f"  emulating  {platform.name}: {platform.description}"
         + (f" ({settings_text})" if settings_text else ""),
         f"  mounted at {emulation.mount or '/'}",
+        f"  URLs       {emulation.emulator.url_layout}",
         f"  limits     {emulation.describe_limits()}",
     ]
     if config is not None:
@@ -199,7 +201,7 @@ def _serve_functions(
 
     def build() -> FunctionSet:
         try:
-            return function_set(config, apps, base_path=emulation.mount)
+            return function_set(config, apps, base_path=emulation.app_base_path)
         except LifespanFailure as exc:
             raise CliError(
                 f"the app did not start: {exc}", "fix its startup, or set lifespan: off"

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-from faas_bridge.devtools.emulators.base import HttpCall, event_body, request_id
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    event_body,
+    json_reply,
+    request_id,
+)
+from faas_bridge.platforms.aliyun import FC_REQUEST_LIMIT
+
+#: The hosts each of Alibaba's front ends serves a function on.
+FC3_HOST = "faas-bridge-abcdefghij.cn-hangzhou.fcapp.run"
+APIGW_HOST = "abcdef0123456789-cn-hangzhou.alicloudapi.com"
+FC2_HOST = "1234567890123456.cn-hangzhou.fc.aliyuncs.com"
 
 
 def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -20,9 +36,7 @@ def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return joined
 
 
-def build_event(
-    call: HttpCall, *, host: str = "faas-bridge-abcdefghij.cn-hangzhou.fcapp.run"
-) -> dict[str, Any]:
+def build_event(call: HttpCall, *, host: str = FC3_HOST) -> dict[str, Any]:
     """The event an FC 3.0 HTTP trigger builds for ``call`` (before JSON encoding).
 
     ``rawPath`` stays percent-encoded, ``requestContext.http.path`` is decoded;
@@ -61,7 +75,7 @@ def build_event(
 def build_apigw_event(
     call: HttpCall,
     *,
-    host: str = "abcdef0123456789-cn-hangzhou.alicloudapi.com",
+    host: str = APIGW_HOST,
     path_parameters: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The event Alibaba API Gateway sends a function for ``call``.
@@ -88,7 +102,7 @@ def build_apigw_event(
 def build_fc2_environ(
     call: HttpCall,
     *,
-    host: str = "1234567890123456.cn-hangzhou.fc.aliyuncs.com",
+    host: str = FC2_HOST,
     prefix: str = "/2016-08-15/proxy/faas-bridge/web",
     context: Any = None,
 ) -> dict[str, Any]:
@@ -132,3 +146,131 @@ def build_fc2_environ(
     }
     environ.update(headers)
     return environ
+
+
+# -- The emulators ----------------------------------------------------------------------------
+
+
+def http_reply(reply: Any, event: Any = None) -> HttpReply:
+    """``{statusCode, headers, isBase64Encoded, body}``: FC 3.0's and API Gateway's reply."""
+    return json_reply(reply)
+
+
+class FC3(Emulator):
+    """An FC 3.0 HTTP trigger in front of a built-in Python runtime."""
+
+    name = "aliyun-fc3"
+    adapter = "aliyun:FC3HttpTrigger"
+    description = "Alibaba Cloud Function Compute 3.0 HTTP trigger (built-in runtimes)"
+    settings_declared = declare(host=FC3_HOST)
+    body_limit = FC_REQUEST_LIMIT
+    url_layout = "/ (https://TRIGGER.REGION.fcapp.run)"
+    PASSAGE = Passage(
+        repeated_headers="joined",
+        repeated_query="joined",
+        query="re-encoded",
+        cookies="kept",
+        reply_cookies="one",
+        binary_body="exact",
+    )
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_event(call, host=host or self.values["host"])
+
+    def invoke(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
+        """FC 3.0 passes the event as the bytes of its JSON."""
+        return handler(json.dumps(event).encode("utf-8"), context)
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event)
+
+
+class AliyunApiGateway(Emulator):
+    """Alibaba API Gateway with a Function Compute backend."""
+
+    name = "aliyun-apigw"
+    adapter = "aliyun:APIGateway"
+    description = "Alibaba Cloud API Gateway with a Function Compute backend"
+    settings_declared = declare(host=APIGW_HOST)
+    body_limit = FC_REQUEST_LIMIT
+    #: "the response must be in this format, otherwise API Gateway returns 503".
+    bad_reply_status = 503
+    url_layout = "/ (the API group's domain)"
+    PASSAGE = Passage(
+        repeated_headers="joined",
+        repeated_query="first",
+        query="re-encoded",
+        cookies="kept",
+        reply_cookies="one",
+        binary_body="exact",
+    )
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_apigw_event(call, host=host or self.values["host"])
+
+    def invoke(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
+        """API Gateway's event reaches the function as the bytes of its JSON."""
+        return handler(json.dumps(event).encode("utf-8"), context)
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event)
+
+
+class _StartResponse:
+    """The ``start_response`` FC 2.0's runtime passes: it records the status and headers."""
+
+    def __init__(self) -> None:
+        self.status = ""
+        self.headers: list[tuple[str, str]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        self.status, self.headers = status, list(headers)
+        return lambda data: None
+
+
+class FC2(Emulator):
+    """An FC 2.0 HTTP trigger: the runtime calls ``handler(environ, start_response)``."""
+
+    name = "aliyun-fc2"
+    adapter = "aliyun:AliyunFC2"
+    description = "Alibaba Cloud Function Compute 2.0 HTTP trigger (WSGI-style handler)"
+    settings_declared = declare(host=FC2_HOST, prefix="")
+    body_limit = FC_REQUEST_LIMIT
+    json_events = False
+    status = "request objects, not JSON events"
+    url_layout = "/ on a custom domain (default URL: /2016-08-15/proxy/SERVICE/FUNCTION/...)"
+    PASSAGE = Passage(
+        repeated_headers="joined",
+        repeated_query="kept",
+        query="verbatim",
+        cookies="kept",
+        reply_cookies="both",
+        binary_body="exact",
+    )
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        values = self.values
+        return build_fc2_environ(call, host=host or values["host"], prefix=values["prefix"])
+
+    def localise(self, event: Any, port: int) -> Any:
+        event["SERVER_PORT"] = str(port)
+        return event
+
+    def invoke(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
+        start_response = _StartResponse()
+        event["fc.context"] = context
+        chunks = handler(event, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return start_response.status, start_response.headers, body
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        status, headers, body = reply
+        code = status.split(" ", 1)[0]
+        if not (code.isdigit() and len(code) == 3):
+            raise ValueError(f"start_response was given status {status!r}")
+        return int(code), list(headers), body

@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from faas_bridge import b64
-from faas_bridge.devtools.emulators import aws_apigw_v2
-from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    reply_body,
+    reply_headers,
+    reply_status,
+)
 from faas_bridge.platforms import _aws
 from faas_bridge.platforms.aws_alb import ALB
 from faas_bridge.platforms.base import (
@@ -18,11 +26,15 @@ from faas_bridge.platforms.base import (
 _ALB_TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
 
 
+#: The load balancer's DNS name.
+HOST = "my-alb-1234567890.us-east-1.elb.amazonaws.com"
+
+
 def build_event(
     call: HttpCall,
     *,
     multi_value: bool = False,
-    host: str = "my-alb-1234567890.us-east-1.elb.amazonaws.com",
+    host: str = HOST,
 ) -> dict[str, Any]:
     """The event an ALB sends for ``call``, in single- or multi-value mode.
 
@@ -105,11 +117,11 @@ def http_reply(reply: Any, event: Any = None) -> tuple[int, list[tuple[str, str]
     """
     if not isinstance(reply, Mapping):
         raise ValueError(f"the reply must be a JSON object, not {type(reply).__name__}")
-    status = aws_apigw_v2.reply_status(reply)
+    status = reply_status(reply)
     multi = isinstance(event, Mapping) and event.get("multiValueHeaders") is not None
     field = "multiValueHeaders" if multi else "headers"
-    headers = aws_apigw_v2.reply_headers(reply.get(field), field)
-    return status, headers, aws_apigw_v2.reply_body(reply)
+    headers = reply_headers(reply.get(field), field)
+    return status, headers, reply_body(reply)
 
 
 def error_reply(status: int) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -120,3 +132,43 @@ def error_reply(status: int) -> tuple[int, list[tuple[str, str]], bytes]:
         f"<center><h1>{line}</h1></center>\r\n</body>\r\n</html>\r\n"
     )
     return status, [("Server", "awselb/2.0"), ("Content-Type", "text/html")], page.encode()
+
+
+# -- The emulator ---------------------------------------------------------------------------
+
+
+class LoadBalancer(Emulator):
+    """An Application Load Balancer with a Lambda target group."""
+
+    name = "aws-alb"
+    adapter = "aws_alb:ALB"
+    description = "AWS Application Load Balancer events (Lambda targets)"
+    settings_declared = declare(multi_value=False, host=HOST)
+    request_limit = REQUEST_LIMIT
+    body_limit = BODY_LIMIT
+    reply_limit = REPLY_LIMIT
+    reject_upgrade = REJECT_UPGRADE
+    PASSAGE = Passage(
+        repeated_headers="last",
+        repeated_query="last",
+        query="verbatim",
+        cookies="kept",
+        reply_cookies="one",
+        binary_body="exact",
+    )
+
+    def passage(self) -> Passage:
+        if not self.values["multi_value"]:
+            return self.PASSAGE
+        return Passage("kept", "kept", "verbatim", "kept", "both", "exact")
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_event(
+            call, multi_value=bool(self.values["multi_value"]), host=host or self.values["host"]
+        )
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event)
+
+    def error_reply(self, status: int) -> HttpReply:
+        return error_reply(status)

@@ -10,7 +10,18 @@ from urllib.parse import parse_qsl, unquote
 
 from faas_bridge import b64
 from faas_bridge.devtools.emulators import aws_apigw_v2
-from faas_bridge.devtools.emulators.base import HttpCall, event_body, request_id
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    event_body,
+    reply_body,
+    reply_headers,
+    reply_status,
+    request_id,
+)
 from faas_bridge.platforms import _aws
 
 
@@ -215,19 +226,19 @@ def http_reply(
         unknown = sorted(str(key) for key in reply if key not in _REPLY_KEYS)
         if unknown:
             raise ValueError(f"unexpected keys in a Lambda proxy reply: {', '.join(unknown)}")
-    status = aws_apigw_v2.reply_status(reply)
-    multi = aws_apigw_v2.reply_headers(reply.get("multiValueHeaders"), "multiValueHeaders")
+    status = reply_status(reply)
+    multi = reply_headers(reply.get("multiValueHeaders"), "multiValueHeaders")
     taken = {name.lower() for name, _ in multi}
-    single = aws_apigw_v2.reply_headers(reply.get("headers"), "headers")
+    single = reply_headers(reply.get("headers"), "headers")
     headers = [pair for pair in single if pair[0].lower() not in taken] + multi
     if not rest:
-        return status, headers, aws_apigw_v2.reply_body(reply)
+        return status, headers, reply_body(reply)
     content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
     decode = reply.get("isBase64Encoded") is True and (
         is_binary_media_type(_first_accept(event), binary_media_types)
         or (content_type is not None and is_binary_media_type(content_type, binary_media_types))
     )
-    body = aws_apigw_v2.reply_body(reply, decode=decode)
+    body = reply_body(reply, decode=decode)
     kept: list[tuple[str, str]] = []
     for name, value in headers:
         key = name.lower()
@@ -257,3 +268,50 @@ def _first_accept(event: Any) -> str | None:
 def error_reply(status: int) -> tuple[int, list[tuple[str, str]], bytes]:
     """A REST API's own JSON error reply (``{"message": "Internal server error"}``...)."""
     return aws_apigw_v2.json_error(status, _REST_MESSAGES)
+
+
+# -- The emulator ---------------------------------------------------------------------------
+
+
+class RestApi(Emulator):
+    """A REST API with a Lambda proxy integration, or an HTTP API in payload 1.0."""
+
+    name = "aws-apigw-v1"
+    adapter = "aws_apigw_v1:APIGatewayV1"
+    description = "AWS API Gateway REST API proxy events, and HTTP API events in payload 1.0"
+    settings_declared = declare(
+        stage=None, host=aws_apigw_v2.HOST, http_api=False, binary_media_types=("*/*",)
+    )
+    request_limit = REQUEST_LIMIT
+    body_limit = BODY_LIMIT
+    reply_limit = REPLY_LIMIT
+    dropped_request_headers = DROPPED_REQUEST_HEADERS
+    url_layout = "/STAGE/... (REST, prod by default); / for an HTTP API's $default"
+    PASSAGE = Passage(
+        repeated_headers="kept",
+        repeated_query="kept",
+        query="re-encoded",
+        cookies="kept",
+        reply_cookies="both",
+        binary_body="exact (binaryMediaTypes */*)",
+    )
+
+    def url_prefix(self) -> str:
+        return url_prefix(self.values["stage"], bool(self.values["http_api"]))
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        values = self.values
+        event = build_event(
+            call,
+            stage=values["stage"],
+            host=host or values["host"],
+            http_api=bool(values["http_api"]),
+        )
+        prepare_event(event, call, binary_media_types=values["binary_media_types"])
+        return event
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event, binary_media_types=self.values["binary_media_types"])
+
+    def error_reply(self, status: int) -> HttpReply:
+        return error_reply(status)

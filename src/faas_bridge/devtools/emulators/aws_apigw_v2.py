@@ -11,19 +11,32 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from faas_bridge import b64
-from faas_bridge.devtools.emulators.base import HttpCall, event_body, request_id
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    event_body,
+    reply_body,
+    reply_headers,
+    reply_status,
+    request_id,
+)
 from faas_bridge.platforms import _aws
 from faas_bridge.platforms.base import (
     status_line,
 )
+
+#: The API's own host, on which a stage leads every path but $default's.
+HOST = "abcdef1234.execute-api.us-east-1.amazonaws.com"
 
 
 def build_event(
     call: HttpCall,
     *,
     stage: str = "$default",
-    host: str = "abcdef1234.execute-api.us-east-1.amazonaws.com",
+    host: str = HOST,
 ) -> dict[str, Any]:
     """The payload 2.0 event an HTTP API sends for ``call``.
 
@@ -150,45 +163,40 @@ def http_reply(reply: Any, event: Any = None) -> tuple[int, list[tuple[str, str]
     return status, headers, reply_body(reply)
 
 
-def reply_status(reply: Mapping[str, Any]) -> int:
-    """``statusCode`` as an HTTP status; ValueError when it is not one."""
-    status = reply.get("statusCode")
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise ValueError(f"'statusCode' must be an integer HTTP status, not {status!r}")
-    return status
+# -- The emulator ---------------------------------------------------------------------------
+
+#: What an HTTP API (payload 2.0) and a Function URL do to a request and its reply.
+PAYLOAD_V2_PASSAGE = Passage(
+    repeated_headers="joined",
+    repeated_query="kept",
+    query="verbatim",
+    cookies="kept",
+    reply_cookies="both",
+    binary_body="exact",
+)
 
 
-def reply_headers(headers: Any, where: str) -> list[tuple[str, str]]:
-    """(name, value) pairs from a reply's ``{name: value}`` or ``{name: [values]}``."""
-    if headers is None:
-        return []
-    if not isinstance(headers, Mapping):
-        raise ValueError(f"{where!r} must be an object")
-    pairs: list[tuple[str, str]] = []
-    for name, value in headers.items():
-        for item in value if isinstance(value, list) else [value]:
-            pairs.append((str(name), _header_text(item, where)))
-    return pairs
+class HttpApiV2(Emulator):
+    """An HTTP API with a Lambda integration, payload format 2.0."""
 
+    name = "aws-apigw-v2"
+    adapter = "aws_apigw_v2:APIGatewayV2"
+    description = "AWS API Gateway HTTP API events, payload format 2.0"
+    settings_declared = declare(stage="$default", host=HOST)
+    request_limit = REQUEST_LIMIT
+    body_limit = BODY_LIMIT
+    reply_limit = REPLY_LIMIT
+    url_layout = "/ on $default, /STAGE/... on a named stage"
+    PASSAGE = PAYLOAD_V2_PASSAGE
 
-def _header_text(value: Any, where: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise ValueError(f"{where!r} values must be strings, not {type(value).__name__}")
+    def url_prefix(self) -> str:
+        return url_prefix(self.values["stage"])
 
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_event(call, stage=self.values["stage"], host=host or self.values["host"])
 
-def reply_body(reply: Mapping[str, Any], *, decode: bool = True) -> bytes:
-    """The reply body bytes, base64-decoded when flagged (and ``decode`` is set)."""
-    body = reply.get("body")
-    if body is None:
-        return b""
-    if not isinstance(body, str):
-        raise ValueError(f"'body' must be a string, not {type(body).__name__}")
-    if decode and reply.get("isBase64Encoded") is True:
-        try:
-            return b64.decode(body)
-        except ValueError:
-            raise ValueError("'body' is flagged base64 but is not valid base64") from None
-    return body.encode("utf-8")
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event)
+
+    def error_reply(self, status: int) -> HttpReply:
+        return error_reply(status)

@@ -6,14 +6,25 @@ import time
 from typing import Any
 
 from faas_bridge import b64
-from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    json_reply,
+)
+from faas_bridge.platforms.aws_lattice import Lattice as LatticeAdapter
+
+#: The service's own domain name.
+HOST = "lattice-svc-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
 
 
 def build_event(
     call: HttpCall,
     *,
     version: int = 2,
-    host: str = "lattice-svc-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
+    host: str = HOST,
 ) -> dict[str, Any]:
     """The event VPC Lattice sends a Lambda target for ``call``, structure V1 or V2.
 
@@ -72,3 +83,48 @@ def build_event(
             "timeEpoch": str(int(time.time() * 1_000_000)),
         },
     }
+
+
+# -- The emulator ---------------------------------------------------------------------------
+
+
+class Lattice(Emulator):
+    """A VPC Lattice service with a Lambda target group."""
+
+    name = "aws-lattice"
+    adapter = "aws_lattice:Lattice"
+    description = "AWS VPC Lattice: Lambda targets, event structures V1 and V2"
+    settings_declared = declare(version=2, host=HOST)
+    body_limit = LatticeAdapter.request_limit
+    url_layout = "/ (the service's domain)"
+    PASSAGE = Passage(
+        repeated_headers="kept",
+        repeated_query="kept",
+        query="verbatim",
+        cookies="kept",
+        reply_cookies="one",
+        binary_body="exact",
+    )
+
+    def passage(self) -> Passage:
+        if self.values["version"] == 2:
+            return self.PASSAGE
+        # V1: headers comma-joined, one value per query key.
+        return Passage("joined", "last", "verbatim", "kept", "one", "exact")
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_event(
+            call, version=int(self.values["version"]), host=host or self.values["host"]
+        )
+
+    def localise(self, event: Any, port: int) -> Any:
+        """Lattice names the scheme and port as ``x-forwarded-for-proto`` / ``-port``."""
+        headers = event["headers"]
+        multi = isinstance(headers.get("host"), list)
+        headers["x-forwarded-for-proto"] = ["http"] if multi else "http"
+        headers["x-forwarded-for-port"] = [str(port)] if multi else str(port)
+        return event
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        """ALB's reply shape: ``statusCode``, ``headers`` (one value each), ``body``."""
+        return json_reply(reply)

@@ -6,13 +6,25 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from faas_bridge import b64
-from faas_bridge.devtools.emulators.base import HttpCall, request_id
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    json_reply,
+    request_id,
+)
+from faas_bridge.platforms.huawei import FunctionGraphAPIG
+
+#: An API group's domain name.
+HOST = "0123456789abcdef0123456789abcdef.apig.cn-north-4.huaweicloudapis.com"
 
 
 def build_event(
     call: HttpCall,
     *,
-    host: str = "0123456789abcdef0123456789abcdef.apig.cn-north-4.huaweicloudapis.com",
+    host: str = HOST,
     stage: str = "RELEASE",
 ) -> dict[str, Any]:
     """The event APIG sends FunctionGraph for ``call``.
@@ -52,3 +64,32 @@ def build_event(
         "path": call.path,
         "isBase64Encoded": True,
     }
+
+
+# -- The emulator ---------------------------------------------------------------------------
+
+
+class FunctionGraphApig(Emulator):
+    """Huawei APIG (also Open Telekom Cloud's) with a FunctionGraph backend."""
+
+    name = "huawei-fg-apig"
+    adapter = "huawei:FunctionGraphAPIG"
+    description = "Huawei Cloud (and Open Telekom Cloud) FunctionGraph behind APIG"
+    settings_declared = declare(host=HOST, stage="RELEASE")
+    body_limit = FunctionGraphAPIG.request_limit
+    url_layout = "/ (the API group's domain)"
+    PASSAGE = Passage(
+        repeated_headers="joined",
+        repeated_query="last",
+        query="re-encoded",
+        cookies="kept",
+        reply_cookies="one",
+        binary_body="exact",
+    )
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_event(call, host=host or self.values["host"], stage=self.values["stage"])
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        """``{statusCode, headers, body, isBase64Encoded}``."""
+        return json_reply(reply)

@@ -6,7 +6,16 @@ import uuid
 from typing import Any
 from urllib.parse import unquote
 
-from faas_bridge.devtools.emulators.base import HttpCall, event_body
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    event_body,
+    json_reply,
+)
+from faas_bridge.platforms.scaleway import Scaleway as ScalewayAdapter
 
 #: The internal proxy hop Scaleway appends to X-Forwarded-For (a 100.64.0.0/10 address).
 _INTERNAL_HOP = "100.64.0.57"
@@ -69,3 +78,51 @@ def build_event(call: HttpCall, *, host: str | None = None) -> dict[str, Any]:
     if is_base64 or not body:
         event["isBase64Encoded"] = True  # the emulator also flags the empty body
     return event
+
+
+# -- The emulator ---------------------------------------------------------------------------
+
+
+def http_reply(reply: Any, event: Any = None) -> HttpReply:
+    """A string (the body of a 200) or ``{statusCode, headers, body, isBase64Encoded}``.
+
+    Header values may be lists; Scaleway's front end adds
+    ``Access-Control-Allow-Origin: *`` and ``server: envoy``.
+    """
+    if isinstance(reply, str):
+        headers: list[tuple[str, str]] = []
+        status, body = 200, reply.encode("utf-8")
+    else:
+        status, headers, body = json_reply(reply)
+    names = {name.lower() for name, _ in headers}
+    if "access-control-allow-origin" not in names:
+        headers.append(("Access-Control-Allow-Origin", "*"))
+    headers = [(k, v) for k, v in headers if k.lower() != "server"] + [("server", "envoy")]
+    return status, headers, body
+
+
+class ScalewayFunctions(Emulator):
+    """Scaleway Serverless Functions behind their ingress."""
+
+    name = "scaleway"
+    adapter = "scaleway:Scaleway"
+    description = "Scaleway Serverless Functions HTTP events"
+    settings_declared = declare(host=None)
+    body_limit = ScalewayAdapter.request_limit
+    #: "/favicon.ico and /robots.txt are dropped" before the function.
+    refused_paths = frozenset({"/favicon.ico", "/robots.txt"})
+    url_layout = "/ (https://NAMESPACE-FUNCTION.functions.fnc.fr-par.scw.cloud)"
+    PASSAGE = Passage(
+        repeated_headers="joined",
+        repeated_query="first",
+        query="re-encoded",
+        cookies="kept",
+        reply_cookies="both",
+        binary_body="exact",
+    )
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_event(call, host=host or self.values["host"])
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event)

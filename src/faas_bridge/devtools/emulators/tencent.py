@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from faas_bridge.devtools.emulators.base import HttpCall, event_body, request_id
-from faas_bridge.platforms.tencent import REQUEST_LIMIT as REQUEST_LIMIT
-from faas_bridge.platforms.tencent import is_default_domain
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    event_body,
+    json_reply,
+    phrase,
+    request_id,
+)
+from faas_bridge.platforms.tencent import REQUEST_LIMIT, is_default_domain
+
+#: An API service's default domain (its URLs start with the stage).
+SCF_HOST = "service-abcd1234-1250000000.gz.apigw.tencentcs.com"
 
 
 def _query_lists(query: str) -> dict[str, str | list[str]]:
@@ -37,7 +50,7 @@ def build_event(
     call: HttpCall,
     *,
     stage: str = "release",
-    host: str = "service-abcd1234-1250000000.gz.apigw.tencentcs.com",
+    host: str = SCF_HOST,
     api_path: str = "/",
 ) -> dict[str, Any]:
     """The integration-request event Tencent API Gateway sends SCF for ``call``.
@@ -108,3 +121,89 @@ def build_cloudbase_event(call: HttpCall, *, env_id: str = "env-abc123") -> dict
         "isBase64Encoded": is_base64,
         "body": body or "",
     }
+
+
+# -- The emulators ----------------------------------------------------------------------------
+
+
+def http_reply(reply: Any, event: Any = None) -> HttpReply:
+    """The HTTP response of an integration response ``{statusCode, headers, body, ...}``.
+
+    Header values may be arrays (one line each: several Set-Cookie). Tencent's
+    documentation says "the Location key header is not supported currently":
+    the emulation leaves it out, so a redirect arrives without its target.
+    """
+    status, headers, body = json_reply(reply)
+    return status, [(k, v) for k, v in headers if k.lower() != "location"], body
+
+
+def scf_error(status: int) -> HttpReply:
+    """API Gateway's error reply; a malformed integration response gets Tencent's wording."""
+    if status == 502:
+        message = {
+            "errno": 403,
+            "error": "Invalid scf response format. please check your scf response format.",
+        }
+    else:
+        message = {"errno": status, "error": phrase(status)}
+    return status, [("Content-Type", "application/json")], json.dumps(message).encode()
+
+
+class ScfApiGateway(Emulator):
+    """Tencent API Gateway with an SCF integration request (integration response on)."""
+
+    name = "tencent-scf-apigw"
+    adapter = "tencent:SCFAPIGateway"
+    description = "Tencent Cloud SCF behind API Gateway (integration request)"
+    settings_declared = declare(stage="release", host=SCF_HOST, api_path="/")
+    body_limit = REQUEST_LIMIT
+    url_layout = "/STAGE/... on the default domain (*.apigw.tencentcs.com); / on a custom domain"
+    PASSAGE = Passage(
+        repeated_headers="joined",
+        repeated_query="kept",
+        query="re-encoded",
+        cookies="kept",
+        reply_cookies="both",
+        binary_body="exact",
+    )
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        values = self.values
+        return build_event(
+            call, stage=values["stage"], host=host or values["host"], api_path=values["api_path"]
+        )
+
+    def stage_prefix(self) -> str:
+        return "/" + self.values["stage"] if is_default_domain(self.values["host"]) else ""
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event)
+
+    def error_reply(self, status: int) -> HttpReply:
+        return scf_error(status)
+
+
+class CloudBaseAccess(Emulator):
+    """CloudBase's HTTP access service in front of a cloud function."""
+
+    name = "tencent-cloudbase"
+    adapter = "tencent:CloudBase"
+    description = "Tencent CloudBase HTTP access service"
+    settings_declared = declare(env_id="env-abc123")
+    body_limit = REQUEST_LIMIT
+    local_host = False
+    url_layout = "/ (https://ENV_ID.service.tcloudbase.com)"
+    PASSAGE = Passage(
+        repeated_headers="joined",
+        repeated_query="last",
+        query="re-encoded",
+        cookies="kept",
+        reply_cookies="one",
+        binary_body="exact",
+    )
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        return build_cloudbase_event(call, env_id=self.values["env_id"])
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return json_reply(reply)

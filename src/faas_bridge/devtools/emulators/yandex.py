@@ -8,7 +8,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from faas_bridge import b64
-from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    json_reply,
+)
+from faas_bridge.platforms.yandex import Yandex as YandexAdapter
 
 #: Request headers Yandex removes before a direct invocation sees them.
 _STRIPPED_REQUEST_HEADERS = frozenset(
@@ -38,11 +46,15 @@ def _canonical(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-"))
 
 
+#: An API gateway's own domain name.
+HOST = "d5dxxxxxxxxxxxxxxxxx.apigw.yandexcloud.net"
+
+
 def build_event(
     call: HttpCall,
     *,
     form: str = "direct",
-    host: str = "d5dxxxxxxxxxxxxxxxxx.apigw.yandexcloud.net",
+    host: str = HOST,
     template: str = "/{proxy+}",
 ) -> dict[str, Any]:
     """The event Yandex sends for ``call``: ``form`` is ``direct``, ``0.1`` or ``1.0``.
@@ -128,3 +140,72 @@ def _body(call: HttpCall) -> tuple[str, bool]:
         except UnicodeDecodeError:
             pass
     return b64.encode(call.body), True
+
+
+# -- The emulator ---------------------------------------------------------------------------
+
+#: Reply headers Yandex drops, fails on (502) and renames (X-Yf-Remapped-*).
+_DROPPED_REPLY_HEADERS = frozenset(
+    {"host", "authorization", "user-agent", "connection", "max-forwards", "cookie"}
+)
+_FATAL_REPLY_HEADERS = frozenset(
+    {"proxy-authenticate", "transfer-encoding", "via", "www-authenticate"}
+)
+_REMAPPED_REPLY_HEADERS = frozenset({"content-md5", "date", "server"})
+
+
+def http_reply(reply: Any, event: Any = None) -> HttpReply:
+    """The HTTP response Yandex makes of ``{statusCode, headers, multiValueHeaders, body}``.
+
+    A name in both header fields keeps ``multiValueHeaders``; Host,
+    Authorization, User-Agent, Connection, Max-Forwards and Cookie are dropped;
+    Content-Md5, Date and Server become ``X-Yf-Remapped-*``; Proxy-Authenticate,
+    Transfer-Encoding, Via and Www-Authenticate make the reply unusable (502).
+    """
+    status, headers, body = json_reply(reply)
+    kept: list[tuple[str, str]] = []
+    for name, value in headers:
+        key = name.lower()
+        if key in _FATAL_REPLY_HEADERS:
+            raise ValueError(f"Yandex refuses a reply with a {name} header")
+        if key in _REMAPPED_REPLY_HEADERS:
+            kept.append((f"X-Yf-Remapped-{_canonical(name)}", value))
+        elif key not in _DROPPED_REPLY_HEADERS:
+            kept.append((name, value))
+    return status, kept, body
+
+
+class YandexFunctions(Emulator):
+    """Yandex Cloud Functions: a direct HTTP invocation, or through API Gateway."""
+
+    name = "yandex"
+    adapter = "yandex:Yandex"
+    description = (
+        "Yandex Cloud Functions: direct HTTP invocation and API Gateway (payload 0.1 and 1.0)"
+    )
+    settings_declared = declare(form="direct", host=HOST, template="/{proxy+}")
+    body_limit = YandexAdapter.request_limit
+    reply_limit = YandexAdapter.reply_limit
+    url_layout = "direct: https://functions.yandexcloud.net/FUNCTION_ID (path lost); API Gateway: /"
+    PASSAGE = Passage(
+        repeated_headers="kept",
+        repeated_query="kept",
+        query="re-encoded (direct: path lost)",
+        cookies="dropped (direct call)",
+        reply_cookies="both",
+        binary_body="exact",
+    )
+
+    def passage(self) -> Passage:
+        if self.values["form"] == "direct":
+            return self.PASSAGE
+        return Passage("kept", "kept", "re-encoded", "kept", "both", "exact")
+
+    def build_event(self, call: HttpCall, host: str | None = None) -> Any:
+        values = self.values
+        return build_event(
+            call, form=values["form"], host=host or values["host"], template=values["template"]
+        )
+
+    def http_reply(self, reply: Any, event: Any) -> HttpReply:
+        return http_reply(reply, event)
