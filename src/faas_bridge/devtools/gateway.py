@@ -3,13 +3,15 @@
 ``serve`` is a real HTTP server on 127.0.0.1 (werkzeug's) that does to every
 request what the emulated vendor does before and after a deployed function:
 
-1. the platform module's ``build_event`` (the builder ``faas-bridge events new``
-   prints with) turns the HTTP request into the vendor's event;
+1. the platform's emulator (:mod:`faas_bridge.devtools.emulators`, the same one
+   ``faas-bridge events new`` prints with) turns the HTTP request into the
+   vendor's event, or the call objects its runtime passes;
 2. one :class:`~faas_bridge.Handler`, built once per process and warm across
    requests like one Lambda instance, answers it; requests take turns, as an
    instance serves one invocation at a time;
-3. the module's ``http_reply`` turns the reply into HTTP as the vendor does:
-   base64 decoded, every Set-Cookie kept, a malformed reply answered 502.
+3. the emulator turns the reply into HTTP as the vendor does: base64 decoded,
+   every Set-Cookie the vendor keeps, a malformed reply answered 502 (or the
+   vendor's own status).
 
 The vendor's limits apply as the vendor applies them (payload sizes, header
 rules, REST binary media types), answered with the vendor's own error replies.
@@ -17,36 +19,12 @@ rules, REST binary media types), answered with the vendor's own error replies.
 The app sees the URL the client used, as under ``sam local``: the event carries
 the client's Host with ``X-Forwarded-Proto: http`` and the local port, so links,
 redirects and CSRF origin checks work locally. Where the vendor mounts the app
-below a path (a REST stage, a named HTTP API stage, ``--base-path``), URLs start
-with it and the handler is given it as ``base_path``.
+below a path (a REST stage, OpenWhisk's action URL, Azure's ``/api``,
+``--base-path``), URLs start with it.
 
-Platform modules and the gateway
---------------------------------
-Platforms are the rows of :data:`faas_bridge.platforms.REGISTRY`. The gateway
-uses these names of a platform's module; all but the first two are optional:
-
-``build_event(call, **settings)``
-    The vendor's event for an :class:`HttpCall`; all ``events new`` needs. A
-    module serving several platforms names its other builders
-    ``build_<what>_event``; a platform takes the one its adapter recognises.
-``http_reply(reply, event=None, **settings)``
-    ``(status, header lines, body)``: the vendor's HTTP for the function's reply;
-    ValueError for a reply the vendor rejects. ``serve`` needs it.
-``url_prefix(**settings)``
-    The path the vendor mounts the app at (a stage), which URLs start with.
-``prepare_event(event, call, **settings)``
-    What the vendor's front end does beyond ``build_event`` (REST: binary types).
-``error_reply(status)``
-    The vendor's own error reply (413 too large, 502 unusable reply...).
-``REQUEST_LIMIT``, ``BODY_LIMIT``, ``REPLY_LIMIT``
-    Bytes of event JSON, request body and reply JSON the vendor accepts.
-``DROPPED_REQUEST_HEADERS``
-    Lower-case names of request headers the vendor never forwards.
-``REJECT_UPGRADE``
-    The status an ``Upgrade`` (WebSocket) request is refused with.
-
-Settings are keyword arguments (``stage``, ``multi_value``...); each function
-is given the ones it declares.
+Everything the gateway needs of a vendor is declared by its emulator class
+(:class:`faas_bridge.devtools.emulators.base.Emulator`), found by name in
+:data:`faas_bridge.devtools.emulators.REGISTRY`.
 
 werkzeug (the ``serve`` extra) is imported by :func:`serve` only.
 """
