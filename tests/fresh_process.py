@@ -15,10 +15,16 @@ from pathlib import Path
 from typing import Any
 
 
-def run_fresh(script: str, payload: Any, *, cwd: Path | None = None) -> Any:
-    """The JSON ``script`` prints, given ``payload`` as JSON on stdin; it must exit 0."""
+def run_fresh(
+    script: str, payload: Any, *, cwd: Path | None = None, flags: tuple[str, ...] = ()
+) -> Any:
+    """The JSON ``script`` prints, given ``payload`` as JSON on stdin; it must exit 0.
+
+    ``flags`` go to the interpreter: ``("-I", "-S")`` leaves out site-packages and
+    every PYTHON* variable, so only what the script puts on ``sys.path`` is importable.
+    """
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, *flags, "-c", script],
         cwd=cwd,
         input=json.dumps(payload),
         capture_output=True,
