@@ -255,6 +255,7 @@ class Gateway:
         *,
         timeout: float = 30.0,
         legacy: str | None = None,
+        stream: bool = False,
     ) -> None:
         from faas_bridge.config import FunctionSet
 
@@ -268,6 +269,8 @@ class Gateway:
         self.legacy = legacy
         #: One instance serves one invocation at a time.
         self._instance = threading.Lock()
+        #: Whether replies may stream (``--stream``: devtools/streaming.py).
+        self.stream = stream
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         began = time.perf_counter()
@@ -291,6 +294,15 @@ class Gateway:
             logger.exception("faas-bridge serve: the gateway failed on %s", entry["path"])
             status, headers, body = self.emulation.error(502)
             entry["note"] = f"gateway error: {type(exc).__name__}: {exc}"
+        if not isinstance(body, bytes):  # streamed: written as the app produces it
+            from faas_bridge.devtools.streaming import status_line
+
+            start_response(status_line(status), headers)
+            entry["status"] = status
+            entry["duration_ms"] = round((time.perf_counter() - began) * 1000, 1)
+            entry["note"] = "streamed"
+            self.log.write(entry)
+            return body
         if entry["method"] == "HEAD":
             body = b""
         headers = finish_headers(headers, body, entry["method"], status)
@@ -331,9 +343,17 @@ class Gateway:
             )
         context = LocalContext(self.timeout)
         entry["request_id"] = context.aws_request_id
+        if self.stream:  # a caller that takes a stream (devtools/streaming.py)
+            from faas_bridge.devtools import streaming
+
+            streaming.mark(context)
         with self._instance:
             entry["start"] = "cold" if handler.cold else "warm"
             reply = emulation.invoke(handler, event, context)
+        if self.stream:
+            opened = streaming.open_reply(reply, lambda whole: emulation.reply(whole, event))
+            if opened is not None:
+                return opened  # type: ignore[return-value]
         if emulation.reply_limit:
             size = emulation.emulator.reply_size(reply) or 0
             if size > emulation.reply_limit:
@@ -544,6 +564,7 @@ def serve(
     announce: Callable[[Any, str], None] | None = None,
     out: TextIO | None = None,
     legacy: str | None = None,
+    stream: bool = False,
 ) -> int:
     """Serve ``emulation`` on ``host``:``port`` until Ctrl-C or SIGTERM; 0 when stopped.
 
@@ -572,6 +593,7 @@ def serve(
         RequestLog(out or sys.stdout, json_lines=log_json),
         timeout=timeout,
         legacy=legacy,
+        stream=stream,
     )
     try:
         if sock is None:

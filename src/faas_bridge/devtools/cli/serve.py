@@ -75,6 +75,12 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     config_option(serve)
     serve.add_argument("--log-json", action="store_true", help="log requests as JSON lines")
+    serve.add_argument(
+        "--stream",
+        action="store_true",
+        help="stream replies where the emulated integration streams (Function URL, REST "
+        "API, Google, Azure): turns response_stream on (FAAS_BRIDGE_RESPONSE_STREAM)",
+    )
     serve.set_defaults(run=cmd_serve)
 
 
@@ -82,6 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from faas_bridge.devtools.gateway import Emulation, support
 
     platform = support(args.platform)
+    if args.stream:
+        os.environ["FAAS_BRIDGE_RESPONSE_STREAM"] = "on"  # read by the handlers serve builds
     settings = platform_settings(args, platform)
     config = config_in_use(args)
     legacy = _legacy_url(args.legacy)
@@ -158,6 +166,7 @@ def _run_gateway(
         timeout=args.timeout,
         announce=announce,
         legacy=legacy,
+        stream=args.stream,
     )
 
 
