@@ -642,12 +642,13 @@ def test_tencent_and_huawei_files_follow_their_documented_yaml(tmp_path: Path) -
     text = text.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
     path = split_project(tmp_path, text.replace("region: eu-west-1", "region: ap-guangzhou"))
     files, _ = generate(path, "tencent")
-    assert sorted(files) == ["api/serverless.yml", "web/serverless.yml"]
-    api = yaml.safe_load(files["api/serverless.yml"])
+    # In tencent/, not beside faas.yml: the CLI merges a parent folder's serverless file.
+    assert sorted(files) == ["tencent/api/serverless.yml", "tencent/web/serverless.yml"]
+    api = yaml.safe_load(files["tencent/api/serverless.yml"])
     assert api["component"] == "scf" and api["app"] == "shop" and api["stage"] == "test"
     inputs = api["inputs"]
     # The unpacked archive, from the function's folder: the CLI uploads a folder's files.
-    assert inputs["src"] == "../dist/tencent/function"
+    assert inputs["src"] == "../../dist/tencent/function"
     assert inputs["runtime"] == "Python3.10" and inputs["handler"] == "faas_bridge.handler"
     assert inputs["environment"]["variables"]["FAAS_BRIDGE_FUNCTION"] == "api"
     endpoints = inputs["events"][0]["apigw"]["parameters"]["endpoints"]
@@ -656,7 +657,7 @@ def test_tencent_and_huawei_files_follow_their_documented_yaml(tmp_path: Path) -
         "method": "POST",
         "function": {"isIntegratedResponse": True},
     } in endpoints
-    web = yaml.safe_load(files["web/serverless.yml"])
+    web = yaml.safe_load(files["tencent/web/serverless.yml"])
     assert web["inputs"]["environment"]["variables"]["FAAS_BRIDGE_COMMAND_SECRET"] == (
         "${env:FAAS_BRIDGE_COMMAND_SECRET}"
     )
@@ -776,7 +777,7 @@ def test_tencent_files_are_read_by_the_frameworks_own_loader(tmp_path: Path) -> 
     for name in ("web", "api"):
         done = run_node(
             _TENCENT_LOAD,
-            tmp_path / name,
+            tmp_path / "tencent" / name,
             "--org",
             "1250000000",  # the CLI asks Tencent for the account's org unless given
             COMPONENTS=str(components),
@@ -803,11 +804,63 @@ def test_tencents_loader_refuses_a_file_without_its_component(tmp_path: Path) ->
     components = need_npm_package("@serverless/components")
     text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
     generate(split_project(tmp_path, text), "tencent")
-    yml = tmp_path / "web" / "serverless.yml"
+    yml = tmp_path / "tencent" / "web" / "serverless.yml"
     yml.write_text(yml.read_text().replace("component: scf\n", ""))
-    done = run_node(_TENCENT_LOAD, tmp_path / "web", "--org", "1", COMPONENTS=str(components))
+    done = run_node(
+        _TENCENT_LOAD, tmp_path / "tencent" / "web", "--org", "1", COMPONENTS=str(components)
+    )
     assert done.returncode != 0
     assert "component" in done.stderr
+
+
+def test_tencents_folders_keep_their_app_and_stage_beside_an_aws_serverless_yml(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """Tencent's loader takes app, stage and org from the parent folder's serverless file.
+
+    Both targets generated with their defaults into one project: AWS's
+    serverless.yml sits in the project folder, Tencent's function folders in
+    tencent/, so the parent the loader reads is not AWS's file, even once that
+    file carries the Serverless Dashboard's app and org keys.
+    """
+    components = need_npm_package("@serverless/components")
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    path = split_project(tmp_path, text)
+    assert main(["template", "--target", "serverless", "--config", str(path)]) == 0
+    assert main(["template", "--target", "tencent", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "(cd tencent/web && sls deploy)" in out
+    aws = tmp_path / "serverless.yml"
+    assert aws.is_file() and (tmp_path / "tencent" / "web" / "serverless.yml").is_file()
+    aws.write_text(aws.read_text() + "app: dashboard-app\norg: acme\nstage: prod\n")
+
+    def loaded(folder: Path) -> dict[str, Any]:
+        done = run_node(_TENCENT_LOAD, folder, "--org", "1250000000", COMPONENTS=str(components))
+        assert done.returncode == 0, done.stdout + done.stderr
+        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    instance = loaded(tmp_path / "tencent" / "web")
+    assert (instance["appName"], instance["stageName"]) == ("shop", "test")
+    # The quirk is real: the same file one level down (beside AWS's) takes AWS's values.
+    shutil.copytree(tmp_path / "tencent" / "web", tmp_path / "web")
+    instance = loaded(tmp_path / "web")
+    assert (instance["appName"], instance["stageName"]) == ("dashboard-app", "prod")
+
+
+def test_a_serverless_file_above_tencents_folders_is_refused(tmp_path: Path) -> None:
+    text = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
+    project = load_project(split_project(tmp_path, text))
+    (tmp_path / "tencent").mkdir()
+    (tmp_path / "tencent" / "serverless.yaml").write_text("app: mine\n")
+    with pytest.raises(DeployError, match=r"serverless\.yaml would be read by Tencent's sls"):
+        render(project, "tencent", tmp_path)
+    (tmp_path / "tencent" / "serverless.yaml").unlink()
+    write(render(project, "tencent", tmp_path), tmp_path)
+    # AWS's serverless.yml written above Tencent's function folders: refused too.
+    with pytest.raises(DeployError, match=r"holds Tencent's function folders \(api, web\)"):
+        render(project, "serverless", tmp_path / "tencent")
+    assert not (tmp_path / "tencent" / "serverless.yml").exists()
+    render(project, "serverless", tmp_path)  # the project's folder: no collision
 
 
 _SERVERLESS_DEVS_2_PARSE = """

@@ -22,6 +22,7 @@ from typing import Any
 from faas_bridge.devtools.deploy import DeployError, FunctionDeploy, Project, TriggerDeploy
 from faas_bridge.devtools.templates._base import (
     HANDLER,
+    MARK,
     SECRET_VALUE,
     Rendered,
     dump_yaml,
@@ -325,8 +326,25 @@ def _queue_arn(
 # -- Serverless Framework ------------------------------------------------------------------
 
 
+def _refuse_above_tencent(out: Path) -> None:
+    """Tencent's sls reads a function folder's parent serverless file: not ours to be."""
+    marked = f"{MARK} --target tencent"
+    below = sorted(
+        path.parent.name
+        for path in out.glob("*/serverless.yml")
+        if marked in path.read_text(encoding="utf-8", errors="replace")[:400]
+    )
+    if below:
+        raise DeployError(
+            f"{out} holds Tencent's function folders ({', '.join(below)}): Tencent's sls "
+            "reads the serverless.yml of their parent folder, and its app, stage and org "
+            "would replace Tencent's; write AWS's serverless.yml in another folder (--out DIR)"
+        )
+
+
 def serverless(project: Project, out: Path) -> Rendered:
     """``serverless.yml`` for the Serverless Framework (v3, or its open-source fork osls)."""
+    _refuse_above_tencent(out)
     rendered = Rendered("serverless")
     runtime = _runtime(project)
     extra_resources: dict[str, Any] = {}

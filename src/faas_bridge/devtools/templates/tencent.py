@@ -1,7 +1,7 @@
 """Tencent Cloud SCF: ``serverless.yml`` of Tencent's Serverless Framework (component ``scf``).
 
-One folder per faas.yml function (``NAME/serverless.yml``: the framework
-deploys one component instance per file), the folder ``faas-bridge package
+One folder per faas.yml function (``tencent/NAME/serverless.yml``: the
+framework deploys one component instance per file), the folder ``faas-bridge package
 --platform tencent`` lays out as its code (the CLI uploads the files under
 ``src``; it reads no zip), its routes as API Gateway endpoints
 with integrated responses (``/notes/*`` is the endpoint ``/notes``: Tencent's
@@ -10,6 +10,13 @@ gateway matches a path and everything below it), and ``tencent.timer`` /
 and ``cmq`` events. The framework's own loader (``@serverless/components``)
 reads each file in the tests; the scf component's inputs are checked by
 Tencent's servers at deploy time, here against its documented YAML.
+
+The function folders sit in ``tencent/``, not beside faas.yml: the CLI reads
+the serverless file of a function folder's parent too, and its ``app``,
+``stage`` and ``org`` override the function's own (``loadInstanceConfig``).
+The project's folder is where an AWS ``serverless.yml`` lives (``--target
+serverless`` writes one there), so a parent of its own keeps Tencent's app and
+stage Tencent's; a serverless file found in that parent is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from faas_bridge.devtools.deploy import FunctionDeploy, Project
+from faas_bridge.devtools.deploy import DeployError, FunctionDeploy, Project
 from faas_bridge.devtools.templates._base import (
     HANDLER,
     SECRET_VARIABLE,
@@ -37,6 +44,22 @@ from faas_bridge.devtools.templates._base import (
 #: SCF's Python runtimes (SCF "Runtime environments").
 RUNTIMES = {"3.9": "Python3.9", "3.10": "Python3.10"}
 DEFAULT_REGION = "ap-guangzhou"
+#: The folder holding the function folders, under ``--out``.
+FOLDER = "tencent"
+#: The files the CLI reads as a folder's serverless file (its getServerlessFilePath).
+SERVERLESS_FILES = ("serverless.yml", "serverless.yaml", "serverless.json", "serverless.js")
+
+
+def check_parent(parent: Path) -> None:
+    """Refuse a serverless file in the function folders' parent: the CLI would merge it."""
+    for name in SERVERLESS_FILES:
+        path = parent / name
+        if path.is_file():
+            raise DeployError(
+                f"{path} would be read by Tencent's sls as the parent of every function "
+                "folder, and its app, stage and org would replace the ones generated from "
+                f"faas.yml: move it away, or generate into another folder with --out DIR"
+            )
 
 
 def _endpoints(function: FunctionDeploy) -> list[dict[str, Any]]:
@@ -63,8 +86,9 @@ def render(project: Project, out: Path) -> Rendered:
     region = project.region or DEFAULT_REGION
     rendered.commands.append(package_command(project, "tencent"))
     rendered.commands += export_secret(project)
+    check_parent(out / FOLDER)
     for function in project.functions:
-        folder = out / function.name
+        folder = out / FOLDER / function.name
         # The framework substitutes the deployer's environment variable.
         variables = environment(function, "${env:" + SECRET_VARIABLE + "}")
         events: list[dict[str, Any]] = []
@@ -131,7 +155,7 @@ def render(project: Project, out: Path) -> Rendered:
             "stage": project.stage,
             "inputs": inputs,
         }
-        rendered.files[f"{function.name}/serverless.yml"] = dump_yaml(document, "tencent")
-        rendered.commands.append(f"(cd {function.name} && sls deploy)")
-    rendered.commands.append("sls info   # in each folder: the API Gateway URL")
+        rendered.files[f"{FOLDER}/{function.name}/serverless.yml"] = dump_yaml(document, "tencent")
+        rendered.commands.append(f"(cd {FOLDER}/{function.name} && sls deploy)")
+    rendered.commands.append(f"sls info   # in each {FOLDER}/NAME folder: the API Gateway URL")
     return rendered
