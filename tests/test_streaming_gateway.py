@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,17 +24,20 @@ GAP = 0.2
 EVENTS = b"".join(f"data: event {n}\n\n".encode() for n in (1, 2, 3, 4))
 
 
-def serve(tmp_path_factory: pytest.TempPathFactory, *flags: str) -> Iterator[Server]:
+def serve(
+    tmp_path_factory: pytest.TempPathFactory, *flags: str, platform: str = "aws-function-url"
+) -> Iterator[Server]:
     log_dir = tmp_path_factory.mktemp("gateway-stream")
 
     def command(port: int) -> list[str]:
         return [
             *(sys.executable, "-m", "faas_bridge", "serve", "stream_apps_function:starlette_app"),
-            *("--platform", "aws-function-url", "--port", str(port), *flags),
+            *("--platform", platform, "--port", str(port), *flags),
         ]
 
     env = {"GAP": str(GAP), "TASK_LOG": str(log_dir / "task.log")}
     running = start_server(command, log_dir, env, "gateway")
+    running.task_log = log_dir / "task.log"  # type: ignore[attr-defined]
     try:
         running.get("/after")
         yield running
@@ -44,6 +48,12 @@ def serve(tmp_path_factory: pytest.TempPathFactory, *flags: str) -> Iterator[Ser
 @pytest.fixture(scope="module")
 def streaming(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, "--stream")
+
+
+@pytest.fixture(scope="module")
+def http_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An HTTP API cannot stream: its replies come whole, background work after them."""
+    yield from serve(tmp_path_factory, "--stream", platform="aws-apigw-v2")
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +94,21 @@ def test_a_background_task_does_not_delay_the_reply(streaming: Server) -> None:
     reply = streaming.get("/accepted")
     assert (reply.status, reply.body) == (200, b"accepted")
     assert reply.total < 0.5  # the task takes 1 s
+
+
+def test_a_whole_reply_over_the_limit_is_a_502_and_the_work_after_it_still_runs(
+    http_api: Server,
+) -> None:
+    # An HTTP API takes the whole reply, where Lambda's 6 MB of reply
+    # (6,291,556 bytes) applies: 7 MB is refused, and the app's background
+    # task still runs once the reply is settled.
+    assert http_api.get("/accepted").status == 200  # the same work, within the limit
+    reply = http_api.get("/oversized")
+    assert reply.status == 502
+    assert b"x" * 1000 not in reply.body
+    log = http_api.task_log  # type: ignore[attr-defined]
+    for _ in range(50):
+        if "oversized task done" in log.read_text():
+            break
+        time.sleep(0.1)
+    assert "oversized task done" in log.read_text()

@@ -350,10 +350,25 @@ class Gateway:
         with self._instance:
             entry["start"] = "cold" if handler.cold else "warm"
             reply = emulation.invoke(handler, event, context)
+        after = None
         if self.stream:
-            opened = streaming.open_reply(reply, lambda whole: emulation.reply(whole, event))
+            reply, after = streaming.split(reply)
+            opened = streaming.open_stream(reply, after)
             if opened is not None:
                 return opened  # type: ignore[return-value]
+        try:
+            whole = self._whole(reply, event)
+        except BaseException:
+            if after is not None:
+                after()  # the app's remaining work runs whatever became of its reply
+            raise
+        if after is not None:
+            return streaming.then(whole, after)  # type: ignore[return-value]
+        return whole
+
+    def _whole(self, reply: Any, event: Any) -> HttpReply:
+        """The HTTP the vendor makes of a whole reply: its size limit, then its rules."""
+        emulation = self.emulation
         if emulation.reply_limit:
             size = emulation.emulator.reply_size(reply) or 0
             if size > emulation.reply_limit:

@@ -34,20 +34,19 @@ def mark(context: Any) -> Any:
     return context
 
 
-def open_reply(
-    reply: Any, whole: Callable[[Any], tuple[int, list[tuple[str, str]], bytes]]
-) -> StreamedHttp | None:
-    """(status, headers, body) for a reply that streams or has work left; None otherwise.
+def split(reply: Any) -> tuple[Any, Callable[[], object] | None]:
+    """(reply, work left after it): an ASGI app's background tasks come after its reply."""
+    from faas_bridge.runtime.client import Finishing
 
-    ``whole`` turns a reply that was not streamed into HTTP, as the gateway
-    does for any reply (the vendor's rules); work left after it (``Finishing``)
-    runs when the body has been sent.
-    """
-    from faas_bridge.runtime.client import Finishing, StreamedReply
-
-    after = None
     if isinstance(reply, Finishing):
-        reply, after = reply.reply, reply.finish
+        return reply.reply, reply.finish
+    return reply, None
+
+
+def open_stream(reply: Any, after: Callable[[], object] | None) -> StreamedHttp | None:
+    """(status, headers, body) for a reply that streams; None for a whole reply."""
+    from faas_bridge.runtime.client import StreamedReply
+
     if isinstance(reply, StreamedReply):
         head = reply.head
         if head is None:  # a raw stream: not an HTTP integration's
@@ -59,9 +58,14 @@ def open_reply(
         headers = [(str(k), str(v)) for k, v in reply.headers.items()]
         chunks = Closing(reply.iter_encoded(), reply.close)
         return int(reply.status_code), stream_headers(headers), Body(chunks, after)
-    if after is None:
-        return None
-    status, headers, body = whole(reply)
+    return None
+
+
+def then(
+    http: tuple[int, list[tuple[str, str]], bytes], after: Callable[[], object]
+) -> StreamedHttp:
+    """A whole reply, as the vendor's rules made it, with the app's remaining work after it."""
+    status, headers, body = http
     if body:
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body))))

@@ -62,6 +62,15 @@ async def accepted(request: Request) -> PlainTextResponse:
     return PlainTextResponse("accepted", background=BackgroundTask(task))
 
 
+async def oversized(request: Request) -> PlainTextResponse:
+    """A whole reply over Lambda's 6 MB, with work after it that must still run."""
+
+    async def task() -> None:
+        note("oversized task done")
+
+    return PlainTextResponse("x" * 7_000_000, background=BackgroundTask(task))
+
+
 async def after(request: Request) -> PlainTextResponse:
     note("next request")
     return PlainTextResponse("next")
@@ -72,6 +81,7 @@ starlette_app = Starlette(
         Route("/sse", sse),
         Route("/broken", broken),
         Route("/accepted", accepted),
+        Route("/oversized", oversized),
         Route("/after", after),
     ]
 )
