@@ -216,6 +216,23 @@ def test_unreadable_body_is_a_400_flask_reply() -> None:
     assert reply.get_data().startswith(b"Bad Request")
 
 
+def test_an_app_failing_on_a_servers_odd_environ_is_a_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The app gets the server's environ as the server made it; a broken server
+    # (SCRIPT_NAME as bytes, which PEP 3333 forbids) makes the app fail, and the
+    # failure is a logged 500 like any other, not an error of the log line itself.
+    request = build_event(HttpCall("GET", "/a"))
+    request.environ["SCRIPT_NAME"] = b"/bytes"
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise RuntimeError(f"cannot use {environ['SCRIPT_NAME']!r}")
+
+    reply = wrap(app)(request)
+    assert reply.status_code == 500
+    assert any("GET b'/bytes'/a" in record.getMessage() for record in caplog.records)
+
+
 def test_built_request_matches_what_the_framework_passes(framework: Any) -> None:
     call = HttpCall("POST", TARGET, [("Content-Type", "text/plain")], b"hi")
     built = build_event(call)

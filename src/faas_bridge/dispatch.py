@@ -637,8 +637,10 @@ def _describe(taken: Any) -> str:
     if type(taken) is tuple:
         scope = taken[0]
         return f"{scope['method']} {scope['raw_path'].decode('latin-1')}"
-    path = taken.get("SCRIPT_NAME", "") + taken.get("PATH_INFO", "")
-    return f"{taken.get('REQUEST_METHOD')} {path}"
+    # A server's environ (Google's, Alibaba FC 2.0's) is given to the app as the
+    # server made it, so its values are formatted, never assumed to be text.
+    method, root, path = (taken.get(k, "") for k in ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO"))
+    return f"{method} {root}{path}"
 
 
 def _exception_text(exc: BaseException) -> str:
