@@ -411,20 +411,23 @@ def write_zip(path: Path, entries: list[tuple[str, Path]]) -> Archive:
     return archive
 
 
-def write_folder(path: Path, entries: list[tuple[str, Path]]) -> Path:
-    """The same files as the archive, in a fresh folder, with the archive's permissions.
+def write_folder(path: Path, archive: Path) -> Path:
+    """The archive's files, unpacked into a fresh folder with the archive's permissions.
 
-    The folder is replaced whole, so a file dropped from the app does not linger.
+    Read back from the zip, not from the sources again, so the two hold the same
+    bytes even when a source changes meanwhile. The folder is replaced whole, so
+    a file dropped from the app does not linger.
     """
     import shutil
 
     if path.exists():
         shutil.rmtree(path)
-    for name, source in sorted(dict(entries).items()):
-        target = path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source.read_bytes())
-        target.chmod(0o755 if source.stat().st_mode & stat.S_IXUSR else 0o644)
+    with zipfile.ZipFile(archive) as opened:
+        for info in opened.infolist():
+            target = path / info.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(opened.read(info))
+            target.chmod((info.external_attr >> 16) & 0o777)
     return path
 
 
@@ -546,5 +549,5 @@ def build(
         progress(f"[{steps}/{steps}] checking sizes against {target.name}'s limits")
         check_sizes(target, result.archives, result.warnings)
         if target.unpacked:
-            result.folder = write_folder(out / "function", plans[0][1])
+            result.folder = write_folder(out / "function", result.archives[0].path)
     return result
