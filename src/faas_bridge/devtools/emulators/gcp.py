@@ -26,13 +26,24 @@ def build_event(
     from flask import Request as FlaskRequest
     from werkzeug.test import EnvironBuilder
 
-    headers = [(k, v) for k, v in call.headers if k.lower() != "host"]
+    # gunicorn, which functions-framework runs under, joins a repeated header with ",".
+    names: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
+    for name, value in call.headers:
+        key = name.lower()
+        if key not in ("host", "x-forwarded-for"):
+            names.setdefault(key, name)
+            values.setdefault(key, []).append(value)
     forwarded = call.header("x-forwarded-for")
-    headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
-    headers += [
+    headers = [
+        *((names[key], ",".join(found)) for key, found in values.items()),
         ("X-Forwarded-For", f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip),
         ("X-Forwarded-Proto", scheme),
     ]
+    overrides = {"REMOTE_ADDR": peer, "RAW_URI": call.target}
+    length = call.header("content-length")
+    if length is not None and not call.body:
+        overrides["CONTENT_LENGTH"] = length  # gunicorn passes an empty body's "0" on
     builder = EnvironBuilder(
         path=quote(call.path, safe="/%!$&'()*+,;=:@-._~"),
         method=call.method,
@@ -40,7 +51,7 @@ def build_event(
         data=call.body,
         query_string=call.query,
         base_url=f"http://{host}/",
-        environ_overrides={"REMOTE_ADDR": peer, "RAW_URI": call.target},
+        environ_overrides=overrides,
     )
     try:
         environ = builder.get_environ()
@@ -76,7 +87,7 @@ class CloudFunctionsHttp(Emulator):
     refused_paths = frozenset({"/favicon.ico", "/robots.txt"})
     url_layout = "/ (Cloud Run functions; 1st gen: /FUNCTION_NAME/...)"
     PASSAGE = Passage(
-        repeated_headers="kept",
+        repeated_headers="joined",
         repeated_query="kept",
         query="verbatim",
         cookies="kept",

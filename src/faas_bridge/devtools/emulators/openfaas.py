@@ -35,6 +35,10 @@ def _environ(call: HttpCall, host: str) -> dict[str, Any]:
     from werkzeug.test import EnvironBuilder
 
     headers = [(k, v) for k, v in call.headers if k.lower() != "host"]
+    overrides = {"REMOTE_ADDR": call.client_ip, "RAW_URI": call.target}
+    length = call.header("content-length")
+    if length is not None and not call.body:
+        overrides["CONTENT_LENGTH"] = length  # a server passes an empty body's "0" on
     builder = EnvironBuilder(
         path=quote(call.path, safe="/%!$&'()*+,;=:@-._~"),
         method=call.method,
@@ -42,7 +46,7 @@ def _environ(call: HttpCall, host: str) -> dict[str, Any]:
         data=call.body,
         query_string=call.query,
         base_url=f"http://{host}/",
-        environ_overrides={"REMOTE_ADDR": call.client_ip, "RAW_URI": call.target},
+        environ_overrides=overrides,
     )
     try:
         return builder.get_environ()
@@ -110,8 +114,9 @@ class OpenFaaS(Emulator):
     json_events = False
     status = "request objects, not JSON events"
     url_layout = "/function/NAME/... on the gateway (the function sees the path below it)"
+    #: The template's waitress joins a repeated request header with ", " (its parser).
     PASSAGE = Passage(
-        repeated_headers="kept",
+        repeated_headers="joined",
         repeated_query="kept",
         query="verbatim",
         cookies="kept",
