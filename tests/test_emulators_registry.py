@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ import echo_apps
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators import REGISTRY, emulator_class
 from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.devtools.emulators.table import layout_table, passage_table
 from faas_bridge.devtools.gateway import Emulation, Gateway, RequestLog
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
@@ -79,3 +82,26 @@ def test_passages_use_the_table_vocabulary() -> None:
         assert passage.repeated_query in REPEATED_QUERY
         assert passage.reply_cookies in ("both", "one")
         assert passage.repeated_headers in ("joined", "last", "kept")
+
+
+# -- The declarations, as the README's cross-vendor table shows them ------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.mark.parametrize(
+    ("marker", "render"), [("passage-table", passage_table), ("layout-table", layout_table)]
+)
+def test_the_readme_tables_are_the_generated_ones(marker: str, render: Any) -> None:
+    """Regenerate with ``faas-bridge events list --passage`` (or the function) when this fails."""
+    text = README.read_text(encoding="utf-8")
+    found = re.search(rf"<!-- {marker}: [\w.]+ -->\n(.*?)<!-- /{marker} -->", text, re.DOTALL)
+    assert found is not None, f"no {marker} block in the README"
+    assert found.group(1) == render()
+
+
+def test_the_passage_table_has_a_row_per_platform_in_order() -> None:
+    rows = [line for line in passage_table().splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == list(NAMES)
+    alb = rows[NAMES.index("aws-alb")].split(" | ")
+    assert alb[1:7] == ["last", "last", "verbatim", "kept", "one", "exact"]

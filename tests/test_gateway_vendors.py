@@ -387,6 +387,14 @@ VENDORS = (
     ),
 )
 VENDOR = {vendor.name: vendor for vendor in VENDORS}
+#: The AWS gateways, compared with real servers in test_gateway.py: served here
+#: only to hold their declared Passage to what they do.
+AWS = (
+    Vendor("aws-apigw-v2", "asgi_app"),
+    Vendor("aws-apigw-v1", "flask_app", mount="/prod"),
+    Vendor("aws-function-url", "asgi_app"),
+    Vendor("aws-alb", "asgi_app"),
+)
 
 
 # -- The servers ---------------------------------------------------------------------------------
@@ -418,7 +426,7 @@ class Servers:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     gateways = {
         v.name: Gateway(v.name, [f"vendor_apps:{v.app}", "--platform", v.name, *v.args])
-        for v in VENDORS
+        for v in (*VENDORS, *AWS)
     }
     reals = {
         (v.app, v.mount): VendorAppsServer(app=v.app, kind=v.kind, prefix=v.mount) for v in VENDORS
@@ -499,7 +507,7 @@ def _agree(expected: View, got: View) -> bool:
 # -- Each emulator's declaration (its Passage) holds against the running gateway ------------------
 
 
-@pytest.mark.parametrize("vendor", VENDORS, ids=lambda vendor: vendor.name)
+@pytest.mark.parametrize("vendor", (*AWS, *VENDORS), ids=lambda vendor: vendor.name)
 def test_the_declared_passage_is_what_happens(servers: Servers, vendor: Vendor) -> None:
     passage = emulator_class(vendor.name)().passage()
     cases = {case.name: case for case in CASES}
@@ -524,7 +532,8 @@ def test_the_declared_passage_is_what_happens(servers: Servers, vendor: Vendor) 
     a_values = [v for k, v in parse_qsl(query["query_string"], keep_blank_values=True) if k == "a"]
     observed_query = {("1", "2"): "kept", ("1",): "first", ("2",): "last", ("1,2",): "joined"}
     assert observed_query[tuple(a_values)] == passage.repeated_query
-    verbatim = query["query_string"] == "x=a+b&y=c%20d&a=1&a=2&b="
+    # Verbatim: each parameter as sent (a repeated key may still lose values), "%20" kept.
+    verbatim = "y=c%20d" in query["query_string"].split("&")
     assert verbatim == passage.query.startswith("verbatim")
     assert ("kept" if cookie.seen["cookies"] == [("a", "1"), ("b", "2")] else "dropped") == (
         passage.cookies.split()[0]

@@ -32,6 +32,11 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     listing = events_sub.add_parser(
         "list", parents=[common], help="the platforms and what faas-bridge does for each"
     )
+    listing.add_argument(
+        "--passage",
+        action="store_true",
+        help="what a request and its reply lose or change on the way, per platform (Markdown)",
+    )
     listing.set_defaults(run=cmd_events_list)
     new = events_sub.add_parser(
         "new",
@@ -73,6 +78,12 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_events_list(args: argparse.Namespace) -> int:
     from faas_bridge.devtools.gateway import platform_support
+
+    if args.passage:
+        from faas_bridge.devtools.emulators.table import passage_table
+
+        print(passage_table(), end="")
+        return 0
 
     rows = [("platform", "events new", "serve", "settings", "what")]
     for entry in platform_support():
