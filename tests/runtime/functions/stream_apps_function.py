@@ -13,7 +13,7 @@ from flask import Flask, Response, stream_with_context
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, StreamingResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
 from faas_bridge import wrap
@@ -76,6 +76,40 @@ async def after(request: Request) -> PlainTextResponse:
     return PlainTextResponse("next")
 
 
+#: A browser page reading /sse (relative, so it also works below a REST stage)
+#: with EventSource; each event's arrival, in ms since the EventSource was made,
+#: goes to window.arrivals and its data into the list (tests/test_browser_sse.py).
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>events</title></head>
+<body><ol id="events"></ol>
+<script>
+const count = Number(new URLSearchParams(location.search).get("count") || "4");
+window.arrivals = [];
+window.opened = null;
+window.errors = 0;
+window.done = false;
+const began = performance.now();
+const source = new EventSource("sse?count=" + count);
+source.onopen = () => { window.opened = performance.now() - began; };
+source.onerror = () => { window.errors += 1; };
+source.onmessage = (event) => {
+  window.arrivals.push([performance.now() - began, event.data]);
+  const item = document.createElement("li");
+  item.textContent = event.data;
+  document.getElementById("events").append(item);
+  if (window.arrivals.length === count) {
+    source.close();  // or EventSource reconnects when the stream ends
+    window.done = true;
+  }
+};
+</script></body></html>
+"""
+
+
+async def page(request: Request) -> HTMLResponse:
+    return HTMLResponse(PAGE)
+
+
 starlette_app = Starlette(
     routes=[
         Route("/sse", sse),
@@ -83,6 +117,7 @@ starlette_app = Starlette(
         Route("/accepted", accepted),
         Route("/oversized", oversized),
         Route("/after", after),
+        Route("/page", page),
     ]
 )
 starlette_handler = wrap(starlette_app, response_stream=True)
