@@ -17,7 +17,6 @@ from faas_bridge.devtools.emulators.base import (
     Passage,
     declare,
     event_body,
-    json_reply,
     request_id,
 )
 from faas_bridge.platforms.aliyun import FC_REQUEST_LIMIT
@@ -151,12 +150,18 @@ def build_fc2_environ(
 # -- The emulators ----------------------------------------------------------------------------
 
 
-def http_reply(reply: Any, event: Any = None) -> HttpReply:
-    """``{statusCode, headers, isBase64Encoded, body}``: FC 3.0's and API Gateway's reply."""
-    return json_reply(reply)
+class _JsonBytesEvent(Emulator):
+    """Alibaba's built-in runtimes pass the event as the bytes of its JSON.
+
+    The reply is ``{statusCode, headers, isBase64Encoded, body}`` (the default
+    :meth:`Emulator.http_reply`).
+    """
+
+    def invoke(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
+        return handler(json.dumps(event).encode("utf-8"), context)
 
 
-class FC3(Emulator):
+class FC3(_JsonBytesEvent):
     """An FC 3.0 HTTP trigger in front of a built-in Python runtime."""
 
     name = "aliyun-fc3"
@@ -166,26 +171,14 @@ class FC3(Emulator):
     body_limit = FC_REQUEST_LIMIT
     url_layout = "/ (https://TRIGGER.REGION.fcapp.run)"
     PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="joined",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="one",
-        binary_body="exact",
+        repeated_headers="joined", repeated_query="joined", query="re-encoded", reply_cookies="one"
     )
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_event(call, host=host or self.values["host"])
 
-    def invoke(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
-        """FC 3.0 passes the event as the bytes of its JSON."""
-        return handler(json.dumps(event).encode("utf-8"), context)
 
-    def http_reply(self, reply: Any, event: Any) -> HttpReply:
-        return http_reply(reply, event)
-
-
-class AliyunApiGateway(Emulator):
+class AliyunApiGateway(_JsonBytesEvent):
     """Alibaba API Gateway with a Function Compute backend."""
 
     name = "aliyun-apigw"
@@ -197,23 +190,11 @@ class AliyunApiGateway(Emulator):
     bad_reply_status = 503
     url_layout = "/ (the API group's domain)"
     PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="first",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="one",
-        binary_body="exact",
+        repeated_headers="joined", repeated_query="first", query="re-encoded", reply_cookies="one"
     )
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_apigw_event(call, host=host or self.values["host"])
-
-    def invoke(self, handler: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
-        """API Gateway's event reaches the function as the bytes of its JSON."""
-        return handler(json.dumps(event).encode("utf-8"), context)
-
-    def http_reply(self, reply: Any, event: Any) -> HttpReply:
-        return http_reply(reply, event)
 
 
 class _StartResponse:
@@ -239,14 +220,7 @@ class FC2(Emulator):
     json_events = False
     status = "request objects, not JSON events"
     url_layout = "/ on a custom domain (default URL: /2016-08-15/proxy/SERVICE/FUNCTION/...)"
-    PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="kept",
-        query="verbatim",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="joined")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         values = self.values

@@ -12,6 +12,7 @@ from faas_bridge.devtools.emulators.base import (
     HttpReply,
     Passage,
     declare,
+    lower_header_lines,
     reply_body,
     reply_headers,
     reply_status,
@@ -41,13 +42,7 @@ def build_event(
     Path and query values are passed through undecoded. In single-value mode
     the last value of a repeated header or query key wins.
     """
-    headers: list[tuple[str, str]] = [("host", host)]
-    headers += [(k.lower(), v) for k, v in call.headers if k.lower() != "host"]
-    forwarded = call.header("x-forwarded-for")
-    headers = [pair for pair in headers if pair[0] != "x-forwarded-for"]
-    headers.append(
-        ("x-forwarded-for", f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip)
-    )
+    headers = lower_header_lines(call, host, separator=", ")
     headers += [("x-forwarded-port", "443"), ("x-forwarded-proto", "https")]
     query: list[tuple[str, str]] = []
     for part in call.query.split("&") if call.query else ():
@@ -148,19 +143,12 @@ class LoadBalancer(Emulator):
     body_limit = BODY_LIMIT
     reply_limit = REPLY_LIMIT
     reject_upgrade = REJECT_UPGRADE
-    PASSAGE = Passage(
-        repeated_headers="last",
-        repeated_query="last",
-        query="verbatim",
-        cookies="kept",
-        reply_cookies="one",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="last", repeated_query="last", reply_cookies="one")
 
     def passage(self) -> Passage:
         if not self.values["multi_value"]:
             return self.PASSAGE
-        return Passage("kept", "kept", "verbatim", "kept", "both", "exact")
+        return Passage()
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_event(

@@ -17,8 +17,8 @@ from faas_bridge.devtools.emulators.base import (
     Passage,
     declare,
     event_body,
+    merged_reply_headers,
     reply_body,
-    reply_headers,
     reply_status,
     request_id,
 )
@@ -227,10 +227,7 @@ def http_reply(
         if unknown:
             raise ValueError(f"unexpected keys in a Lambda proxy reply: {', '.join(unknown)}")
     status = reply_status(reply)
-    multi = reply_headers(reply.get("multiValueHeaders"), "multiValueHeaders")
-    taken = {name.lower() for name, _ in multi}
-    single = reply_headers(reply.get("headers"), "headers")
-    headers = [pair for pair in single if pair[0].lower() not in taken] + multi
+    headers = merged_reply_headers(reply)
     if not rest:
         return status, headers, reply_body(reply)
     content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
@@ -287,14 +284,7 @@ class RestApi(Emulator):
     reply_limit = REPLY_LIMIT
     dropped_request_headers = DROPPED_REQUEST_HEADERS
     url_layout = "/STAGE/... (REST, prod by default); / for an HTTP API's $default"
-    PASSAGE = Passage(
-        repeated_headers="kept",
-        repeated_query="kept",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact (binaryMediaTypes */*)",
-    )
+    PASSAGE = Passage(query="re-encoded", binary_body="exact (binaryMediaTypes */*)")
 
     def url_prefix(self) -> str:
         return url_prefix(self.values["stage"], bool(self.values["http_api"]))

@@ -166,14 +166,7 @@ def http_reply(reply: Any, event: Any = None) -> tuple[int, list[tuple[str, str]
 # -- The emulator ---------------------------------------------------------------------------
 
 #: What an HTTP API (payload 2.0) and a Function URL do to a request and its reply.
-PAYLOAD_V2_PASSAGE = Passage(
-    repeated_headers="joined",
-    repeated_query="kept",
-    query="verbatim",
-    cookies="kept",
-    reply_cookies="both",
-    binary_body="exact",
-)
+PAYLOAD_V2_PASSAGE = Passage(repeated_headers="joined")
 
 
 class HttpApiV2(Emulator):

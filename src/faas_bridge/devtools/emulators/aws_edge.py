@@ -146,14 +146,7 @@ class Edge(Emulator):
         include_body=True,
     )
     url_layout = "/ (the distribution's domain)"
-    PASSAGE = Passage(
-        repeated_headers="kept",
-        repeated_query="kept",
-        query="verbatim",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="truncated at 40 KB (viewer) / 1 MB (origin): refused 413",
-    )
+    PASSAGE = Passage(binary_body="truncated at 40 KB (viewer) / 1 MB (origin): refused 413")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         values = self.values

@@ -9,10 +9,9 @@ from faas_bridge import b64
 from faas_bridge.devtools.emulators.base import (
     Emulator,
     HttpCall,
-    HttpReply,
     Passage,
     declare,
-    json_reply,
+    lower_header_lines,
 )
 from faas_bridge.platforms.aws_lattice import Lattice as LatticeAdapter
 
@@ -35,13 +34,7 @@ def build_event(
     """
     if version not in (1, 2):
         raise ValueError(f"version must be 1 or 2, not {version!r}")
-    headers: list[tuple[str, str]] = [("host", host)]
-    headers += [(k.lower(), v) for k, v in call.headers if k.lower() != "host"]
-    forwarded = call.header("x-forwarded-for")
-    headers = [pair for pair in headers if pair[0] != "x-forwarded-for"]
-    headers.append(
-        ("x-forwarded-for", f"{forwarded},{call.client_ip}" if forwarded else call.client_ip)
-    )
+    headers = lower_header_lines(call, host, separator=",")
     headers += [("x-forwarded-for-port", "443"), ("x-forwarded-for-proto", "https")]
     multi_headers: dict[str, list[str]] = {}
     for name, value in headers:
@@ -97,20 +90,13 @@ class Lattice(Emulator):
     settings_declared = declare(version=2, host=HOST)
     body_limit = LatticeAdapter.request_limit
     url_layout = "/ (the service's domain)"
-    PASSAGE = Passage(
-        repeated_headers="kept",
-        repeated_query="kept",
-        query="verbatim",
-        cookies="kept",
-        reply_cookies="one",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(reply_cookies="one")
 
     def passage(self) -> Passage:
         if self.values["version"] == 2:
             return self.PASSAGE
         # V1: headers comma-joined, one value per query key.
-        return Passage("joined", "last", "verbatim", "kept", "one", "exact")
+        return Passage(repeated_headers="joined", repeated_query="last", reply_cookies="one")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_event(
@@ -124,7 +110,3 @@ class Lattice(Emulator):
         headers["x-forwarded-for-proto"] = ["http"] if multi else "http"
         headers["x-forwarded-for-port"] = [str(port)] if multi else str(port)
         return event
-
-    def http_reply(self, reply: Any, event: Any) -> HttpReply:
-        """ALB's reply shape: ``statusCode``, ``headers`` (one value each), ``body``."""
-        return json_reply(reply)

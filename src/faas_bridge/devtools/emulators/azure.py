@@ -99,14 +99,7 @@ class AzureFunctionsHttp(Emulator):
     mount_option = False
     status = "request objects, not JSON events"
     url_layout = "/api/... (host.json's routePrefix, api by default)"
-    PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="kept",
-        query="verbatim",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="joined")
 
     def url_prefix(self) -> str:
         prefix = str(self.values["route_prefix"]).strip("/")

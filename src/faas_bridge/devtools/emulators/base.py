@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
+from urllib.parse import quote
 
 from faas_bridge import b64
 from faas_bridge.errors import ConfigurationError
@@ -82,6 +83,50 @@ def event_body(call: HttpCall, text_types: tuple[str, ...] = ()) -> tuple[str | 
     return b64.encode(call.body), True
 
 
+def lower_header_lines(call: HttpCall, host: str, *, separator: str) -> list[tuple[str, str]]:
+    """The call's header lines as an AWS load balancer (ALB, VPC Lattice) passes them.
+
+    Names lower-case, Host first and set to ``host``, the client's address
+    appended to X-Forwarded-For, its hops joined by ``separator``.
+    """
+    forwarded = call.header("x-forwarded-for")
+    lines = [("host", host)]
+    lines += [
+        (k.lower(), v) for k, v in call.headers if k.lower() not in ("host", "x-forwarded-for")
+    ]
+    chain = f"{forwarded}{separator}{call.client_ip}" if forwarded else call.client_ip
+    return [*lines, ("x-forwarded-for", chain)]
+
+
+def server_environ(
+    call: HttpCall, host: str, headers: Sequence[tuple[str, str]], remote_addr: str
+) -> dict[str, Any]:
+    """The WSGI environ a Python server (gunicorn, waitress) builds for ``call``.
+
+    werkzeug's environ for the request, with gunicorn's ``RAW_URI`` (the
+    target as sent); a server passes an empty body's ``Content-Length: 0`` on.
+    """
+    from werkzeug.test import EnvironBuilder  # the vendors' own server stack: dev tooling only
+
+    overrides = {"REMOTE_ADDR": remote_addr, "RAW_URI": call.target}
+    length = call.header("content-length")
+    if length is not None and not call.body:
+        overrides["CONTENT_LENGTH"] = length
+    builder = EnvironBuilder(
+        path=quote(call.path, safe="/%!$&'()*+,;=:@-._~"),
+        method=call.method,
+        headers=list(headers),
+        data=call.body,
+        query_string=call.query,
+        base_url=f"http://{host}/",
+        environ_overrides=overrides,
+    )
+    try:
+        return builder.get_environ()
+    finally:
+        builder.close()
+
+
 def request_id() -> str:
     """A fresh id in the vendors' UUID form."""
     import uuid  # for event builders only: not on a cold start
@@ -97,30 +142,33 @@ class Passage:
     """What a request and its reply lose or change between the client and the app.
 
     Each field is one short phrase for the README's cross-vendor table; the
-    tests check the phrases against the running emulators.
+    tests check the phrases against the running emulators. Every field
+    defaults to passing unchanged, so an emulator names only what its vendor
+    changes.
     """
 
     #: A request header sent twice: ``joined`` (one value, comma-joined),
     #: ``last`` (the last value only), ``kept`` (both values reach the app).
-    repeated_headers: str
+    repeated_headers: str = "kept"
     #: A query key given twice: ``kept``, ``joined``, ``first``, ``last``.
-    repeated_query: str
+    repeated_query: str = "kept"
     #: Whether the query reaches the app ``verbatim`` or ``re-encoded`` from
     #: decoded values (``%2B`` and ``+`` may then read alike), or is ``lost``.
-    query: str
+    query: str = "verbatim"
     #: Two cookies in the request: ``kept``, or ``dropped``.
-    cookies: str
+    cookies: str = "kept"
     #: Two Set-Cookie headers in the reply: ``both`` reach the client, or ``one``.
-    reply_cookies: str
+    reply_cookies: str = "both"
     #: A binary request body: ``exact``, or how it is changed.
-    binary_body: str
+    binary_body: str = "exact"
 
 
 class Emulator:
     """One vendor's gateway around a function, with the settings the user chose.
 
-    Subclasses set the class attributes and :meth:`build_event` /
-    :meth:`http_reply`; everything else has the common default.
+    Subclasses set the class attributes and :meth:`build_event`, and
+    :meth:`http_reply` where the vendor's reply is not the common
+    ``{statusCode, headers, body}``; everything else has the common default.
     """
 
     #: The platform name (a row of :data:`faas_bridge.platforms.REGISTRY`).
@@ -239,8 +287,13 @@ class Emulator:
         return json_size(reply) if self.json_events else None
 
     def http_reply(self, reply: Any, event: Any) -> HttpReply:
-        """The vendor's HTTP response for the function's reply; ValueError if it rejects it."""
-        raise NotImplementedError
+        """The vendor's HTTP response for the function's reply; ValueError if it rejects it.
+
+        By default ``{statusCode, headers, body, isBase64Encoded}`` read as
+        most gateways read it (:func:`json_reply`); a vendor with its own
+        reply rules overrides this.
+        """
+        return json_reply(reply)
 
     def error_reply(self, status: int) -> HttpReply:
         """The vendor's own error reply (413 too large, 502 unusable reply...)."""
@@ -288,12 +341,19 @@ def json_reply(reply: Any) -> HttpReply:
     """
     if not isinstance(reply, Mapping):
         raise ValueError(f"the reply must be a JSON object, not {type(reply).__name__}")
-    status = reply_status(reply)
+    return reply_status(reply), merged_reply_headers(reply), reply_body(reply)
+
+
+def merged_reply_headers(reply: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``headers`` and ``multiValueHeaders`` as header lines, a name in both from the latter.
+
+    API Gateway's payload 1.0 rule, which the gateways with the same reply
+    fields follow too.
+    """
     multi = reply_headers(reply.get("multiValueHeaders"), "multiValueHeaders")
     taken = {name.lower() for name, _ in multi}
     single = reply_headers(reply.get("headers"), "headers")
-    headers = [pair for pair in single if pair[0].lower() not in taken] + multi
-    return status, headers, reply_body(reply)
+    return [pair for pair in single if pair[0].lower() not in taken] + multi
 
 
 def reply_status(reply: Mapping[str, Any]) -> int:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
-from faas_bridge.devtools.emulators.base import Emulator, HttpCall, HttpReply, Passage, declare
+from faas_bridge.devtools.emulators.base import (
+    Emulator,
+    HttpCall,
+    HttpReply,
+    Passage,
+    declare,
+    server_environ,
+)
 from faas_bridge.platforms.gcp import CloudFunctions
 
 
@@ -24,7 +30,6 @@ def build_event(
     ``X-Forwarded-Proto`` (GUESS: the exact headers Google's front end adds).
     """
     from flask import Request as FlaskRequest
-    from werkzeug.test import EnvironBuilder
 
     # gunicorn, which functions-framework runs under, joins a repeated header with ",".
     names: dict[str, str] = {}
@@ -40,24 +45,7 @@ def build_event(
         ("X-Forwarded-For", f"{forwarded}, {call.client_ip}" if forwarded else call.client_ip),
         ("X-Forwarded-Proto", scheme),
     ]
-    overrides = {"REMOTE_ADDR": peer, "RAW_URI": call.target}
-    length = call.header("content-length")
-    if length is not None and not call.body:
-        overrides["CONTENT_LENGTH"] = length  # gunicorn passes an empty body's "0" on
-    builder = EnvironBuilder(
-        path=quote(call.path, safe="/%!$&'()*+,;=:@-._~"),
-        method=call.method,
-        headers=headers,
-        data=call.body,
-        query_string=call.query,
-        base_url=f"http://{host}/",
-        environ_overrides=overrides,
-    )
-    try:
-        environ = builder.get_environ()
-    finally:
-        builder.close()
-    return FlaskRequest(environ)
+    return FlaskRequest(server_environ(call, host, headers, peer))
 
 
 # -- The emulator ---------------------------------------------------------------------------
@@ -86,14 +74,7 @@ class CloudFunctionsHttp(Emulator):
     #: functions-framework answers these 404 itself, never calling the function.
     refused_paths = frozenset({"/favicon.ico", "/robots.txt"})
     url_layout = "/ (Cloud Run functions; 1st gen: /FUNCTION_NAME/...)"
-    PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="kept",
-        query="verbatim",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="joined")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_event(call, host=host or self.values["host"])

@@ -9,10 +9,8 @@ from faas_bridge import b64
 from faas_bridge.devtools.emulators.base import (
     Emulator,
     HttpCall,
-    HttpReply,
     Passage,
     declare,
-    json_reply,
     request_id,
 )
 from faas_bridge.platforms.huawei import FunctionGraphAPIG
@@ -79,17 +77,8 @@ class FunctionGraphApig(Emulator):
     body_limit = FunctionGraphAPIG.request_limit
     url_layout = "/ (the API group's domain)"
     PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="last",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="one",
-        binary_body="exact",
+        repeated_headers="joined", repeated_query="last", query="re-encoded", reply_cookies="one"
     )
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_event(call, host=host or self.values["host"], stage=self.values["stage"])
-
-    def http_reply(self, reply: Any, event: Any) -> HttpReply:
-        """``{statusCode, headers, body, isBase64Encoded}``."""
-        return json_reply(reply)

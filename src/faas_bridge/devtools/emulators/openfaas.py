@@ -16,7 +16,6 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from faas_bridge.devtools.emulators.base import (
     Emulator,
@@ -24,6 +23,7 @@ from faas_bridge.devtools.emulators.base import (
     HttpReply,
     Passage,
     declare,
+    server_environ,
 )
 
 #: The function's own address inside the cluster (its gateway's route).
@@ -31,27 +31,9 @@ OPENFAAS_HOST = "127.0.0.1:8080"
 
 
 def _environ(call: HttpCall, host: str) -> dict[str, Any]:
-    """The WSGI environ a server builds for ``call`` (werkzeug's, with RAW_URI)."""
-    from werkzeug.test import EnvironBuilder
-
+    """The WSGI environ the runtime's server builds for ``call``, the client its peer."""
     headers = [(k, v) for k, v in call.headers if k.lower() != "host"]
-    overrides = {"REMOTE_ADDR": call.client_ip, "RAW_URI": call.target}
-    length = call.header("content-length")
-    if length is not None and not call.body:
-        overrides["CONTENT_LENGTH"] = length  # a server passes an empty body's "0" on
-    builder = EnvironBuilder(
-        path=quote(call.path, safe="/%!$&'()*+,;=:@-._~"),
-        method=call.method,
-        headers=headers,
-        data=call.body,
-        query_string=call.query,
-        base_url=f"http://{host}/",
-        environ_overrides=overrides,
-    )
-    try:
-        return builder.get_environ()
-    finally:
-        builder.close()
+    return server_environ(call, host, headers, call.client_ip)
 
 
 class OpenFaaSEvent:
@@ -115,14 +97,7 @@ class OpenFaaS(Emulator):
     status = "request objects, not JSON events"
     url_layout = "/function/NAME/... on the gateway (the function sees the path below it)"
     #: The template's waitress joins a repeated request header with ", " (its parser).
-    PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="kept",
-        query="verbatim",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="joined")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_openfaas_event(call, host=host or self.values["host"])

@@ -198,19 +198,14 @@ class WebAction(Emulator):
     settings_declared = declare(raw=True, digitalocean=False, host="172.17.0.1")
     body_limit = OpenWhiskAdapter.request_limit
     url_layout = "/api/v1/web/NAMESPACE/PACKAGE/ACTION/... (here " + ACTION_URL + ")"
-    PASSAGE = Passage(
-        repeated_headers="last",
-        repeated_query="kept",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="last", query="re-encoded")
 
     def passage(self) -> Passage:
         if self.values["raw"]:
             return self.PASSAGE
-        return Passage("last", "last", "lost (merged into parameters)", "kept", "both", "exact")
+        return Passage(
+            repeated_headers="last", repeated_query="last", query="lost (merged into parameters)"
+        )
 
     def url_prefix(self) -> str:
         return ACTION_URL

@@ -112,14 +112,7 @@ class ScalewayFunctions(Emulator):
     #: "/favicon.ico and /robots.txt are dropped" before the function.
     refused_paths = frozenset({"/favicon.ico", "/robots.txt"})
     url_layout = "/ (https://NAMESPACE-FUNCTION.functions.fnc.fr-par.scw.cloud)"
-    PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="first",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="joined", repeated_query="first", query="re-encoded")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_event(call, host=host or self.values["host"])

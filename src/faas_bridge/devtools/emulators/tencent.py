@@ -158,14 +158,7 @@ class ScfApiGateway(Emulator):
     settings_declared = declare(stage="release", host=SCF_HOST, api_path="/")
     body_limit = REQUEST_LIMIT
     url_layout = "/STAGE/... on the default domain (*.apigw.tencentcs.com); / on a custom domain"
-    PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="kept",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(repeated_headers="joined", query="re-encoded")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         values = self.values
@@ -194,16 +187,8 @@ class CloudBaseAccess(Emulator):
     local_host = False
     url_layout = "/ (https://ENV_ID.service.tcloudbase.com)"
     PASSAGE = Passage(
-        repeated_headers="joined",
-        repeated_query="last",
-        query="re-encoded",
-        cookies="kept",
-        reply_cookies="one",
-        binary_body="exact",
+        repeated_headers="joined", repeated_query="last", query="re-encoded", reply_cookies="one"
     )
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         return build_cloudbase_event(call, env_id=self.values["env_id"])
-
-    def http_reply(self, reply: Any, event: Any) -> HttpReply:
-        return json_reply(reply)

@@ -187,19 +187,12 @@ class YandexFunctions(Emulator):
     body_limit = YandexAdapter.request_limit
     reply_limit = YandexAdapter.reply_limit
     url_layout = "direct: https://functions.yandexcloud.net/FUNCTION_ID (path lost); API Gateway: /"
-    PASSAGE = Passage(
-        repeated_headers="kept",
-        repeated_query="kept",
-        query="re-encoded (direct: path lost)",
-        cookies="dropped (direct call)",
-        reply_cookies="both",
-        binary_body="exact",
-    )
+    PASSAGE = Passage(query="re-encoded (direct: path lost)", cookies="dropped (direct call)")
 
     def passage(self) -> Passage:
         if self.values["form"] == "direct":
             return self.PASSAGE
-        return Passage("kept", "kept", "re-encoded", "kept", "both", "exact")
+        return Passage(query="re-encoded")
 
     def build_event(self, call: HttpCall, host: str | None = None) -> Any:
         values = self.values
