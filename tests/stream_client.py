@@ -5,11 +5,16 @@
 it is in), so each event of a server-sent-events stream written ``GAP``
 seconds apart arrives as its own piece, with its arrival time. A reply cut
 short (a chunked body without its last chunk) is noted as ``incomplete``.
+
+The ``assert_*`` helpers hold what every vendor's streamed reply must do
+over HTTP/1.1, whatever server carries it; each vendor's test adds its own
+header rules.
 """
 
 from __future__ import annotations
 
 import http.client
+import itertools
 import os
 import socket
 import subprocess
@@ -136,3 +141,59 @@ def start_server(
             return server
         server.stop()
     raise AssertionError(f"{name} did not start:\n{log.read_text()}")
+
+
+# -- what a streamed reply must do, on any server ------------------------------------------
+
+
+def assert_event_by_event(reply: TimedReply, events: bytes, gap: float) -> None:
+    """Each event when produced: the first at once, then one every ``gap``; chunked."""
+    assert reply.status == 200 and not reply.incomplete
+    assert reply.body == events
+    times = reply.events_at()
+    assert len(times) == events.count(b"\n\n")
+    assert times[0] < gap / 2, times  # long before the last event is even made
+    for earlier, later in itertools.pairwise(times):
+        assert later - earlier > gap / 2, times
+    assert reply.total > (len(times) - 1) * gap * 0.9
+    assert reply.header("transfer-encoding") == ["chunked"]
+    assert reply.header("content-length") == []
+
+
+def assert_failed_before_the_first_byte(reply: TimedReply, target: str) -> None:
+    """An app failing before its first byte: a normal, whole 500."""
+    assert (reply.status, reply.body, reply.incomplete) == (
+        500,
+        b"Internal Server Error",
+        False,
+    ), target
+
+
+def assert_cut_after_two_events(reply: TimedReply) -> None:
+    """An app failing after two events: those two, then a chunked body without its last chunk.
+
+    HTTP's only way to tell the client the body is not whole.
+    """
+    assert reply.status == 200
+    assert reply.body == b"data: event 1\n\ndata: event 2\n\n"
+    assert reply.incomplete
+
+
+def assert_task_ran_after_the_reply(server: Server, send: Callable[[], TimedReply]) -> None:
+    """``send()`` asks for ``/accepted``: its reply comes before the app's 1 s background task.
+
+    The task log (``TASK_LOG``, beside the server's log) notes when the reply
+    was made and when the task ended; the task must end a second after.
+    """
+    log = server.log.parent / "task.log"
+    log.unlink(missing_ok=True)
+    reply = send()
+    assert (reply.status, reply.body) == (200, b"accepted")
+    assert reply.total < 0.5  # not the task's 1 s
+    deadline = time.monotonic() + 5
+    while "task done" not in (log.read_text() if log.exists() else ""):
+        assert time.monotonic() < deadline, "the background task never ran"
+        time.sleep(0.05)
+    first, second = log.read_text().split("\n")[:2]
+    assert first.startswith("accepted") and second.startswith("task done")
+    assert float(second.split()[-1]) - float(first.split()[-1]) >= 1.0

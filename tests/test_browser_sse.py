@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -86,6 +87,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         driver.quit()  # stops chromedriver, which it started by its pid, and the browser
 
 
+@contextmanager
 def serve(tmp_path: Path, platform: str, *flags: str) -> Iterator[Server]:
     def command(port: int) -> list[str]:
         return [
@@ -99,21 +101,6 @@ def serve(tmp_path: Path, platform: str, *flags: str) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture()
-def function_url_streaming(tmp_path: Path) -> Iterator[Server]:
-    yield from serve(tmp_path, "aws-function-url", "--stream")
-
-
-@pytest.fixture()
-def rest_api_streaming(tmp_path: Path) -> Iterator[Server]:
-    yield from serve(tmp_path, "aws-apigw-v1", "--stream")
-
-
-@pytest.fixture()
-def function_url_buffered(tmp_path: Path) -> Iterator[Server]:
-    yield from serve(tmp_path, "aws-function-url")
 
 
 def arrivals(browser: Any, url: str) -> tuple[list[float], float | None]:
@@ -140,7 +127,20 @@ def arrivals(browser: Any, url: str) -> tuple[list[float], float | None]:
     return [at / 1000 for at, _ in seen["arrivals"]], opened
 
 
-def assert_streamed(times: list[float], opened: float | None) -> None:
+@pytest.mark.parametrize(
+    ("platform", "page"),
+    [
+        ("aws-function-url", "/page"),
+        # A REST API's URLs start with its stage; the page's relative "sse" follows.
+        ("aws-apigw-v1", "/prod/page"),
+    ],
+)
+def test_under_stream_the_page_shows_each_event_when_made(
+    browser: Any, tmp_path: Path, platform: str, page: str
+) -> None:
+    with serve(tmp_path, platform, "--stream") as gateway:
+        times, opened = arrivals(browser, f"http://127.0.0.1:{gateway.port}{page}")
+    print(platform, "--stream: opened", opened, "events at", times)
     # The first event is made at once: the page has it long before the app
     # makes the next one; each later one GAP after the one before.
     assert times[0] < GAP / 2, times
@@ -150,27 +150,9 @@ def assert_streamed(times: list[float], opened: float | None) -> None:
     assert times[-1] - times[0] > (COUNT - 1) * GAP * 0.9, times
 
 
-def test_a_function_url_under_stream_shows_each_event_when_made(
-    browser: Any, function_url_streaming: Server
-) -> None:
-    times, opened = arrivals(browser, f"http://127.0.0.1:{function_url_streaming.port}/page")
-    print("function url, --stream: opened", opened, "events at", times)
-    assert_streamed(times, opened)
-
-
-def test_a_rest_api_under_stream_shows_each_event_when_made(
-    browser: Any, rest_api_streaming: Server
-) -> None:
-    # A REST API's URLs start with its stage; the page's relative "sse" follows.
-    times, opened = arrivals(browser, f"http://127.0.0.1:{rest_api_streaming.port}/prod/page")
-    print("rest api, --stream: opened", opened, "events at", times)
-    assert_streamed(times, opened)
-
-
-def test_without_stream_the_events_arrive_together(
-    browser: Any, function_url_buffered: Server
-) -> None:
-    times, opened = arrivals(browser, f"http://127.0.0.1:{function_url_buffered.port}/page")
+def test_without_stream_the_events_arrive_together(browser: Any, tmp_path: Path) -> None:
+    with serve(tmp_path, "aws-function-url") as gateway:
+        times, opened = arrivals(browser, f"http://127.0.0.1:{gateway.port}/page")
     print("function url, buffered: opened", opened, "events at", times)
     # Nothing before the app made its last event; then all of them at once.
     assert times[0] > (COUNT - 1) * GAP * 0.9, times

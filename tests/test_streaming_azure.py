@@ -17,9 +17,7 @@ the forwarded request (Host, X-Forwarded-*) is therefore not checked.
 
 from __future__ import annotations
 
-import itertools
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +28,16 @@ from azurefunctions.extensions.http.fastapi import Request, StreamingResponse
 
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.azure import function_app
-from stream_client import TESTS, Server, TimedReply, start_server
+from stream_client import (
+    TESTS,
+    Server,
+    TimedReply,
+    assert_cut_after_two_events,
+    assert_event_by_event,
+    assert_failed_before_the_first_byte,
+    assert_task_ran_after_the_reply,
+    start_server,
+)
 
 GAP = 0.2
 EVENTS = b"".join(f"data: event {n}\n\n".encode() for n in (1, 2, 3, 4))
@@ -110,22 +117,9 @@ def get(server: Server, target: str) -> TimedReply:
     return server.get(target, INVOCATION)
 
 
-def assert_streamed(reply: TimedReply) -> None:
-    """Four events, each when produced: the first at once, then one every GAP."""
-    assert reply.status == 200 and not reply.incomplete
-    assert reply.body == EVENTS
-    times = reply.events_at()
-    assert len(times) == 4
-    assert times[0] < GAP / 2, times
-    for earlier, later in itertools.pairwise(times):
-        assert later - earlier > GAP / 2, times
-    assert reply.header("transfer-encoding") == ["chunked"]
-    assert reply.header("content-length") == []
-
-
 def test_a_starlette_sse_reply_reaches_the_client_event_by_event(server: Server) -> None:
     reply = get(server, "/api/sse")
-    assert_streamed(reply)
+    assert_event_by_event(reply, EVENTS, GAP)
     assert reply.header("content-type") == ["text/event-stream; charset=utf-8"]
     # The buffered Azure reply's rules: a repeated header comma-joined, each cookie its own.
     assert reply.header("x-feed") == ["a, b"]
@@ -133,7 +127,7 @@ def test_a_starlette_sse_reply_reaches_the_client_event_by_event(server: Server)
 
 
 def test_a_flask_generator_streams_too(server: Server) -> None:
-    assert_streamed(get(server, "/api/generator"))
+    assert_event_by_event(get(server, "/api/generator"), EVENTS, GAP)
 
 
 def test_the_route_prefix_is_the_root_path(server: Server) -> None:
@@ -144,32 +138,13 @@ def test_the_route_prefix_is_the_root_path(server: Server) -> None:
 
 def test_a_failure_before_the_first_byte_is_a_500(server: Server) -> None:
     for target in ("/api/broken", "/api/generator?fail_after=0"):
-        reply = get(server, target)
-        assert (reply.status, reply.body, reply.incomplete) == (
-            500,
-            b"Internal Server Error",
-            False,
-        ), target
+        assert_failed_before_the_first_byte(get(server, target), target)
 
 
 @pytest.mark.parametrize("target", ["/api/sse?fail_after=2", "/api/generator?fail_after=2"])
 def test_a_failure_mid_stream_cuts_the_body(server: Server, target: str) -> None:
-    reply = get(server, target)
-    assert reply.status == 200
-    assert reply.body == b"data: event 1\n\ndata: event 2\n\n"
-    assert reply.incomplete
+    assert_cut_after_two_events(get(server, target))
 
 
 def test_a_background_task_runs_after_the_reply_is_sent(server: Server) -> None:
-    log = server.log.parent / "task.log"
-    log.unlink(missing_ok=True)
-    reply = get(server, "/api/accepted")
-    assert (reply.status, reply.body) == (200, b"accepted")
-    assert reply.total < 0.5  # not the task's 1 s
-    deadline = time.monotonic() + 5
-    while "task done" not in (log.read_text() if log.exists() else ""):
-        assert time.monotonic() < deadline, "the background task never ran"
-        time.sleep(0.05)
-    first, second = log.read_text().split("\n")[:2]
-    assert first.startswith("accepted") and second.startswith("task done")
-    assert float(second.split()[-1]) - float(first.split()[-1]) >= 1.0
+    assert_task_ran_after_the_reply(server, lambda: get(server, "/api/accepted"))
