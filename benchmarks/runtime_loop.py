@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,33 +124,12 @@ def measure_loops(rounds: int, calls: int, warm: int = 200) -> dict[str, LoopRes
 
 
 def _event() -> dict[str, Any]:
-    """A Function URL GET /sse (payload 2.0 from a *.lambda-url.* domain)."""
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/sse",
-        "rawQueryString": "",
-        "headers": {"host": URL_HOST, "accept": "text/event-stream"},
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": URL_HOST.split(".")[0],
-            "domainName": URL_HOST,
-            "domainPrefix": URL_HOST.split(".")[0],
-            "http": {
-                "method": "GET",
-                "path": "/sse",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "198.51.100.77",
-                "userAgent": "bench",
-            },
-            "requestId": "0c9b8a7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "07/Dec/2026:12:00:00 +0000",
-            "timeEpoch": 1796644800000,
-        },
-        "isBase64Encoded": False,
-    }
+    """A Function URL GET /sse, as the project's emulator builds it (payload 2.0)."""
+    from faas_bridge.devtools.emulators.aws_function_url import build_event
+    from faas_bridge.devtools.emulators.base import HttpCall
+
+    headers = [("Accept", "text/event-stream"), ("User-Agent", "bench")]
+    return build_event(HttpCall("GET", "/sse", headers, client_ip="198.51.100.77"), host=URL_HOST)
 
 
 def stream_through_runtime(gap: float, count: int, runs: int) -> StreamResult:
@@ -204,12 +184,13 @@ def _timed_get(port: int, target: str) -> tuple[float, float, bytes]:
 
 
 def _stream_through_server(
-    path: str, command: list[str], port: int, env: dict[str, str], target: str, runs: int
+    path: str, command: Callable[[int], list[str]], gap: float, count: int, runs: int
 ) -> StreamResult:
-    full = dict(os.environ)
-    full.update(env)
+    """``command(port)`` serving the Starlette SSE endpoint at /sse, read ``runs`` times."""
+    port = _free_port()
+    full = {**os.environ, **_environment(GAP=str(gap), COUNT=str(count))}
     process = subprocess.Popen(
-        command, cwd=HERE, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command(port), cwd=HERE, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         deadline = time.monotonic() + 30
@@ -227,7 +208,7 @@ def _stream_through_server(
         firsts, totals = [], []
         body = b""
         for _ in range(runs + 1):
-            first, total, body = _timed_get(port, target)
+            first, total, body = _timed_get(port, "/sse")
             firsts.append(first)
             totals.append(total)
         return StreamResult(
@@ -246,32 +227,25 @@ def _stream_through_server(
 
 
 def stream_through_gateway(gap: float, count: int, runs: int) -> StreamResult:
-    port = _free_port()
-    command = [sys.executable, "-m", "faas_bridge", "serve", "stream_app:app"]
-    command += ["--platform", "aws-function-url", "--stream", "--port", str(port)]
-    return _stream_through_server(
-        "local gateway, faas-bridge serve --platform aws-function-url --stream",
-        command,
-        port,
-        _environment(GAP=str(gap), COUNT=str(count)),
-        "/sse",
-        runs,
-    )
+    def command(port: int) -> list[str]:
+        return [
+            *(sys.executable, "-m", "faas_bridge", "serve", "stream_app:app"),
+            *("--platform", "aws-function-url", "--stream", "--port", str(port)),
+        ]
+
+    path = "local gateway, faas-bridge serve --platform aws-function-url --stream"
+    return _stream_through_server(path, command, gap, count, runs)
 
 
 def stream_through_functions_framework(gap: float, count: int, runs: int) -> StreamResult:
-    port = _free_port()
-    command = [sys.executable, "-m", "functions_framework", "--target", "ff_handler"]
-    command += ["--source", str(HERE / "stream_app.py"), "--host", "127.0.0.1"]
-    command += ["--port", str(port)]
-    return _stream_through_server(
-        "functions-framework (Google), response_stream",
-        command,
-        port,
-        _environment(GAP=str(gap), COUNT=str(count)),
-        "/sse",
-        runs,
-    )
+    def command(port: int) -> list[str]:
+        return [
+            *(sys.executable, "-m", "functions_framework", "--target", "ff_handler"),
+            *("--source", str(HERE / "stream_app.py"), "--host", "127.0.0.1", "--port", str(port)),
+        ]
+
+    path = "functions-framework (Google), response_stream"
+    return _stream_through_server(path, command, gap, count, runs)
 
 
 def report(loops: dict[str, LoopResult], streams: list[StreamResult], settings: str) -> str:
