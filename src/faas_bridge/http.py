@@ -387,9 +387,9 @@ def check_reply(response: Response) -> int:
         response.shape = _NO_HEADERS
         return 0
     try:
-        names = [name for name, _ in headers]  # a pair of any other size: ValueError
+        names, values_in = zip(*headers, strict=True)  # a pair of any other size: ValueError
         size = len("\n".join(names))
-        values = "".join([value for _, value in headers])
+        values = "".join(values_in)
     except (TypeError, ValueError):
         raise AppFailure(
             "the headers must be (name, value) pairs of strings: " + _not_a_pair(headers)

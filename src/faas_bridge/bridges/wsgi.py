@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
+from operator import itemgetter
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
@@ -68,22 +69,23 @@ def build_environ(
     environ = _CONSTANT.copy()
     headers = request.headers
     if headers:
-        count = len(headers)
+        names, values = zip(*headers)  # noqa: B905 (pairs)
+        keys: Sequence[str]
         try:
-            for name, value in headers:
-                environ[_KEYS[name]] = value
+            keys = itemgetter(*names)(_KEYS) if len(names) > 1 else (_KEYS[names[0]],)
         except KeyError:  # a name outside the table, or one holding "_"
             keys, values = _environ_keys(headers, keep_underscores)
-            environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
-            count = len(keys)
-        if len(environ) != len(_CONSTANT) + count:  # a name came more than once
-            _join_repeats(environ, *_environ_keys(headers, keep_underscores))
+        environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
+        if len(environ) != len(_CONSTANT) + len(keys):  # a name came more than once
+            _join_repeats(environ, keys, values)
     raw_path = request.raw_path
     root = request.root_path
     script = root if root.isascii() else root.encode("utf-8").decode("latin-1")
     path = raw_path.decode("latin-1")
     query = request.query_string.decode("latin-1")
     uri = script + path + "?" + query if query else script + path
+    scheme = request.scheme
+    server_name, port = request.server or ("localhost", 443 if scheme == "https" else 80)
     body = request.body
     environ["REQUEST_METHOD"] = request.method
     environ["SCRIPT_NAME"] = script
@@ -91,19 +93,14 @@ def build_environ(
     environ["QUERY_STRING"] = query
     environ["RAW_URI"] = environ["REQUEST_URI"] = uri
     environ["SERVER_PROTOCOL"] = "HTTP/" + request.http_version
-    environ["wsgi.url_scheme"] = scheme = request.scheme
+    environ["SERVER_NAME"] = server_name
+    environ["SERVER_PORT"] = "443" if port == 443 else str(port)
+    environ["wsgi.url_scheme"] = scheme
     environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.errors"] = sys.stderr if errors is None else errors
     environ[EVENT_KEY] = request.event
     environ[CONTEXT_KEY] = request.context
     environ[PLATFORM_KEY] = request.platform
-    server = request.server
-    if server is not None:
-        environ["SERVER_NAME"], port = server
-        environ["SERVER_PORT"] = "443" if port == 443 else str(port)
-    else:
-        environ["SERVER_NAME"] = "localhost"
-        environ["SERVER_PORT"] = "443" if scheme == "https" else "80"
     client = request.client
     if client is not None:
         environ["REMOTE_ADDR"], port = client
@@ -124,7 +121,9 @@ def _key_of(name: str) -> str:
 _KEYS: dict[str, str] = {name: _key_of(name) for name in COMMON_NAMES}
 
 
-def _environ_keys(headers: Headers, keep_underscores: bool) -> tuple[list[str], list[str]]:
+def _environ_keys(
+    headers: Headers, keep_underscores: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(keys, values) for the headers, one by one; a name holding "_" left out unless kept."""
     keys: list[str] = []
     kept: list[str] = []
@@ -134,7 +133,7 @@ def _environ_keys(headers: Headers, keep_underscores: bool) -> tuple[list[str], 
         key = _KEYS.get(name)
         keys.append(_key_of(name) if key is None else key)
         kept.append(value)
-    return keys, kept
+    return tuple(keys), tuple(kept)
 
 
 def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:

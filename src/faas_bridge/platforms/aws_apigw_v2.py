@@ -123,7 +123,7 @@ class APIGatewayV2(Platform):
             method=method.upper(),
             raw_path=raw_path,
             root_path=root,
-            query_string=clean_query(str_at(event, "rawQueryString"), "rawQueryString"),
+            query_string=clean_query(event.get("rawQueryString"), "rawQueryString"),
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,

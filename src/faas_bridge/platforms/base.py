@@ -131,8 +131,10 @@ def clean_raw_path(path: str, where: str = "path") -> bytes:
     return _quoted(path, _ENCODED_PATH_SAFE, where)
 
 
-def clean_query(query: str, where: str = "query") -> bytes:
-    """A raw query string as bytes, with any non-ASCII or space percent-encoded."""
+def clean_query(query: str | None, where: str = "query") -> bytes:
+    """A raw query string as bytes, with any non-ASCII or space percent-encoded; None is none."""
+    if query is None:
+        return b""
     if not isinstance(query, str):
         raise MalformedEvent(f"expected a string, got {type(query).__name__}", where)
     if query.isascii() and " " not in query and query.isprintable():
@@ -477,14 +479,14 @@ def plain_headers(headers: Any) -> HeaderRead | None:
     """
     if type(headers) is not dict:
         return None
-    multi = bool(headers) and type(next(iter(headers.values()))) is list
+    names: tuple[Any, ...] = tuple(headers)
+    values: list[Any] = list(headers.values())
+    multi = bool(values) and type(values[0]) is list
     if multi:
         flat = _flattened(headers)
         if flat is None:
             return None
         names, values = flat
-    else:
-        names, values = tuple(headers), list(headers.values())
     try:
         joined = "".join(values)
     except TypeError:
@@ -503,7 +505,7 @@ def plain_headers(headers: Any) -> HeaderRead | None:
     host = last.get("host")
     if host is not None and lowered.count("host") > 1:
         host = next(value for name, value in pairs if name == "host")
-    return HeaderRead(pairs, last, host, True)
+    return tuple.__new__(HeaderRead, (pairs, last, host, True))  # fields in order, no keywords
 
 
 def plain_value(text: str) -> bool:
@@ -564,9 +566,11 @@ def str_at(mapping: Mapping[str, Any], key: str, where: str = "", default: str =
 def mapping_at(mapping: Mapping[str, Any], key: str, where: str = "") -> Mapping[str, Any]:
     """``mapping[key]`` as a mapping; a missing or null one is empty."""
     value = mapping.get(key)
+    if type(value) is dict:
+        return value
     if value is None:
         return {}
-    if not is_mapping(value):
+    if not isinstance(value, Mapping):
         raise MalformedEvent(f"expected an object, got {type(value).__name__}", where or key)
     return value
 
