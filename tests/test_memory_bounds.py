@@ -56,8 +56,8 @@ def run_probe(script: str, *args: str) -> Any:
 GROWTH_PROBE = """
 import gc, json, os, sys, tracemalloc
 from faas_bridge import wrap
-from faas_bridge.platforms import aws_alb, aws_apigw_v1, aws_apigw_v2, aliyun, openwhisk
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, aliyun, openwhisk
+from faas_bridge.devtools.emulators.base import HttpCall
 
 interface, vendor, count, length = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 BUILD = {
@@ -143,9 +143,9 @@ PEAK_PROBE = """
 import gc, json, os, sys, tracemalloc
 import faas_bridge.b64
 from faas_bridge import wrap
-from faas_bridge.platforms import aws_apigw_v1, aws_apigw_v2, aws_function_url, aws_lattice
-from faas_bridge.platforms import aliyun, tencent
-from faas_bridge.platforms.base import HttpCall
+from faas_bridge.devtools.emulators import aws_apigw_v1, aws_apigw_v2, aws_function_url, aws_lattice
+from faas_bridge.devtools.emulators import aliyun, tencent
+from faas_bridge.devtools.emulators.base import HttpCall
 
 interface, vendor, size, echo, codec = sys.argv[1:6]
 size, echo = int(size), echo == "echo"
