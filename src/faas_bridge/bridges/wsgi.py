@@ -124,16 +124,22 @@ _KEYS: dict[str, str] = {name: _key_of(name) for name in COMMON_NAMES}
 def _environ_keys(
     headers: Headers, keep_underscores: bool
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(keys, values) for the headers, one by one; a name holding "_" left out unless kept."""
-    keys: list[str] = []
-    kept: list[str] = []
-    for name, value in headers:
-        if "_" in name and not keep_underscores:
-            continue
-        key = _KEYS.get(name)
-        keys.append(_key_of(name) if key is None else key)
-        kept.append(value)
-    return tuple(keys), tuple(kept)
+    """(keys, values) for the headers; a name holding "_" left out unless kept."""
+    names, values = zip(*headers)  # noqa: B905 (pairs)
+    lines = "\n".join(names)
+    if "_" in lines and not keep_underscores:
+        kept = [(name, value) for name, value in headers if "_" not in name]
+        if not kept:
+            return (), ()
+        names, values = zip(*kept)  # noqa: B905 (pairs)
+        lines = "\n".join(names)
+    keys = ("HTTP_" + lines.upper().replace("-", "_").replace("\n", "\nHTTP_")).split("\n")
+    if len(keys) != len(values):  # a name holding a newline (never in a checked request)
+        keys = [_key_of(name) for name in names]
+    for special in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+        if special in keys:  # these two have keys of their own
+            keys = [key[5:] if key == special else key for key in keys]
+    return tuple(keys), values
 
 
 def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:
