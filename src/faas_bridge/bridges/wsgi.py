@@ -126,20 +126,15 @@ def _environ_keys(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(keys, values) for the headers; a name holding "_" left out unless kept."""
     names, values = zip(*headers)  # noqa: B905 (pairs)
-    lines = "\n".join(names)
-    if "_" in lines and not keep_underscores:
-        kept = [(name, value) for name, value in headers if "_" not in name]
-        if not kept:
+    if not keep_underscores and "_" in "".join(names):
+        headers = [(name, value) for name, value in headers if "_" not in name]
+        if not headers:
             return (), ()
-        names, values = zip(*kept)  # noqa: B905 (pairs)
-        lines = "\n".join(names)
-    keys = ("HTTP_" + lines.upper().replace("-", "_").replace("\n", "\nHTTP_")).split("\n")
-    if len(keys) != len(values):  # a name holding a newline (never in a checked request)
-        keys = [_key_of(name) for name in names]
-    for special in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-        if special in keys:  # these two have keys of their own
-            keys = [key[5:] if key == special else key for key in keys]
-    return tuple(keys), values
+        names, values = zip(*headers)  # noqa: B905 (pairs)
+    # This request's own names beside the common ones, each mapped once.
+    table = {**_KEYS, **{name: _key_of(name) for name in set(names).difference(_KEYS)}}
+    keys = itemgetter(*names)(table) if len(names) > 1 else (table[names[0]],)
+    return keys, values
 
 
 def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:
