@@ -4,7 +4,7 @@ Each test states a documented rule and plants the input that tells the right
 code from a plausible wrong one: a chunk an ASGI app sends after its last one,
 an encoded body that happens to be valid UTF-8, a forged first
 ``X-Forwarded-Proto`` value, a stale ``Content-Length``. (The reply of exactly
-the vendor's limit is in ``tests/test_hardening.py``, with the other limits.)
+the vendor's limit is in ``tests/security/test_hardening.py``, with the other limits.)
 Expected values come from the vendors' documents and from gunicorn, never from
 the adapters. ``python -m mutation`` (see ``mutation/__init__.py``) plants the
 bugs these tests must catch.
@@ -25,13 +25,13 @@ from typing import Any
 
 import pytest
 
-import mutant_apps
-from echo_apps import wsgi_app
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.base import HttpCall
-from fuzz_events import BUILDERS, call_context, materialize
-from oracle.conftest import RealServer
-from vendor_replies import http_response
+from support import mutant_apps
+from support.echo_apps import wsgi_app
+from support.fuzz_events import BUILDERS, call_context, materialize
+from support.real_servers import RealServer
+from support.vendor_replies import http_response
 
 
 def first_event(vendor: str) -> tuple[Any, Any]:
@@ -188,7 +188,7 @@ class MutantAppsServer(RealServer):
 
     def command(self) -> list[str]:
         command = super().command()
-        module = "mutant_apps" if self.app in vars(mutant_apps) else "echo_apps"
+        module = "support.mutant_apps" if self.app in vars(mutant_apps) else "support.echo_apps"
         return [*command[:-1], f"{module}:{self.app}"]
 
 
@@ -257,8 +257,8 @@ def test_a_stale_content_length_is_not_passed_on_for_an_empty_body(gunicorn: Rea
 
 def test_a_command_name_is_matched_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django and click command names are case-sensitive: GREET is not greet."""
-    import faasyml_apps as apps
     from faas_bridge.routing.commands import CommandRefused, command_event
+    from support import faasyml_apps as apps
 
     monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "mutants-secret-" + "0" * 32)
     handler = wrap(apps.web_app)
@@ -318,8 +318,8 @@ def test_a_command_name_with_a_trailing_newline_is_malformed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A name is letters, digits, '-' and '_' to its very end: "greet\\n" is no name."""
-    import faasyml_apps as apps
     from faas_bridge.routing.commands import CommandRefused, command_event
+    from support import faasyml_apps as apps
 
     monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "mutants-secret-" + "0" * 32)
     handler = wrap(apps.web_app)

@@ -24,15 +24,15 @@ from typing import Any
 
 import pytest
 
-from echo_apps import wsgi_app
-from events import load_event, own_event_names
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators import openwhisk
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, _markers, load_platforms
-from fuzz_events import BUILDERS, materialize
-from vendor_replies import http_response
+from support.echo_apps import wsgi_app
+from support.events import load_event, own_event_names
+from support.fuzz_events import BUILDERS, materialize
+from support.vendor_replies import http_response
 
 PLATFORMS = load_platforms(Options())
 RANK = {name: index for index, (name, _, _) in enumerate(_markers.RANKS)}

@@ -22,12 +22,12 @@ from typing import Any
 
 import pytest
 
-from echo_apps import asgi_app, flask_app, wsgi_app
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.aliyun import build_fc2_environ
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
+from support.echo_apps import asgi_app, flask_app, wsgi_app
 
 PREFIX = "/2016-08-15/proxy/shop/web"
 HOST = "1234567890123456.cn-hangzhou.fc.aliyuncs.com"

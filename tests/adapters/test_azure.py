@@ -21,7 +21,6 @@ import pytest
 from azure.functions import meta
 from azure.functions.http import HttpRequestConverter, HttpResponseConverter
 
-from echo_apps import asgi_app, flask_app, wsgi_app
 from faas_bridge import wrap
 from faas_bridge.azure import function_app
 from faas_bridge.devtools.emulators.azure import build_event
@@ -29,6 +28,7 @@ from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
 from faas_bridge.platforms.azure import AzureFunctions
+from support.echo_apps import asgi_app, flask_app, wsgi_app
 
 HOST = "myapp.azurewebsites.net"
 BINARY = bytes(range(256))
@@ -306,7 +306,7 @@ def test_readme_function_app_example(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
     (block,) = [b for b in blocks if "from faas_bridge.azure import function_app" in b]
     myapp = types.ModuleType("myapp")

@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from echo_apps import wsgi_app
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES
 from faas_bridge.platforms.base import forwarded_client
-from fuzz_events import BUILDERS, call_context, materialize
-from vendor_replies import http_response
+from support.echo_apps import wsgi_app
+from support.fuzz_events import BUILDERS, call_context, materialize
+from support.vendor_replies import http_response
 
 PROXY = "198.51.100.7"  # what connects to the vendor: the client, or your last proxy
 REAL = "203.0.113.9"  # the client behind your proxy

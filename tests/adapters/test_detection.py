@@ -6,56 +6,22 @@ The samples are the project's own (``tests/samples``) and, when
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from events import EXTRA, event_names, load_event, own_event_names, sample_folders
 from faas_bridge import UnrecognisedEvent, wrap
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
+from support.events import EXTRA, event_names, load_event, own_event_names, sample_folders
+from support.sample_kinds import (
+    CALL_SHAPED,
+    EDGE_RESPONSE_TRIGGERS,
+    FOLDER_PLATFORM,
+    REPLY_NAMES,
+    REQUEST_NAMES,
+    folder_of,
+)
 
-FOLDER_PLATFORM = {
-    "aws-apigw-v1": "aws-apigw-v1",
-    "aws-apigw-v2": "aws-apigw-v2",
-    "aws-function-url": "aws-function-url",
-    "aws-alb": "aws-alb",
-    "aliyun-fc3": "aliyun-fc3",
-    "aliyun-apigw": "aliyun-apigw",
-    "tencent-scf-apigw": "tencent-scf-apigw",
-    "huawei-fg-apig": "huawei-fg-apig",
-    "aws-edge": "aws-edge",
-    "aws-lattice": "aws-lattice",
-    "openwhisk-web": "openwhisk",
-    "scaleway": "scaleway",
-    "yandex": "yandex",
-}
 PLATFORMS = load_platforms(Options())
-
-
-def folder_of(name: str) -> str:
-    """The sample folder of a name, own (``aws-alb/x.json``) or extra (``extra/aws-alb/x.json``)."""
-    return name.removeprefix(EXTRA).split("/")[0]
-
-
-def file_of(name: str) -> str:
-    return name.rsplit("/", 1)[-1]
-
-
-def is_edge_response_trigger(event: Any) -> bool:
-    """A Lambda@Edge viewer- or origin-response event: aws-edge claims it, to refuse it clearly."""
-    try:
-        event_type = event["Records"][0]["cf"]["config"].get("eventType", "")
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return False
-    return isinstance(event_type, str) and event_type.endswith("-response")
-
-
-#: Sample files named ``response-*`` are replies a function returns, not requests.
-REPLY_NAMES = [n for n in event_names(*FOLDER_PLATFORM) if file_of(n).startswith("response-")]
-REQUEST_NAMES = [n for n in event_names(*FOLDER_PLATFORM) if n not in REPLY_NAMES]
-#: Lambda@Edge response triggers: aws-edge claims them so that serving one fails clearly.
-EDGE_RESPONSE_TRIGGERS = [n for n in REQUEST_NAMES if is_edge_response_trigger(load_event(n))]
 
 
 def test_every_sample_folder_is_covered() -> None:
@@ -94,7 +60,7 @@ def test_reply_samples_are_not_requests(name: str) -> None:
 
 
 def test_result_does_not_depend_on_the_previous_event() -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     handler = wrap(wsgi_app)
     names = [n for n in REQUEST_NAMES if n not in EDGE_RESPONSE_TRIGGERS]
@@ -114,7 +80,7 @@ def test_unknown_platform_name_is_a_configuration_error() -> None:
 
 
 def test_non_http_sample_is_unrecognised() -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     with pytest.raises(UnrecognisedEvent):
         wrap(wsgi_app)(load_event("non-http/aws-sqs-one-record.json"), None)
@@ -123,8 +89,8 @@ def test_non_http_sample_is_unrecognised() -> None:
 def test_events_delivered_as_json_bytes_or_text_are_parsed() -> None:
     import json
 
-    from echo_apps import wsgi_app
-    from events import reply_json
+    from support.echo_apps import wsgi_app
+    from support.events import reply_json
 
     event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
     handler = wrap(wsgi_app)
@@ -133,22 +99,6 @@ def test_events_delivered_as_json_bytes_or_text_are_parsed() -> None:
     assert reply_json(handler(json.dumps(event), None)) == expected
     with pytest.raises(UnrecognisedEvent, match="type bytes"):
         handler(b"\x00 not json", None)
-
-
-def _call_shaped_events() -> list[tuple[str, object]]:
-    """Calls that are no JSON event: what Azure, Google and Alibaba FC 2.0 pass."""
-    from faas_bridge.devtools.emulators import aliyun, azure, gcp
-    from faas_bridge.devtools.emulators.base import HttpCall
-
-    call = HttpCall("POST", "/caf%C3%A9/a%2Fb?x=1&x=2", [("Cookie", "a=1; b=2")], b"hi")
-    return [
-        ("azure", azure.build_event(call)),
-        ("gcp", gcp.build_event(call)),
-        ("aliyun-fc2", aliyun.build_fc2_environ(call)),
-    ]
-
-
-CALL_SHAPED = _call_shaped_events()
 
 
 @pytest.mark.parametrize("platform, event", CALL_SHAPED, ids=[name for name, _ in CALL_SHAPED])

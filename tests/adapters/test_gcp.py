@@ -29,20 +29,20 @@ import pytest
 from flask.testing import FlaskClient
 
 import faas_bridge
-from echo_apps import flask_app
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.devtools.emulators.gcp import build_event
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
+from support.echo_apps import flask_app
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 BINARY = bytes(range(256))
 TARGET = "/caf%C3%A9/a%2Fb?x=1&x=2&y=%20z"
 
 MAIN = """
 from faas_bridge import wrap
-from echo_apps import {app}
+from support.echo_apps import {app}
 
 handler = wrap({app}).as_function()
 """
@@ -258,7 +258,7 @@ def test_real_server_with_faas_bridge_handler_as_target(tmp_path: Path) -> None:
     port = _free_port()
     env = {
         **os.environ,
-        "FAAS_BRIDGE_APP": "echo_apps:asgi_app",
+        "FAAS_BRIDGE_APP": "support.echo_apps:asgi_app",
         "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
     }
     for name in ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE", "K_SERVICE"):

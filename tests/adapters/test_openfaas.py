@@ -34,11 +34,11 @@ import pytest
 from flask import Flask
 from flask import request as flask_request
 
-from echo_apps import asgi_app, flask_app, wsgi_app
 from faas_bridge import wrap
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from vendor_checks import BINARY
+from support.echo_apps import asgi_app, flask_app, wsgi_app
+from support.vendor_checks import BINARY
 
 CLIENT = "10.1.2.3"
 PLATFORMS = load_platforms(Options())

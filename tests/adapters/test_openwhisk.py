@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from echo_apps import asgi_app, flask_app
-from events import load_event
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.openwhisk import build_event
-from sample_tables import assert_tables_cover, table_cases
-from vendor_checks import BINARY, asgi_view, b64, call, flask_view
+from support.echo_apps import asgi_app, flask_app
+from support.events import load_event
+from support.sample_tables import assert_tables_cover, table_cases
+from support.vendor_checks import BINARY, asgi_view, b64, call, flask_view
 
 RAW = "openwhisk-web/raw-http-post-json.json"
 GET = "openwhisk-web/get-with-extension.json"

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from echo_apps import asgi_app, flask_app
-from events import load_event, reply_body
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.scaleway import build_event
-from sample_tables import assert_tables_cover, table_cases
-from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
+from support.echo_apps import asgi_app, flask_app
+from support.events import load_event, reply_body
+from support.sample_tables import assert_tables_cover, table_cases
+from support.vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 
 SAMPLE = "scaleway/get-with-query.json"
 DEPLOYED = "scaleway/post-json-text-body.json"

@@ -5,7 +5,7 @@ typed with ``azurefunctions-extensions-http-fastapi``'s ``Request`` and
 ``StreamingResponse``, which is how the Python worker tells a streams function
 (the worker then proxies HTTP through the extension's uvicorn server). The
 replies are read by a real HTTP client from that server
-(tests/azure_streams_server.py: the extension's ``WebApp`` and ``WebServer``,
+(tests/support/azure_streams_server.py: the extension's ``WebApp`` and ``WebServer``,
 and the worker's part after its http_v2 module).
 
 Not tested end to end: the Functions host (the .NET process that forwards a
@@ -28,8 +28,8 @@ from azurefunctions.extensions.http.fastapi import Request, StreamingResponse
 
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.azure import function_app
-from stream_client import (
-    TESTS,
+from support.stream_client import (
+    SUPPORT,
     Server,
     TimedReply,
     assert_cut_after_two_events,
@@ -103,7 +103,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {"GAP": str(GAP), "TASK_LOG": str(log_dir / "task.log")}
 
     def command(port: int) -> list[str]:
-        return [sys.executable, str(TESTS / "azure_streams_server.py"), str(port)]
+        return [sys.executable, str(SUPPORT / "azure_streams_server.py"), str(port)]
 
     running = start_server(command, log_dir, env, "azure-streams")
     try:

@@ -1,8 +1,8 @@
 """Streamed replies on Google Cloud Run functions, through the real functions-framework server.
 
-``functions-framework --target handler`` serves tests/ff_stream_main.py on
+``functions-framework --target handler`` serves tests/support/ff_stream_main.py on
 127.0.0.1 (gunicorn with threads, as deployed) and a real HTTP client reads
-each reply as it arrives (tests/stream_client.py). The apps are the runtime
+each reply as it arrives (tests/support/stream_client.py). The apps are the runtime
 tests' (tests/runtime/functions/stream_apps_function.py), wrapped with
 ``response_stream=True``: their events are produced ``GAP`` seconds apart.
 
@@ -29,8 +29,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from stream_client import (
-    TESTS,
+from support.stream_client import (
+    SUPPORT,
     Server,
     assert_cut_after_two_events,
     assert_event_by_event,
@@ -51,7 +51,7 @@ def command(port: int) -> list[str]:
         "--target",
         "handler",
         "--source",
-        str(TESTS / "ff_stream_main.py"),
+        str(SUPPORT / "ff_stream_main.py"),
         "--host",
         "127.0.0.1",
         "--port",

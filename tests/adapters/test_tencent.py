@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from echo_apps import asgi_app, flask_app
-from events import load_event, reply_body
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.tencent import build_cloudbase_event, build_event
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from sample_tables import assert_tables_cover, table_cases
-from vendor_checks import (
+from support.echo_apps import asgi_app, flask_app
+from support.events import load_event, reply_body
+from support.sample_tables import assert_tables_cover, table_cases
+from support.vendor_checks import (
     BINARY,
     REPLY_TYPES,
     asgi_view,

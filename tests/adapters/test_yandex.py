@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from echo_apps import asgi_app, flask_app
-from events import load_event, reply_body
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.yandex import build_event
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from sample_tables import assert_tables_cover, table_cases
-from vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
+from support.echo_apps import asgi_app, flask_app
+from support.events import load_event, reply_body
+from support.sample_tables import assert_tables_cover, table_cases
+from support.vendor_checks import BINARY, asgi_view, b64, call, flask_view, seen
 
 DIRECT = "yandex/http-direct.json"
 GATEWAY = "yandex/apigw-payload-0.1.json"

@@ -15,9 +15,6 @@ from pathlib import Path
 
 import pytest
 
-import faasyml_apps as apps
-from cli_servers import command_env
-from events import load_event, reply_body, reply_json
 from faas_bridge import ConfigurationError, ConfiguredHandler
 from faas_bridge.config import (
     Config,
@@ -28,6 +25,9 @@ from faas_bridge.config import (
 )
 from faas_bridge.platforms import NAMES
 from faas_bridge.routing.routes import RouteTable, app_path, parse_route
+from support import faasyml_apps as apps
+from support.cli_servers import command_env
+from support.events import load_event, reply_body, reply_json
 
 ROUTE_EXPECTED = "a path pattern such as /notes/* or 'GET,POST /api/notes/{id}'"
 TRIGGER_HOW = (
@@ -311,7 +311,7 @@ def test_the_error_carries_its_parts(tmp_path: Path) -> None:
 # -- A valid file --------------------------------------------------------------------------
 
 FULL = """\
-app: faasyml_apps:web_app
+app: support.faasyml_apps:web_app
 options:
   base_path: /v1
   text_types: [application/x-ndjson]
@@ -329,12 +329,12 @@ functions:
         source: "*:rule/Nightly"
         route: PUT /internal/jobs/nightly
       - type: aws.sqs
-        call: faasyml_apps:record
+        call: support.faasyml_apps:record
         partial_batch: false
     commands: [migrate, check]
     options: {deadline_margin: 0.25}
   api:
-    app: faasyml_apps:api_app
+    app: support.faasyml_apps:api_app
     routes: [/api/*]
   worker:
     routes: []
@@ -345,7 +345,7 @@ def test_a_full_file_is_read_as_written(tmp_path: Path) -> None:
     path = tmp_path / "faas.yml"
     path.write_text(FULL)
     config = load_config(path)
-    assert config.app == "faasyml_apps:web_app"
+    assert config.app == "support.faasyml_apps:web_app"
     assert dict(config.options) == {
         "base_path": "/v1",
         "text_types": ("application/x-ndjson",),
@@ -368,12 +368,12 @@ def test_a_full_file_is_read_as_written(tmp_path: Path) -> None:
         "/internal/jobs/nightly",
     )
     assert (queue.call, queue.partial_batch, queue.where) == (
-        "faasyml_apps:record",
+        "support.faasyml_apps:record",
         False,
         f"{path}:18",
     )
     assert webf.commands == ("migrate", "check")
-    assert config.functions["api"].app == "faasyml_apps:api_app"
+    assert config.functions["api"].app == "support.faasyml_apps:api_app"
     assert config.functions["worker"].routes == ()
     options = config.options_for(webf, {})
     assert (options.base_path, options.lifespan, options.deadline_margin) == ("/v1", "off", 0.25)
@@ -529,16 +529,17 @@ def test_a_single_function_runs_whatever_the_platform_calls_it(tmp_path: Path) -
 def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
     config = config_of(
         tmp_path,
-        "app: faasyml_apps:web_app\noptions: {base_path: /v1, deadline_margin: 2}\n"
-        "functions:\n  web:\n    app: faasyml_apps:api_app\n    options: {base_path: /v2}\n",
+        "app: support.faasyml_apps:web_app\noptions: {base_path: /v1, deadline_margin: 2}\n"
+        "functions:\n  web:\n    app: support.faasyml_apps:api_app\n"
+        "    options: {base_path: /v2}\n",
     )
     function = config.functions["web"]
     assert config.options_for(function, {}).base_path == "/v2"
     env = {"FAAS_BRIDGE_BASE_PATH": "/v3", "FAAS_BRIDGE_DEADLINE_MARGIN": "0.1"}
     options = config.options_for(function, env)
     assert (options.base_path, options.deadline_margin) == ("/v3", 0.1)
-    assert config.app_for(function, {}) == "faasyml_apps:api_app"
-    assert config.app_for(None, {}) == "faasyml_apps:web_app"
+    assert config.app_for(function, {}) == "support.faasyml_apps:api_app"
+    assert config.app_for(None, {}) == "support.faasyml_apps:web_app"
     assert config.app_for(function, {"FAAS_BRIDGE_APP": "x:y"}) == "x:y"
 
 
@@ -616,7 +617,7 @@ def test_without_faas_yml_the_environment_still_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    handler = configured_handler({"FAAS_BRIDGE_APP": "faasyml_apps:api_app"})
+    handler = configured_handler({"FAAS_BRIDGE_APP": "support.faasyml_apps:api_app"})
     assert handler.routes is None and handler.triggers is None
     event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
     assert reply_json(handler(event, None))["app"] == "api"
@@ -634,7 +635,7 @@ def test_yaml_is_imported_only_when_a_faas_yml_is_read(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,
-        env=command_env(FAAS_BRIDGE_APP="faasyml_apps:web_app"),
+        env=command_env(FAAS_BRIDGE_APP="support.faasyml_apps:web_app"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -642,7 +643,7 @@ def test_yaml_is_imported_only_when_a_faas_yml_is_read(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [[], False]  # no faas.yml here: yaml never loaded
-    (tmp_path / "faas.yml").write_text("app: faasyml_apps:web_app\n")
+    (tmp_path / "faas.yml").write_text("app: support.faasyml_apps:web_app\n")
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,

@@ -119,7 +119,7 @@ def test_a_few_harmless_aliases_still_load(tmp_path: Path) -> None:
     path.write_text(
         textwrap.dedent(
             """\
-            app: faasyml_apps:web_app
+            app: support.faasyml_apps:web_app
             options: &common
               lifespan: "off"
               deadline_margin: 1.5

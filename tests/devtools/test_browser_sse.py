@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from stream_client import Server, start_server
+from support.stream_client import Server, start_server
 
 GAP = 0.3
 COUNT = 4

@@ -25,18 +25,18 @@ from typing import Any
 
 import pytest
 
-from cli_servers import REPO, TESTS_DIR, run_cli
-from events import event_names, event_path, load_event
 from faas_bridge.devtools import cli
 from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
 from faas_bridge.devtools.gateway import platform_support
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
 from faas_bridge.routing.triggers import KINDS
-from test_detection import EDGE_RESPONSE_TRIGGERS, FOLDER_PLATFORM, REPLY_NAMES, REQUEST_NAMES
+from support.cli_servers import REPO, SUPPORT_DIR, TESTS_DIR, run_cli
+from support.events import event_names, event_path, load_event
+from support.sample_kinds import EDGE_RESPONSE_TRIGGERS, FOLDER_PLATFORM, REPLY_NAMES, REQUEST_NAMES
 
-ECHO = str(TESTS_DIR / "echo_apps.py") + ":wsgi_app"
-FLASK_ECHO = str(TESTS_DIR / "echo_apps.py") + ":flask_app"
+ECHO = str(SUPPORT_DIR / "echo_apps.py") + ":wsgi_app"
+FLASK_ECHO = str(SUPPORT_DIR / "echo_apps.py") + ":flask_app"
 README = REPO / "README.md"
 ADAPTERS = load_platforms(Options())
 JSON_PLATFORMS = [p.name for p in platform_support() if p.can_build and p.json_events]
@@ -363,7 +363,7 @@ value = 1 / 0
     [
         ("not valid!", "'not valid!' does not name an app; use package.module:attribute"),
         ("no_such_module_xyz:app", "cannot import module 'no_such_module_xyz'"),
-        ("echo_apps:nothing", "module 'echo_apps' has no attribute 'nothing'"),
+        ("support.echo_apps:nothing", "module 'support.echo_apps' has no attribute 'nothing'"),
         ("missing/app.py", "no such file: missing/app.py; check the path"),
     ],
 )
@@ -435,10 +435,10 @@ def test_faas_yml_is_not_ignored_silently(tmp_path: Path) -> None:
 
 
 def test_doctor_on_a_healthy_app() -> None:
-    done = run_cli("doctor", "cli_apps:asgi_app", cwd=TESTS_DIR)
+    done = run_cli("doctor", "support.cli_apps:asgi_app", cwd=TESTS_DIR)
     assert done.returncode == 0, done.stdout
     out = done.stdout
-    assert re.search(r"ok    import\s+cli_apps.asgi_app, ASGI, in [\d.]+ ms", out)
+    assert re.search(r"ok    import\s+support.cli_apps.asgi_app, ASGI, in [\d.]+ ms", out)
     assert re.search(r"ok    lifespan\s+ASGI lifespan startup complete", out)
     for name in SERVED:
         assert re.search(rf"ok    {re.escape(name)}\s+GET / -> 200 in [\d.]+ ms", out), out
@@ -448,7 +448,7 @@ def test_doctor_on_a_healthy_app() -> None:
     assert re.search(r"^  total\s+[\d.]+ ms$", out, re.MULTILINE)
     assert out.rstrip().endswith(
         "healthy: set the function's handler to faas_bridge.handler "
-        "with FAAS_BRIDGE_APP=cli_apps:asgi_app"
+        "with FAAS_BRIDGE_APP=support.cli_apps:asgi_app"
     )
 
 

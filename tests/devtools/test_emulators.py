@@ -27,7 +27,7 @@ import pytest
 from flask import Flask, request
 
 from faas_bridge import wrap
-from vendor_replies import http_response
+from support.vendor_replies import http_response
 
 
 def serverless_offline_event(raw_path: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-import echo_apps
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators import REGISTRY, emulator_class
 from faas_bridge.devtools.emulators.base import HttpCall
@@ -25,6 +24,7 @@ from faas_bridge.devtools.emulators.table import layout_table, passage_table
 from faas_bridge.devtools.gateway import Emulation, Gateway, RequestLog
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
+from support import echo_apps
 
 ADAPTERS = load_platforms(Options())
 
@@ -86,7 +86,7 @@ def test_passages_use_the_table_vocabulary() -> None:
 
 # -- The declarations, as the README's cross-vendor table shows them ------------------------------
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.mark.parametrize(

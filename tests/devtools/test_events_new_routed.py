@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-import faasyml_apps as apps
 from faas_bridge.config import configured_handler
 from faas_bridge.devtools import cli
 from faas_bridge.devtools.trigger_events import MESSAGES
 from faas_bridge.routing.triggers import KINDS
+from support import faasyml_apps as apps
 
 CONTEXT = SimpleNamespace(aws_request_id="req-1", get_remaining_time_in_millis=lambda: 30_000)
 #: Every type events new builds as JSON, but ``custom`` (routed by ``match`` only, below).
@@ -32,13 +32,13 @@ KINDS_BUILT = [name for name in KINDS if not name.startswith("azure.") and name 
 JSON_MESSAGES = ("aws.events", "aws.dynamodb", "google.cloudevent")
 
 FAAS_YML = """\
-app: faasyml_apps:web_app
+app: support.faasyml_apps:web_app
 functions:
   jobs:
     routes: []
     triggers:
       - type: {kind}
-        call: faasyml_apps:record
+        call: support.faasyml_apps:record
   web:
     routes: []
     triggers:
@@ -126,8 +126,9 @@ def test_a_custom_event_is_routed_by_match(
     event = events_new(capsys, "custom", "--message", '{"job": "reindex"}')
     config = tmp_path / "faas.yml"
     config.write_text(
-        "app: faasyml_apps:web_app\nfunctions:\n  jobs:\n    routes: []\n    triggers:\n"
-        "      - type: custom\n        match: {job: reindex}\n        call: faasyml_apps:record\n"
+        "app: support.faasyml_apps:web_app\nfunctions:\n  jobs:\n    routes: []\n    triggers:\n"
+        "      - type: custom\n        match: {job: reindex}\n"
+        "        call: support.faasyml_apps:record\n"
     )
     env = {"FAAS_BRIDGE_CONFIG": str(config), "FAAS_BRIDGE_FUNCTION": "jobs"}
     configured_handler(env)(event, CONTEXT)

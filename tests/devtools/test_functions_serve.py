@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-import faasyml_apps as apps
-from cli_servers import REPO, Gateway, command_env, start_all, stop_all
+from support import faasyml_apps as apps
+from support.cli_servers import REPO, Gateway, command_env, start_all, stop_all
 
 FAAS_YML = """\
-app: faasyml_apps:web_app
+app: support.faasyml_apps:web_app
 functions:
   web:
     routes: [/, /web/*, "GET /shared/{id}"]
@@ -31,7 +31,7 @@ functions:
       - type: aws.events.scheduled
         route: POST /web/jobs/nightly
   api:
-    app: faasyml_apps:api_app
+    app: support.faasyml_apps:api_app
     routes: ["/api/*", "POST /shared/{id}"]
 """
 
@@ -220,12 +220,12 @@ def test_a_trigger_route_is_not_served_over_http(gateway: Gateway) -> None:
 def test_the_banner_lists_the_functions(gateway: Gateway, legacy: str) -> None:
     banner = gateway.stderr()
     assert (
-        "  function   web: faasyml_apps:web_app (Flask, WSGI): /, /web/*, GET /shared/{id}; "
+        "  function   web: support.faasyml_apps:web_app (Flask, WSGI): "
+        "/, /web/*, GET /shared/{id}; "
         "triggers aws.events.scheduled"
     ) in banner
-    assert "  function   api: faasyml_apps:api_app (Flask, WSGI): /api/*, POST /shared/{id}" in (
-        banner
-    )
+    api = "  function   api: support.faasyml_apps:api_app (Flask, WSGI): /api/*, POST /shared/{id}"
+    assert api in banner
     assert f"  legacy     {legacy} answers the requests no function serves" in banner
 
 

@@ -32,15 +32,15 @@ from typing import Any
 
 import pytest
 
-import echo_apps
-import oracle.test_oracle_aws as oracle
-from cli_apps import big_body
-from cli_servers import REPO, CliAppsServer, Gateway, command_env, start_all, stop_all
-from events import reply_json
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.devtools.gateway import Emulation, finish_headers, request_target, support
+from support import aws_oracle as oracle
+from support import echo_apps
+from support.cli_apps import big_body
+from support.cli_servers import REPO, CliAppsServer, Gateway, command_env, start_all, stop_all
+from support.events import reply_json
 
 # Behind the local gateway the vendor's record of the client is the socket peer.
 oracle.CLIENT_IP = "127.0.0.1"
@@ -84,7 +84,7 @@ class Servers:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     gateways = {
-        (mode.name, app): Gateway(f"{mode.name}-{app}", [f"cli_apps:{app}", *mode.args])
+        (mode.name, app): Gateway(f"{mode.name}-{app}", [f"support.cli_apps:{app}", *mode.args])
         for mode in MODES
         for app in APPS
     }
@@ -347,7 +347,7 @@ def test_the_handler_is_built_once_and_stays_warm(servers: Servers) -> None:
 
 def test_startup_banner_says_what_is_emulated(servers: Servers) -> None:
     banner = servers.gateway(MODE["alb_single"], "flask_app").stderr()
-    assert "app        cli_apps:flask_app (Flask, WSGI), from argument" in banner
+    assert "app        support.cli_apps:flask_app (Flask, WSGI), from argument" in banner
     assert "emulating  aws-alb: AWS Application Load Balancer events" in banner
     assert "limits     request body 1 MB, event 6 MB, reply 1 MB" in banner
     assert re.search(r"started    app import [\d.]+ ms, startup [\d.]+ ms", banner)
@@ -371,7 +371,7 @@ def start_one(tmp_path: Path, name: str, args: list[str], **env: str) -> Gateway
 def test_stopping_runs_the_lifespan_shutdown_once(tmp_path: Path, sig: int, reload: bool) -> None:
     """Also under --reload, whose first process only watches: the signal reaches the server."""
     log = tmp_path / "lifespan.log"
-    args = ["cli_apps:asgi_app", *(["--reload"] if reload else [])]
+    args = ["support.cli_apps:asgi_app", *(["--reload"] if reload else [])]
     gateway = start_one(tmp_path, "lifespan", args, CLI_APPS_LIFESPAN_LOG=str(log))
     try:
         reply = oracle.send_real(gateway.port, "GET", "/", to_gateway(gateway, []), b"")

@@ -38,13 +38,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-import oracle.test_oracle_aws as oracle
-from cli_apps import big_body
-from cli_servers import CliAppsServer, Gateway, start_all, stop_all
 from faas_bridge.devtools.emulators import emulator_class
 from faas_bridge.devtools.emulators.openwhisk import ACTION_URL
 from faas_bridge.platforms.aws_edge import BODY_LIMITS, REPLY_LIMITS
-from vendor_apps import digest
+from support import aws_oracle as oracle
+from support.cli_apps import big_body
+from support.cli_servers import CliAppsServer, Gateway, start_all, stop_all
+from support.vendor_apps import digest
 
 Case = oracle.Case
 JSON_BODY = '{"name": "café", "items": [1, 2]}'.encode()
@@ -404,7 +404,7 @@ class VendorAppsServer(CliAppsServer):
     """gunicorn/uvicorn serving ``vendor_apps``."""
 
     def command(self) -> list[str]:
-        return [*super().command()[:-1], f"vendor_apps:{self.app}"]
+        return [*super().command()[:-1], f"support.vendor_apps:{self.app}"]
 
     def start(self, log_dir: Path) -> None:
         # The log is named after the prefix: OpenWhisk's has slashes in it.
@@ -425,7 +425,7 @@ class Servers:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     gateways = {
-        v.name: Gateway(v.name, [f"vendor_apps:{v.app}", "--platform", v.name, *v.args])
+        v.name: Gateway(v.name, [f"support.vendor_apps:{v.app}", "--platform", v.name, *v.args])
         for v in (*VENDORS, *AWS)
     }
     reals = {

@@ -8,7 +8,7 @@ interpreter without site-packages (``-I -S``), as each function: run with the
 handler and the environment the generated file gives it. The catch-all
 function answers the sample's path, the other says it does not own it.
 Each generated file is also read by the vendor's own tool in
-tests/test_template.py; here the code it names is checked.
+tests/devtools/test_template.py; here the code it names is checked.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from typing import Any
 import pytest
 import yaml
 
-from events import load_event
 from faas_bridge.devtools.cli import main
-from fresh_process import run_fresh
-from test_package_examples import _closure, _repack
-from test_template import _AZURE_PROBE, ALIYUN_SPLIT, SPLIT, need_tool, split_project
+from support.events import load_event
+from support.fresh_process import run_fresh
+from support.split_project import ALIYUN_SPLIT, AZURE_PROBE, SPLIT, split_project
+from support.tools import need_tool
+from support.wheels import closure, repack
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 OLDER_PYTHON = SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
@@ -83,8 +84,8 @@ VENDORS: dict[str, tuple[str, str, str, Reader]] = {
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """faas-bridge's own dependencies as wheels, from this machine's installs."""
     folder = tmp_path_factory.mktemp("wheelhouse")
-    for dist in _closure(["asgiref", "pyyaml"]):
-        _repack(dist, folder)
+    for dist in closure(["asgiref", "pyyaml"]):
+        repack(dist, folder)
     return folder
 
 
@@ -262,7 +263,7 @@ print(json.dumps([reply.status_code, reply.get_data(as_text=True)]))
 """
 
 
-@pytest.mark.parametrize(("platform", "probe"), [("azure", _AZURE_PROBE), ("gcp", _GCP_PROBE)])
+@pytest.mark.parametrize(("platform", "probe"), [("azure", AZURE_PROBE), ("gcp", _GCP_PROBE)])
 def test_azure_and_google_sources_packaged_are_read_by_their_libraries(
     platform: str, probe: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from stream_client import Server, start_server
+from support.stream_client import Server, start_server
 
 GAP = 0.2
 EVENTS = b"".join(f"data: event {n}\n\n".encode() for n in (1, 2, 3, 4))

@@ -58,103 +58,25 @@ from faas_bridge.config import load_config
 from faas_bridge.devtools.cli import main
 from faas_bridge.devtools.deploy import DeployError, load_project
 from faas_bridge.devtools.templates import render, write
+from support.split_project import ALIYUN_SPLIT, APP, AZURE_PROBE, SPLIT, split_project
+from support.tools import missing, need_tool
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 HEX_SECRET = re.compile(r"[0-9a-f]{32,}")
-
-APP = '''\
-"""A tiny WSGI app: says which faas.yml function answered, and the path."""
-
-import json
-import os
-
-
-def app(environ, start_response):
-    body = json.dumps(
-        {
-            "function": os.environ.get("FAAS_BRIDGE_FUNCTION", ""),
-            "path": environ["PATH_INFO"],
-            "script_name": environ["SCRIPT_NAME"],
-        }
-    ).encode()
-    start_response("200 OK", [("Content-Type", "application/json")])
-    return [body]
-
-
-def take(event, context):
-    return {"taken": True}
-'''
-
-SPLIT = """\
-app: shop:app
-functions:
-  web:
-    routes:
-      - /
-      - /pages/*
-    triggers:
-      - type: aws.events.scheduled
-        route: POST /jobs/nightly
-    commands: [migrate]
-  api:
-    routes:
-      - GET,POST /api/items/{id}
-    triggers:
-      - type: aws.sqs
-        source: "*:orders"
-        call: shop:take
-deploy:
-  name: shop
-  stage: test
-  region: eu-west-1
-  catch_all: web
-  functions:
-    web:
-      triggers:
-        - schedule: cron(0 3 * * ? *)
-    api:
-      memory: 1024
-      timeout: 10
-      http: both
-      stream: true
-"""
-
-
-def split_project(root: Path, faas_yml: str = SPLIT) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "shop.py").write_text(APP)
-    (root / "faas.yml").write_text(faas_yml)
-    return root / "faas.yml"
-
-
-def _missing(message: str) -> None:
-    """A skip saying what is missing, or a failure when CI requires the tools."""
-    if os.environ.get("FAAS_BRIDGE_REQUIRE_TOOLS") == "1":
-        pytest.fail(message + "; FAAS_BRIDGE_REQUIRE_TOOLS=1 requires it")
-    pytest.skip(message + "; CI sets FAAS_BRIDGE_REQUIRE_TOOLS=1 and requires it")
-
-
-def need_tool(name: str, install: str) -> str:
-    """The tool's path; a skip saying how to install it, or a failure when CI requires it."""
-    path = shutil.which(name)
-    if path is None:
-        _missing(f"{name} is not installed ({install})")
-    assert path is not None
-    return path
 
 
 def need_npm_package(name: str) -> Path:
     """The folder of a globally installed npm package (``npm install -g NAME``)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        _missing(f"node and npm are not installed (they run {name})")
+        missing(f"node and npm are not installed (they run {name})")
     assert npm is not None
     root = subprocess.run(
         [npm, "root", "-g"], capture_output=True, text=True, check=False, timeout=60
     ).stdout.strip()
     folder = Path(root) / name
     if not root or not (folder / "package.json").is_file():
-        _missing(f"{name} is not installed (npm install -g {name}, as .ci/run does)")
+        missing(f"{name} is not installed (npm install -g {name}, as .ci/run does)")
     return folder
 
 
@@ -462,33 +384,6 @@ def test_serverless_yml_is_packaged_by_the_framework(tmp_path: Path) -> None:
 
 # -- Azure -------------------------------------------------------------------------------------
 
-_AZURE_PROBE = """
-import json, sys
-import azure.functions as func
-sys.path.insert(0, ".")
-import function_app
-
-indexed = function_app.app.get_functions()  # what the worker does: once
-functions = {}
-for function in indexed:
-    trigger = function.get_dict_repr()["bindings"][0]
-    functions[function.get_function_name()] = {
-        "type": trigger["type"],
-        "route": trigger.get("route"),
-        "methods": [str(getattr(m, "value", m)) for m in trigger.get("methods") or []],
-    }
-replies = {}
-for name, url, params in [
-    ("api_http_0", "https://shop.azurewebsites.net/api/api/items/7", {"id": "7"}),
-    ("web_http_2", "https://shop.azurewebsites.net/api/api/items/7", {"rest": "api/items/7"}),
-]:
-    target = {f.get_function_name(): f for f in indexed}[name]
-    request = func.HttpRequest("GET", url, headers={}, body=b"", route_params=params)
-    reply = target.get_user_function()(request, None)
-    replies[name] = [reply.status_code, reply.get_body().decode()]
-print(json.dumps({"functions": functions, "replies": replies}))
-"""
-
 
 def test_azure_function_app_is_indexed_and_answers(tmp_path: Path) -> None:
     path = split_project(tmp_path)
@@ -501,7 +396,7 @@ def test_azure_function_app_is_indexed_and_answers(tmp_path: Path) -> None:
     assert "faas-bridge" in files["requirements.txt"].split()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")}
     done = subprocess.run(
-        [sys.executable, "-c", _AZURE_PROBE],
+        [sys.executable, "-c", AZURE_PROBE],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -603,15 +498,6 @@ def test_gcp_main_is_served_by_functions_framework(tmp_path: Path, capsys: Any) 
 
 
 # -- Alibaba, Tencent, Huawei: their own loaders, then their documented YAML ---------------
-
-
-ALIYUN_SPLIT = SPLIT.replace(
-    "      - type: aws.events.scheduled\n        route: POST /jobs/nightly\n",
-    "      - type: aliyun.timer\n        route: POST /jobs/nightly\n",
-).replace(
-    "        - schedule: cron(0 3 * * ? *)", "        - schedule: CRON_TZ=Asia/Shanghai 0 0 3 * * *"
-)
-ALIYUN_SPLIT = ALIYUN_SPLIT.replace("  catch_all: web\n", "  catch_all: web\n  python: '3.10'\n")
 
 
 def test_aliyun_s_yaml_has_the_fc3_components_documented_keys(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-import helpers_events as ev
+from support import helpers_events as ev
 
 DJANGO_DIR = ev.EXAMPLES_DIR / "django_app"
 SETTINGS = "mysite.settings"

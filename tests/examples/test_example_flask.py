@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-import helpers_events as ev
-from fresh_process import run_fresh
+from support import helpers_events as ev
+from support.fresh_process import run_fresh
 
 FLASK_DIR = ev.EXAMPLES_DIR / "flask_app"
 V2_HOST = "h2t4p8v0zq.execute-api.eu-west-1.amazonaws.com"

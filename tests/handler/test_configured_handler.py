@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import faas_bridge
-from events import load_event, reply_body
 from faas_bridge import ConfigurationError, ConfiguredHandler
 from faas_bridge.bridges.apps import configured_app, interface_of, load_app
+from support.events import load_event, reply_body
 
 APP_MODULE = """
 IMPORTS = []
@@ -104,7 +104,7 @@ def test_import_errors_inside_the_app_are_not_hidden(module_dir: Path) -> None:
 
 
 def test_django_settings_alone_name_the_wsgi_app() -> None:
-    examples = Path(__file__).resolve().parents[1] / "examples" / "django_app"
+    examples = Path(__file__).resolve().parents[2] / "examples" / "django_app"
     script = textwrap.dedent(
         """
         import json, os, sys
@@ -117,7 +117,7 @@ def test_django_settings_alone_name_the_wsgi_app() -> None:
         print(reply["statusCode"], type(faas_bridge.handler.__wrapped__.get().app).__name__)
         """
     )
-    from events import event_path
+    from support.events import event_path
 
     env = {
         "PATH": "/usr/bin:/bin",
@@ -149,7 +149,7 @@ def test_importing_faas_bridge_loads_no_pipeline() -> None:
 
 
 def test_interface_detection() -> None:
-    from echo_apps import asgi_app, flask_app, wsgi_app
+    from support.echo_apps import asgi_app, flask_app, wsgi_app
 
     class ASGI2:
         def __init__(self, scope: Any) -> None: ...

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from echo_apps import asgi_app, wsgi_app
-from events import load_event, reply_json
 from faas_bridge import wrap
+from support.echo_apps import asgi_app, wsgi_app
+from support.events import load_event, reply_json
 
 
 def _raises() -> int:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from echo_apps import flask_app
-from events import load_event, reply_body
 from faas_bridge import MalformedEvent, UnrecognisedEvent, wrap
+from support.echo_apps import flask_app
+from support.events import load_event, reply_body
 
 SAMPLES = {
     "aws-apigw-v1": "aws-apigw-v1/rest-post-base64-body.json",

@@ -20,14 +20,14 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from echo_apps import asgi_app, wsgi_app
-from events import load_event, reply_body, reply_json
 from faas_bridge import UnrecognisedEvent, wrap
 from faas_bridge.dispatch import WARM_REPLY
 from faas_bridge.lifecycle import LifespanFailure, StackWatch
+from support.echo_apps import asgi_app, wsgi_app
+from support.events import load_event, reply_body, reply_json
 
 V2 = "aws-apigw-v2/get-root.json"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def v2_event(path: str = "/", query: str = "") -> dict[str, Any]:
@@ -408,7 +408,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from contextlib import asynccontextmanager
 import faas_bridge
-from events import load_event
+from support.events import load_event
 
 LOG = {log!r}
 
@@ -570,7 +570,7 @@ def test_django_asgi_serves_100_requests_without_an_error_logged(tmp_path: Path)
         sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[2])
         os.environ["DJANGO_SQLITE_PATH"] = sys.argv[3]
         logging.basicConfig(level=logging.WARNING)
-        from events import load_event
+        from support.events import load_event
         import faas_bridge
         from mysite.asgi import application
         handler = faas_bridge.wrap(application)

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from echo_apps import asgi_app, wsgi_app
 from faas_bridge import wrap
+from support.echo_apps import asgi_app, wsgi_app
 
 #: Set when a test ends: sync hooks left running in their threads stop then.
 release = threading.Event()

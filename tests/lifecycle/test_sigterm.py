@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 DRIVER = """
 import asyncio, os, signal, sys, threading, time
 sys.path.insert(0, {tests!r})
 import faas_bridge
-from events import load_event
+from support.events import load_event
 
 LOG = {log!r}
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-import echo_apps
 import faas_bridge
 from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v2
 from faas_bridge.devtools.emulators.base import HttpCall
+from support import echo_apps
 
 HEADERS = [
     ("Content-Type", "text/plain"),

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 #: The runtime core the mutants must cover (issue 23): http, the bridges, the
 #: adapters, the handler, the lifecycle, the routing.
 CORE = {

@@ -18,12 +18,20 @@ from typing import Any
 
 import pytest
 
-from cli_servers import REPO, TESTS_DIR, Gateway, command_env, run_cli, start_all
-from events import load_event, own_event_names
 from faas_bridge.devtools import cli
 from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
 from faas_bridge.devtools.gateway import platform_support
 from faas_bridge.routing.triggers import KINDS, recognise
+from support.cli_servers import (
+    REPO,
+    SUPPORT_DIR,
+    TESTS_DIR,
+    Gateway,
+    command_env,
+    run_cli,
+    start_all,
+)
+from support.events import load_event, own_event_names
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DJANGO_DIR = REPO / "examples" / "django_app"
@@ -75,7 +83,7 @@ def test_doctor_skips_a_vendor_library_that_is_not_installed(tmp_path: Path) -> 
     (stub / "azure").mkdir(parents=True)
     (stub / "azure" / "__init__.py").write_text("")  # no azure.functions below it
     path = os.pathsep.join([str(stub), command_env()["PYTHONPATH"]])
-    done = run_cli("doctor", "cli_apps:asgi_app", cwd=TESTS_DIR, PYTHONPATH=path)
+    done = run_cli("doctor", "support.cli_apps:asgi_app", cwd=TESTS_DIR, PYTHONPATH=path)
     assert done.returncode == 0, done.stdout
     assert re.search(
         r"^  skip  azure\s+not checked: azure-functions is not installed "
@@ -178,7 +186,7 @@ def test_a_forced_wrong_platform_counts_one_platform(
 ) -> None:
     event = tmp_path / "event.json"
     event.write_text(json.dumps(load_event("aws-apigw-v2/get-root.json")))
-    app = str(TESTS_DIR / "echo_apps.py") + ":wsgi_app"
+    app = str(SUPPORT_DIR / "echo_apps.py") + ":wsgi_app"
     status = cli.main(["invoke", str(event), "--app", app, "--platform", "aws-alb"])
     err = capsys.readouterr().err
     assert status == 2

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from events import load_event, reply_json
+from support.events import load_event, reply_json
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 #: Variables the README documents for the test suite, not for the library.
-TEST_VARIABLES = {"FAAS_BRIDGE_EVENTS": ROOT / "tests" / "events.py"}
+TEST_VARIABLES = {"FAAS_BRIDGE_EVENTS": ROOT / "tests" / "support" / "events.py"}
 
 
 def python_blocks() -> list[str]:

@@ -10,12 +10,12 @@ is either a reply in a vendor's format with a status from 200 to 599 and no
 traceback in its body, or a faas_bridge exception with a message; never
 another exception, and never a hang.
 
-``python -m pytest tests/test_fuzz.py`` runs the quick profile (a fixed,
+``python -m pytest tests/properties/test_fuzz.py`` runs the quick profile (a fixed,
 derandomised set of cases per adapter, part of the default run). The long
 profile draws fresh cases, 6,000 per adapter unless
 ``FAAS_BRIDGE_FUZZ_EXAMPLES`` says otherwise::
 
-    FAAS_BRIDGE_FUZZ=long python -m pytest tests/test_fuzz.py -s
+    FAAS_BRIDGE_FUZZ=long python -m pytest tests/properties/test_fuzz.py -s
 
 and prints the cases run and outcomes per adapter.
 """
@@ -37,11 +37,11 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from echo_apps import asgi_app, wsgi_app
 from faas_bridge import FaasBridgeError, wrap
 from faas_bridge.dispatch import Handler
 from faas_bridge.platforms import NAMES
-from fuzz_events import ODD_EVENTS, StartResponse, call_context, materialize, mutate, seeds
+from support.echo_apps import asgi_app, wsgi_app
+from support.fuzz_events import ODD_EVENTS, StartResponse, call_context, materialize, mutate, seeds
 
 T = TypeVar("T")
 
@@ -198,7 +198,7 @@ def _check_headers(headers: Any) -> None:
 @pytest.mark.parametrize("vendor", NAMES)
 def test_every_adapter_has_seed_events(vendor: str) -> None:
     """The fuzz test below covers every registered adapter, new ones included."""
-    assert seeds(vendor), f"add seed events for {vendor} to tests/fuzz_events.py"
+    assert seeds(vendor), f"add seed events for {vendor} to tests/support/fuzz_events.py"
 
 
 @pytest.mark.parametrize("vendor", NAMES)
@@ -206,7 +206,7 @@ def test_mutated_events_get_a_reply_or_a_faas_bridge_error(
     vendor: str, handlers: dict[str, Handler]
 ) -> None:
     pool = seeds(vendor)
-    assert pool, f"add seed events for {vendor} to tests/fuzz_events.py"
+    assert pool, f"add seed events for {vendor} to tests/support/fuzz_events.py"
 
     @FUZZ_SETTINGS
     @given(data=st.data())

@@ -33,14 +33,14 @@ from typing import Any
 import pytest
 
 import faas_bridge
-from echo_apps import b64, read_body
-from events import event_names, extra_dir, load_event, sample_folders
 from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, aws_function_url
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.dispatch import Handler
 from faas_bridge.errors import MalformedEvent, UnrecognisedEvent
 from faas_bridge.http import check_request
 from faas_bridge.platforms import base
+from support.echo_apps import b64, read_body
+from support.events import event_names, extra_dir, load_event, sample_folders
 
 LANE_PLATFORMS = ("aws-apigw-v2", "aws-function-url", "aws-apigw-v1", "aws-alb")
 #: Environ keys compared apart from the rest: the body stream, and the error stream.

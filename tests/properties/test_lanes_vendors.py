@@ -1,6 +1,6 @@
 """The Alibaba, Tencent and Huawei adapters read the usual event quickly, as carefully.
 
-The same contract as tests/test_lanes.py holds the AWS adapters to (and with
+The same contract as tests/properties/test_lanes.py holds the AWS adapters to (and with
 its checker, :func:`test_lanes.compare`): whenever the quick reading of the
 headers takes an event, the bridge's input (a WSGI environ, or an ASGI scope
 and body) equals what the careful reading gives, and errors are the same both
@@ -25,13 +25,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
-from events import event_names, load_event
-from faas_bridge.devtools.emulators import aliyun, huawei, tencent
-from faas_bridge.devtools.emulators.base import HttpCall
-from faas_bridge.errors import MalformedEvent, UnrecognisedEvent
-from faas_bridge.platforms import base
-from faas_bridge.platforms.base import query_from_params
 from test_lanes import (
     BINARY,
     BODIES,
@@ -65,6 +58,13 @@ from test_lanes import (
     special_events,
     wrong_readings,
 )
+
+from faas_bridge.devtools.emulators import aliyun, huawei, tencent
+from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.errors import MalformedEvent, UnrecognisedEvent
+from faas_bridge.platforms import base
+from faas_bridge.platforms.base import query_from_params
+from support.events import event_names, load_event
 
 LANE_PLATFORMS = (
     "aliyun-fc3",

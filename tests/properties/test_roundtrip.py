@@ -33,12 +33,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from echo_apps import wsgi_app
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.platforms import NAMES
-from fuzz_events import BUILDERS, call_context, materialize
-from vendor_replies import header_values, http_response
+from support.echo_apps import wsgi_app
+from support.fuzz_events import BUILDERS, call_context, materialize
+from support.vendor_replies import header_values, http_response
 
 LONG = os.environ.get("FAAS_BRIDGE_FUZZ", "quick") == "long"
 SETTINGS = settings(
@@ -85,7 +85,7 @@ VARIANTS = [
 ]
 
 #: The variants whose requests reach the app as sent (LOSSY_REQUESTS rewrite them;
-#: tests/test_openwhisk.py covers that rewriting).
+#: tests/adapters/test_openwhisk.py covers that rewriting).
 FAITHFUL_VARIANTS = [param for param in VARIANTS if param.values[1] not in LOSSY_REQUESTS]
 
 # -- Requests ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ handler must each get their own reply.
 
 The default run is short. The long soak is one command::
 
-    FAAS_BRIDGE_SOAK=long python -m pytest tests/test_soak.py -s
+    FAAS_BRIDGE_SOAK=long python -m pytest tests/properties/test_soak.py -s
 
 (100,000 sequential invocations; 32 threads x 1,000 concurrent ones) and
 prints RSS, open files and threads before and after.
@@ -29,11 +29,11 @@ from typing import Any
 
 import pytest
 
-from events import reply_body
 from faas_bridge import FaasBridgeError, wrap
 from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v2, aws_edge, yandex
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.dispatch import Handler
+from support.events import reply_body
 
 LONG = os.environ.get("FAAS_BRIDGE_SOAK", "short") == "long"
 SEQUENTIAL = 100_000 if LONG else 3_000

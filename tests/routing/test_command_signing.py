@@ -20,7 +20,6 @@ import click
 import pytest
 from flask import Flask
 
-from cli_servers import run_cli
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.routing.commands import (
     NAME,
@@ -34,6 +33,7 @@ from faas_bridge.routing.commands import (
     verify_command_event,
 )
 from faas_bridge.routing.triggers import TriggerRouter
+from support.cli_servers import run_cli
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
 RAN: list[tuple[str, ...]] = []

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-import faasyml_apps as apps
-from cli_servers import REPO, run_cli
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.routing.commands import CommandRefused, command_event, parse_command_event
+from support import faasyml_apps as apps
+from support.cli_servers import REPO, run_cli
 
 SHAPE = (
     '{"faas_bridge": {"command": "NAME", "args": ["ARG", ...], "issued": SECONDS, '
@@ -29,7 +29,7 @@ SHAPE = (
 
 @pytest.fixture(autouse=True)
 def command_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Command events are signed (tests/test_command_signing.py): a secret on both sides."""
+    """Command events are signed (tests/routing/test_command_signing.py): a secret on both sides."""
     monkeypatch.setenv("FAAS_BRIDGE_COMMAND_SECRET", "test-secret-" + "0" * 32)
 
 
@@ -137,7 +137,7 @@ def test_commands_need_django_or_flask() -> None:
 
 def test_invoke_command_uses_the_functions_allow_list(tmp_path: Path) -> None:
     (tmp_path / "faas.yml").write_text(
-        "app: faasyml_apps:web_app\n"
+        "app: support.faasyml_apps:web_app\n"
         "functions:\n  web:\n    commands: [greet]\n  api:\n    routes: []\n"
     )
     done = run_cli("invoke", "--function", "web", "--command", "greet 'Ada L'", cwd=tmp_path)
@@ -161,7 +161,7 @@ def test_invoke_command_uses_the_functions_allow_list(tmp_path: Path) -> None:
 
 def test_invoke_command_with_a_failing_command_exits_1(tmp_path: Path) -> None:
     (tmp_path / "faas.yml").write_text(
-        "app: faasyml_apps:web_app\nfunctions:\n  web:\n    commands: [boom]\n"
+        "app: support.faasyml_apps:web_app\nfunctions:\n  web:\n    commands: [boom]\n"
     )
     done = run_cli("invoke", "--command", "boom", cwd=tmp_path)
     assert done.returncode == 1
@@ -169,7 +169,7 @@ def test_invoke_command_with_a_failing_command_exits_1(tmp_path: Path) -> None:
 
 
 def test_invoke_takes_an_event_or_a_command(tmp_path: Path) -> None:
-    done = run_cli("invoke", "--app", "faasyml_apps:web_app", cwd=tmp_path)
+    done = run_cli("invoke", "--app", "support.faasyml_apps:web_app", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "faas-bridge: error: give an event file or --command, not both or neither; "

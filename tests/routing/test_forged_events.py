@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from flask import Flask, request
 
-from events import load_event
 from faas_bridge import ConfigurationError, wrap
 from faas_bridge.config import ConfigFileError, load_config
 from faas_bridge.devtools.emulators import openwhisk
@@ -34,8 +33,9 @@ from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES
 from faas_bridge.routing.commands import SECRET_VARIABLE, CommandRefused, sign_command_event
 from faas_bridge.routing.triggers import SURFACES, EventRefused, caller_shaped
-from fuzz_events import BUILDERS, call_context, materialize
-from vendor_replies import http_response
+from support.events import load_event
+from support.fuzz_events import BUILDERS, call_context, materialize
+from support.vendor_replies import http_response
 
 RAN: list[str] = []
 ROUTE = "/internal/jobs/nightly"

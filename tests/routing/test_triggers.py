@@ -20,18 +20,6 @@ from typing import Any
 
 import pytest
 
-import faasyml_apps as apps
-import faasyml_events as fe
-from cli_servers import REPO, command_env
-from events import (
-    event_names,
-    extra_dir,
-    extra_event_names,
-    load_event,
-    own_event_names,
-    reply_json,
-    sample_folders,
-)
 from faas_bridge import ConfigurationError, UnrecognisedEvent, wrap
 from faas_bridge.dispatch import WARM_REPLY
 from faas_bridge.options import Options
@@ -42,6 +30,18 @@ from faas_bridge.routing.triggers import (
     UnroutedEvent,
     recognise,
     trigger_type,
+)
+from support import faasyml_apps as apps
+from support import faasyml_events as fe
+from support.cli_servers import REPO, command_env
+from support.events import (
+    event_names,
+    extra_dir,
+    extra_event_names,
+    load_event,
+    own_event_names,
+    reply_json,
+    sample_folders,
 )
 
 PLATFORMS = load_platforms(Options())
@@ -122,7 +122,7 @@ def test_no_http_event_is_taken_for_a_trigger(name: str) -> None:
 
 
 def test_call_shaped_http_events_are_not_triggers() -> None:
-    from test_detection import CALL_SHAPED
+    from support.sample_kinds import CALL_SHAPED
 
     for _, event in CALL_SHAPED:
         assert recognise(event) is None
@@ -168,7 +168,7 @@ def test_near_misses_are_not_recognised(event: Any) -> None:
 def test_routed_to_a_callable(name: str) -> None:
     kind = type_of(name)
     handler = wrap(apps.web_app)
-    handler.on(kind, call="faasyml_apps:record")
+    handler.on(kind, call="support.faasyml_apps:record")
     reply = handler(event_of(name), CONTEXT)
     expected = units(name)
     assert [(unit, CONTEXT) for unit in expected] == apps.CALLS
@@ -207,7 +207,8 @@ def test_an_unrouted_event_names_its_type_and_the_key(name: str) -> None:
     kind = type_of(name)
     handler = wrap(apps.web_app)
     other = "aws.sns" if kind != "aws.sns" else "aws.sqs"
-    handler.on(other, call="faasyml_apps:record")  # a route for another type does not take it
+    # A route for another type does not take it.
+    handler.on(other, call="support.faasyml_apps:record")
     with pytest.raises(UnroutedEvent) as info:
         handler(event_of(name), None)
     message = str(info.value)
@@ -228,7 +229,7 @@ def test_the_unrouted_error_names_the_function_of_faas_yml(
     from faas_bridge.config import configured_handler
 
     (tmp_path / "faas.yml").write_text(
-        "app: faasyml_apps:web_app\nfunctions:\n  worker:\n    routes: []\n"
+        "app: support.faasyml_apps:web_app\nfunctions:\n  worker:\n    routes: []\n"
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FAAS_BRIDGE_FUNCTION", raising=False)
@@ -244,8 +245,8 @@ def test_the_unrouted_error_names_the_function_of_faas_yml(
 
 def test_the_warm_up_ping_is_still_answered_first() -> None:
     handler = wrap(apps.web_app, warmup=["source=serverless-plugin-warmup", "warmer=true"])
-    handler.on("aws.events.scheduled", call="faasyml_apps:record")
-    handler.on("custom", match={"warmer": True}, call="faasyml_apps:record")
+    handler.on("aws.events.scheduled", call="support.faasyml_apps:record")
+    handler.on("custom", match={"warmer": True}, call="support.faasyml_apps:record")
     assert handler(load_event("non-http/serverless-plugin-warmup.json"), None) == (WARM_REPLY)
     assert handler({"warmer": True}, None) == WARM_REPLY
     assert apps.CALLS == []
@@ -265,7 +266,9 @@ def sqs(bodies: list[str], queue: str = "arn:aws:sqs:eu-west-1:123456789012:thum
 
 
 @pytest.mark.parametrize(
-    "route", [{"call": "faasyml_apps:picky"}, {"route": "POST /jobs/picky"}], ids=["call", "app"]
+    "route",
+    [{"call": "support.faasyml_apps:picky"}, {"route": "POST /jobs/picky"}],
+    ids=["call", "app"],
 )
 def test_sqs_reports_the_failed_messages_only(route: dict[str, str]) -> None:
     handler = wrap(apps.web_app)
@@ -278,14 +281,14 @@ def test_sqs_reports_the_failed_messages_only(route: dict[str, str]) -> None:
 
 def test_a_batch_where_every_message_fails_is_an_invocation_error() -> None:
     handler = wrap(apps.web_app)
-    handler.on("aws.sqs", call="faasyml_apps:picky")
+    handler.on("aws.sqs", call="support.faasyml_apps:picky")
     with pytest.raises(TriggerFailed, match=r"every aws.sqs record delivered failed \(2 of 2\)"):
         handler(sqs(["fail", "fail"]), CONTEXT)
 
 
 def test_a_fifo_queue_stops_at_the_first_failure_and_returns_the_rest() -> None:
     handler = wrap(apps.web_app)
-    handler.on("aws.sqs", call="faasyml_apps:picky")
+    handler.on("aws.sqs", call="support.faasyml_apps:picky")
     event = sqs(["ok", "fail", "ok"], queue="arn:aws:sqs:eu-west-1:123456789012:orders.fifo")
     reply = handler(event, CONTEXT)
     assert reply == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
@@ -299,7 +302,7 @@ def test_a_stream_stops_at_the_first_failure_and_reports_its_sequence_number() -
     event["Records"].append(third)
     event["Records"][1]["kinesis"]["partitionKey"] = "fail"
     handler = wrap(apps.web_app)
-    handler.on("aws.kinesis", call="faasyml_apps:picky")
+    handler.on("aws.kinesis", call="support.faasyml_apps:picky")
     reply = handler(event, CONTEXT)
     second = event["Records"][1]["kinesis"]["sequenceNumber"]
     assert reply == {"batchItemFailures": [{"itemIdentifier": second}]}
@@ -308,7 +311,7 @@ def test_a_stream_stops_at_the_first_failure_and_reports_its_sequence_number() -
 
 def test_partial_batch_off_fails_the_whole_batch() -> None:
     handler = wrap(apps.web_app)
-    handler.on("aws.sqs", call="faasyml_apps:picky", partial_batch=False)
+    handler.on("aws.sqs", call="support.faasyml_apps:picky", partial_batch=False)
     with pytest.raises(ValueError, match="a message this worker refuses"):
         handler(sqs(["ok", "fail"]), CONTEXT)
 
@@ -329,7 +332,7 @@ def test_a_non_2xx_answer_is_a_failure_the_platform_retries(
 
 def test_a_failing_callable_fails_a_non_batch_event() -> None:
     handler = wrap(apps.web_app)
-    handler.on("aws.sns", call="faasyml_apps:picky")
+    handler.on("aws.sns", call="support.faasyml_apps:picky")
     event = load_event("non-http/aws-sns-notification.json")
     event["Records"][0]["Sns"]["Message"] = "fail"
     with pytest.raises(ValueError, match="refuses"):
@@ -388,7 +391,7 @@ def test_the_decorator_form() -> None:
 
 def test_an_async_callable_is_awaited() -> None:
     handler = wrap(apps.web_app)
-    handler.on("huawei.timer", call="faasyml_apps:async_record")
+    handler.on("huawei.timer", call="support.faasyml_apps:async_record")
     event = load_event("non-http/huawei-fg-timer.json")
     assert handler(event, None) == {"got": event}
 
@@ -434,7 +437,7 @@ def test_sdk_objects_reach_callables_whole_and_the_app_as_json(
     build: Any, kind: str, as_json: dict[str, Any]
 ) -> None:
     handler = wrap(apps.web_app)
-    handler.on(kind, call="faasyml_apps:record")
+    handler.on(kind, call="support.faasyml_apps:record")
     event = build()
     assert handler(event) == {"got": event}  # Azure and functions-framework pass one argument
     assert apps.CALLS[0][0] is event
@@ -489,14 +492,14 @@ def test_a_trigger_route_is_never_served_over_http() -> None:
 def test_http_requests_are_answered_as_without_triggers() -> None:
     plain = wrap(apps.web_app)
     routed = wrap(apps.web_app)
-    routed.on("aws.sqs", call="faasyml_apps:record")
+    routed.on("aws.sqs", call="support.faasyml_apps:record")
     for name in ("aws-apigw-v2/get-with-query-and-cookies.json", "aws-alb/multi-value.json"):
         assert routed(load_event(name), None) == plain(load_event(name), None)
 
 
 def test_the_first_delivery_reports_the_cold_start(caplog: pytest.LogCaptureFixture) -> None:
     handler = wrap(apps.web_app)
-    handler.on("aws.events.scheduled", call="faasyml_apps:record")
+    handler.on("aws.events.scheduled", call="support.faasyml_apps:record")
     with caplog.at_level(logging.INFO, logger="faas_bridge"):
         handler(load_event("non-http/aws-eventbridge-scheduled.json"), None)
     assert handler.cold is False
@@ -617,13 +620,13 @@ def test_the_django_example_runs_its_nightly_job_and_queue_worker(tmp_path: Path
 # -- faas-bridge invoke with trigger events ----------------------------------------------------
 
 INVOKE_YML = """\
-app: faasyml_apps:web_app
+app: support.faasyml_apps:web_app
 functions:
   worker:
     routes: []
     triggers:
       - type: aws.sqs
-        call: faasyml_apps:picky
+        call: support.faasyml_apps:picky
       - type: aws.events.scheduled
         route: POST /jobs/fail
 """

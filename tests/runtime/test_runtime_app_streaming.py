@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_events import http_api_event
 
 from faas_bridge.devtools.lambda_emulator import LambdaEmulator
+from support.runtime_events import http_api_event
 
 GAP = 0.2
 NUL8 = b"\0" * 8

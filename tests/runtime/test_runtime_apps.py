@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_events import http_api_event
+
+from support.runtime_events import http_api_event
 
 
 def lines(path: Path) -> list[str]:

@@ -14,7 +14,8 @@ import sys
 from typing import Any
 
 import pytest
-from runtime_events import http_api_event
+
+from support.runtime_events import http_api_event
 
 FORBIDDEN = (
     "faas_bridge.devtools",

@@ -32,8 +32,8 @@ from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
 from faas_bridge.platforms.aws_apigw_v2 import APIGatewayV2
 from faas_bridge.platforms.aws_edge import ResponseTriggerEvent, TruncatedBody
-from fuzz_events import BUILDERS, call_context, materialize
-from vendor_replies import header_values, http_response
+from support.fuzz_events import BUILDERS, call_context, materialize
+from support.vendor_replies import header_values, http_response
 
 PLATFORMS = {p.name: p for p in load_platforms(Options())}
 VARIANTS = [
@@ -322,7 +322,7 @@ def test_asgi_header_bytes_with_crlf_are_a_500() -> None:
 def test_request_header_values_with_crlf_or_nul_are_a_400(
     vendor: str, build: Build, header: tuple[str, str], message: bytes
 ) -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     call = HttpCall("GET", "/", [header])
     try:
@@ -337,7 +337,7 @@ def test_request_header_values_with_crlf_or_nul_are_a_400(
 
 
 def test_a_method_that_is_not_a_token_is_a_400() -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     build = BUILDERS["aws-apigw-v2"][0][1]
     status, _, body = invoke(wsgi_app, "aws-apigw-v2", build, HttpCall("GET /x HTTP/1.1"))
@@ -390,7 +390,7 @@ REQUEST_LIMITS: dict[str, tuple[int, str]] = {
     "huawei-fg-apig": (6_291_456, "FunctionGraph notes and constraints"),
 }
 #: No documented request limit: OpenFaaS and kubeless (the cluster's own ingress
-#: decides); Lambda@Edge cuts the body itself (tests/test_edge.py checks that).
+#: decides); Lambda@Edge cuts the body itself (tests/adapters/aws/test_edge.py checks that).
 UNLIMITED = {"openfaas", "kubeless", "aws-edge"}
 
 #: The largest reply each vendor accepts, in bytes of the reply JSON the function's
@@ -567,7 +567,7 @@ FAILING_APPS = [
 def test_a_failing_app_is_a_500_and_the_next_request_works(
     vendor: str, build: Build, app: Any, errors: ErrorLines
 ) -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     failing = wrap(app, lifespan="off")
     healthy = wrap(wsgi_app)
@@ -608,7 +608,7 @@ def test_a_failing_close_keeps_the_complete_reply_and_is_logged(
 def test_an_adapter_that_cannot_encode_the_reply_gives_a_500(
     monkeypatch: pytest.MonkeyPatch, errors: ErrorLines
 ) -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     handler = wrap(wsgi_app)
     real = APIGatewayV2.encode
@@ -628,7 +628,7 @@ def test_an_adapter_failing_to_decode_is_a_logged_400(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The safety net: an adapter bug is a 400 (never a crash), logged with its traceback."""
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     handler = wrap(wsgi_app)
 
@@ -710,7 +710,7 @@ FOUND = [
 def test_what_the_fuzzer_found_is_a_400_naming_the_key(
     vendor: str, index: int, mutation: Callable[[Any], Any], start: bytes
 ) -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     build = BUILDERS[vendor][index][1]
     handler = wrap(wsgi_app)
@@ -725,7 +725,7 @@ def test_what_the_fuzzer_found_is_a_400_naming_the_key(
 
 def test_a_huge_content_length_in_a_wsgi_environ_reads_the_body() -> None:
     """Alibaba FC 2.0: int(CONTENT_LENGTH) beyond any size overflowed read()."""
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     spec = BUILDERS["aliyun-fc2"][0][1](HttpCall("POST", "/", [], b"body"))
     spec["fc2"]["CONTENT_LENGTH"] = str(2**64)

@@ -33,9 +33,9 @@ from faas_bridge.devtools.emulators import aws_alb, aws_apigw_v1, aws_apigw_v2, 
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES
-from fresh_process import run_fresh
-from fuzz_events import BUILDERS, call_context, materialize
-from vendor_replies import http_response
+from support.fresh_process import run_fresh
+from support.fuzz_events import BUILDERS, call_context, materialize
+from support.vendor_replies import http_response
 
 Build = Callable[[HttpCall], Any]
 VARIANTS = [

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, redirect, url_for
 
-import echo_apps
+from support import echo_apps
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]
 

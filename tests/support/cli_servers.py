@@ -4,7 +4,7 @@ Every process listens on 127.0.0.1, is started by the test that needs it (all
 at once, then waited for), and is always stopped, SIGTERM first. A gateway is
 started with ``--port 0`` and found by the URL its startup banner prints, so no
 port is guessed. The real servers are the oracle tests' gunicorn and uvicorn
-(``tests/oracle/conftest.py``), serving ``cli_apps`` instead of ``echo_apps``.
+(``tests/support/real_servers.py``), serving ``support.cli_apps`` instead of ``support.echo_apps``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oracle.conftest import RealServer
+from support.real_servers import RealServer
 
-TESTS_DIR = Path(__file__).resolve().parent
+SUPPORT_DIR = Path(__file__).resolve().parent
+TESTS_DIR = SUPPORT_DIR.parent
 REPO = TESTS_DIR.parent
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -112,11 +113,11 @@ class Gateway:
 
 
 class CliAppsServer(RealServer):
-    """The oracle's gunicorn/uvicorn process, serving ``cli_apps`` instead of ``echo_apps``."""
+    """The oracle's gunicorn/uvicorn process, serving ``support.cli_apps``, not ``echo_apps``."""
 
     def command(self) -> list[str]:
         command = super().command()
-        return [*command[:-1], f"cli_apps:{self.app}"]
+        return [*command[:-1], f"support.cli_apps:{self.app}"]
 
 
 def start_all(gateways: Iterable[Gateway], reals: Iterable[RealServer], log_dir: Path) -> None:

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 
 #: How the names of the extra corpus's files begin.
 EXTRA = "extra/"

@@ -26,8 +26,8 @@ from typing import Any
 import click
 from flask import Flask, Response, request
 
-from echo_apps import read_body
 from faas_bridge.routing.triggers import trigger_type
+from support.echo_apps import read_body
 
 CALLS: list[tuple[Any, Any]] = []
 #: What the Flask apps saw, one entry per request.

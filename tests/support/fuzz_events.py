@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 
-from events import event_names, load_event
 from faas_bridge.devtools.emulators import (
     aliyun,
     aws_alb,
@@ -38,6 +37,7 @@ from faas_bridge.devtools.emulators import (
     yandex,
 )
 from faas_bridge.devtools.emulators.base import HttpCall
+from support.events import event_names, load_event
 
 T = TypeVar("T")
 

@@ -31,9 +31,9 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from events import event_path
+from support.events import event_path
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 
 HTTP_API_SAMPLE = "aws-apigw-v2/get-root.json"
 REST_SAMPLE = "aws-apigw-v1/rest-post-base64-body.json"

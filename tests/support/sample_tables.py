@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from events import extra_event_names, own_event_names
+from support.events import extra_event_names, own_event_names
 
 V = TypeVar("V")
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import cli_apps
-import echo_apps
+from support import cli_apps, echo_apps
 
 
 def digest(body: bytes) -> bytes:

@@ -12,8 +12,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from events import reply_body
 from faas_bridge.devtools.emulators.base import HttpCall
+from support.events import reply_body
 
 #: The reply fields these vendors document, and the JSON type of each.
 REPLY_TYPES = {"isBase64Encoded": bool, "statusCode": int, "headers": dict, "body": str}

@@ -28,7 +28,7 @@ the JSON body's keys into its parameters). The rule for such an event:
 Each predicate below is one adapter's own test of its vendor's shape; the
 adapter claims an event when its test holds and no adapter ranked above it
 would claim the event too (:func:`outranked`): the highest ranked wins.
-So no event has two adapters, whatever it holds; ``tests/test_adapter_markers.py``
+So no event has two adapters, whatever it holds; ``tests/adapters/test_adapter_markers.py``
 checks every pair. Objects (Azure, Google and OpenFaaS request objects) are
 never mappings and are ranked among themselves the same way.
 """

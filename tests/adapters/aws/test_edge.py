@@ -21,13 +21,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from echo_apps import asgi_app, flask_app, wsgi_app
-from events import extra_dir, extra_event_names, load_event, own_event_names
 from faas_bridge import FaasBridgeError, MalformedEvent, wrap
 from faas_bridge.devtools.emulators.aws_edge import build_event
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.platforms import aws_edge
 from faas_bridge.platforms.aws_edge import ResponseTriggerEvent
+from support.echo_apps import asgi_app, flask_app, wsgi_app
+from support.events import extra_dir, extra_event_names, load_event, own_event_names
 
 BINARY = bytes(range(256))
 TRIGGERS = ("viewer-request", "origin-request")

@@ -19,13 +19,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from echo_apps import asgi_app, flask_app, wsgi_app
-from events import extra_dir, extra_event_names, load_event, own_event_names, reply_body
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.aws_lattice import build_event
 from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
+from support.echo_apps import asgi_app, flask_app, wsgi_app
+from support.events import extra_dir, extra_event_names, load_event, own_event_names, reply_body
 
 BINARY = bytes(range(256))
 VERSIONS = (1, 2)

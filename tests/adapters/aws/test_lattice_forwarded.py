@@ -20,7 +20,7 @@ import pytest
 from faas_bridge import wrap
 from faas_bridge.devtools.emulators.aws_lattice import build_event
 from faas_bridge.devtools.emulators.base import HttpCall
-from vendor_replies import http_response
+from support.vendor_replies import http_response
 
 HOST = "svc-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from events import load_event, reply_body
 from faas_bridge import wrap
+from support.events import load_event, reply_body
 
 V1 = "aws-apigw-v1/rest-post-base64-body.json"
 V1_OLD = "aws-apigw-v1/rest-get-without-multi-value-keys.json"
@@ -175,7 +175,7 @@ def path_seen(handler: Any, event: dict[str, Any]) -> tuple[str, str]:
     ],
 )
 def test_base_path_strips_only_on_a_segment_boundary(path: str, expected: tuple[str, str]) -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     event = load_event(V1)
     event["path"] = path
@@ -185,7 +185,7 @@ def test_base_path_strips_only_on_a_segment_boundary(path: str, expected: tuple[
 
 
 def test_default_stage_never_appears() -> None:
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     for name in (V2, "aws-apigw-v1/http-api-payload-1.0-get.json", URL):
         script, _ = path_seen(wrap(wsgi_app), load_event(name))
@@ -202,7 +202,7 @@ def test_header_values_are_trimmed_as_a_server_would() -> None:
 def test_rest_query_is_rebuilt_with_minimal_escaping() -> None:
     import json
 
-    from echo_apps import wsgi_app
+    from support.echo_apps import wsgi_app
 
     event = load_event(V1)
     event["multiValueQueryStringParameters"] = {"next": ["/prod/admin/"], "q": ["a b&c=d+e"]}

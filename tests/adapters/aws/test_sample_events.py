@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from echo_apps import asgi_app, flask_app
-from events import (
+from faas_bridge import wrap
+from support.echo_apps import asgi_app, flask_app
+from support.events import (
     EXTRA,
     extra_dir,
     extra_event_names,
@@ -24,7 +25,6 @@ from events import (
     reply_headers,
     reply_json,
 )
-from faas_bridge import wrap
 
 FOLDERS = ("aws-apigw-v1", "aws-apigw-v2", "aws-function-url", "aws-alb")
 

@@ -78,7 +78,7 @@ async def after(request: Request) -> PlainTextResponse:
 
 #: A browser page reading /sse (relative, so it also works below a REST stage)
 #: with EventSource; each event's arrival, in ms since the EventSource was made,
-#: goes to window.arrivals and its data into the list (tests/test_browser_sse.py).
+#: goes to window.arrivals and its data into the list (tests/devtools/test_browser_sse.py).
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>events</title></head>
 <body><ol id="events"></ol>

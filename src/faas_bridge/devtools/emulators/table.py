@@ -2,8 +2,8 @@
 
 Each row is one platform's :class:`~faas_bridge.devtools.emulators.base.Passage`
 (with its default settings) and the request limit its emulator declares;
-``tests/test_readme.py``-style checks hold the README to :func:`passage_table`
-and ``tests/test_gateway_vendors.py`` holds the declarations to the running
+``tests/project/test_readme.py``-style checks hold the README to :func:`passage_table`
+and ``tests/devtools/test_gateway_vendors.py`` holds the declarations to the running
 gateway.
 """
 
