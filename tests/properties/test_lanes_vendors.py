@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from test_lanes import (
+
+from faas_bridge.devtools.emulators import aliyun, huawei, tencent
+from faas_bridge.devtools.emulators.base import HttpCall
+from faas_bridge.errors import MalformedEvent, UnrecognisedEvent
+from faas_bridge.platforms import base
+from faas_bridge.platforms.base import query_from_params
+from support.events import event_names, load_event
+from support.lane_checks import (
     BINARY,
     BODIES,
     CLEAN_CALLS,
@@ -58,13 +65,6 @@ from test_lanes import (
     special_events,
     wrong_readings,
 )
-
-from faas_bridge.devtools.emulators import aliyun, huawei, tencent
-from faas_bridge.devtools.emulators.base import HttpCall
-from faas_bridge.errors import MalformedEvent, UnrecognisedEvent
-from faas_bridge.platforms import base
-from faas_bridge.platforms.base import query_from_params
-from support.events import event_names, load_event
 
 LANE_PLATFORMS = (
     "aliyun-fc3",
