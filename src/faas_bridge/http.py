@@ -274,17 +274,16 @@ def lowered_tokens(names: Sequence[str]) -> Sequence[str] | None:
             return found
         return [_TOKENS[names[0]]] if names else []
     except (KeyError, TypeError):
-        pass  # a name outside the table (or not a string)
-    try:
-        unknown = set(names).difference(_TOKENS)
-    except TypeError:
-        return None  # a list or a dict as a name
-    for name in unknown:
-        if type(name) is not str or _METHOD.fullmatch(name) is None:
-            return None
-    # This request's own names beside the common ones, each lowered once.
-    table = {**_TOKENS, **{name: name.lower() for name in unknown}}
-    return [table[name] for name in names] if len(names) < 2 else list(itemgetter(*names)(table))
+        pass  # a name outside the table (or not a string): checked one by one
+    lowered = []
+    for name in names:
+        lower = _TOKENS.get(name) if type(name) is str else None
+        if lower is None:
+            if type(name) is not str or _METHOD.fullmatch(name) is None:
+                return None
+            lower = name.lower()
+        lowered.append(lower)
+    return lowered
 
 
 #: What a request header value may not hold: NUL, CR, LF and anything beyond

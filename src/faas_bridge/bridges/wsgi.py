@@ -124,17 +124,16 @@ _KEYS: dict[str, str] = {name: _key_of(name) for name in COMMON_NAMES}
 def _environ_keys(
     headers: Headers, keep_underscores: bool
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(keys, values) for the headers; a name holding "_" left out unless kept."""
-    names, values = zip(*headers)  # noqa: B905 (pairs)
-    if not keep_underscores and "_" in "".join(names):
-        headers = [(name, value) for name, value in headers if "_" not in name]
-        if not headers:
-            return (), ()
-        names, values = zip(*headers)  # noqa: B905 (pairs)
-    # This request's own names beside the common ones, each mapped once.
-    table = {**_KEYS, **{name: _key_of(name) for name in set(names).difference(_KEYS)}}
-    keys = itemgetter(*names)(table) if len(names) > 1 else (table[names[0]],)
-    return keys, values
+    """(keys, values) for the headers, one by one; a name holding "_" left out unless kept."""
+    keys: list[str] = []
+    kept: list[str] = []
+    for name, value in headers:
+        if "_" in name and not keep_underscores:
+            continue
+        key = _KEYS.get(name)
+        keys.append(_key_of(name) if key is None else key)
+        kept.append(value)
+    return tuple(keys), tuple(kept)
 
 
 def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:
