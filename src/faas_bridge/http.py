@@ -276,12 +276,13 @@ def lowered_tokens(names: Sequence[str]) -> Sequence[str] | None:
     except (KeyError, TypeError):
         pass  # a name outside the table (or not a string): checked one by one
     lowered = []
+    own: dict[str, str] = {}  # this request's other names, each checked once
     for name in names:
-        lower = _TOKENS.get(name) if type(name) is str else None
+        lower = _TOKENS.get(name) or own.get(name) if type(name) is str else None
         if lower is None:
             if type(name) is not str or _METHOD.fullmatch(name) is None:
                 return None
-            lower = name.lower()
+            lower = own[name] = name.lower()
         lowered.append(lower)
     return lowered
 

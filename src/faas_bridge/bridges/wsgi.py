@@ -127,11 +127,14 @@ def _environ_keys(
     """(keys, values) for the headers, one by one; a name holding "_" left out unless kept."""
     keys: list[str] = []
     kept: list[str] = []
+    own: dict[str, str] = {}  # this request's other names, each mapped once
     for name, value in headers:
         if "_" in name and not keep_underscores:
             continue
-        key = _KEYS.get(name)
-        keys.append(_key_of(name) if key is None else key)
+        key = _KEYS.get(name) or own.get(name)
+        if key is None:
+            key = own[name] = _key_of(name)
+        keys.append(key)
         kept.append(value)
     return tuple(keys), tuple(kept)
 
