@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Callable
@@ -52,13 +53,18 @@ def repeated(count: int) -> dict[str, Any]:
 
 
 def seconds(handler: Callable[..., Any], event: dict[str, Any]) -> float:
-    """The best of three runs: the least disturbed by other work on the machine."""
+    """The best of three runs, without the collector: the least disturbed by other work."""
     best = float("inf")
-    for _ in range(3):
-        began = time.perf_counter()
-        reply = handler(event, None)
-        best = min(best, time.perf_counter() - began)
-        assert reply["statusCode"] == 200, reply
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            began = time.perf_counter()
+            reply = handler(event, None)
+            best = min(best, time.perf_counter() - began)
+            assert reply["statusCode"] == 200, reply
+    finally:
+        gc.enable()
     return best
 
 
@@ -69,11 +75,12 @@ def test_repeated_header_values_are_joined_in_linear_time(app: Any) -> None:
         reply = handler(repeated(3), None)
         expected = "3" if app is header_asgi_app else str(len("v000000,v000001,v000002"))
         assert reply["body"] == expected
-        small, large = seconds(handler, repeated(40_000)), seconds(handler, repeated(160_000))
+        small, large = seconds(handler, repeated(20_000)), seconds(handler, repeated(160_000))
     finally:
         handler.shutdown()
-    # Four times the values: about four times the time (joining one by one took 16).
-    assert large < 8 * small + 0.05, (small, large)
+    # Eight times the values: about eight times the time, where joining one by
+    # one took 64 times; the bound sits between the two, far from both.
+    assert large < 20 * small + 0.05, (small, large)
     assert large < 2.0, large
 
 
