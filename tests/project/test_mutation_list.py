@@ -19,7 +19,7 @@ CORE = {
     "src/faas_bridge/bridges/wsgi.py",
     "src/faas_bridge/bridges/asgi.py",
     "src/faas_bridge/dispatch.py",
-    "src/faas_bridge/lifecycle.py",
+    "src/faas_bridge/lifecycle/hooks.py",
     "src/faas_bridge/routing/triggers.py",
     "src/faas_bridge/routing/commands.py",
     "src/faas_bridge/platforms/base.py",
