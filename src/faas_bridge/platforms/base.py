@@ -18,7 +18,14 @@ from urllib.parse import quote, quote_plus, urlencode
 
 from faas_bridge import b64
 from faas_bridge.errors import MalformedEvent, shown
-from faas_bridge.http import Headers, Request, Response, lowered_tokens, reply_shape
+from faas_bridge.http import (
+    COMMON_NAMES,
+    Headers,
+    Request,
+    Response,
+    lowered_tokens,
+    reply_shape,
+)
 from faas_bridge.options import Options
 
 # Characters allowed literally in a path (RFC 3986 pchar and "/"), minus "%".
@@ -479,6 +486,17 @@ def plain_headers(headers: Any) -> HeaderRead | None:
     """
     if type(headers) is not dict:
         return None
+    if _LOWER_COMMON.issuperset(headers):
+        # HTTP API payload 2.0 and Function URLs lower-case the names and join
+        # repeats: each name once, and the usual ones are all common names.
+        try:
+            joined = "".join(headers.values())
+        except TypeError:
+            pass  # lists of values, or not strings: read below
+        else:
+            if not plain_value(joined):
+                return None
+            return HeaderRead(list(headers.items()), headers, headers.get("host"), True)
     names: tuple[Any, ...] = tuple(headers)
     values: list[Any] = list(headers.values())
     multi = bool(values) and type(values[0]) is list
@@ -506,6 +524,10 @@ def plain_headers(headers: Any) -> HeaderRead | None:
     if host is not None and lowered.count("host") > 1:
         host = next(value for name, value in pairs if name == "host")
     return tuple.__new__(HeaderRead, (pairs, last, host, True))  # fields in order, no keywords
+
+
+#: The common header names in lower case, each an HTTP token.
+_LOWER_COMMON = frozenset(COMMON_NAMES)
 
 
 def plain_value(text: str) -> bool:
