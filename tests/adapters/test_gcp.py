@@ -91,7 +91,7 @@ def test_functions_framework_refuses_a_handler_object_and_takes_its_function(
     """What functions-framework itself does with each target (its own check, not ours)."""
     with pytest.raises(Exception, match="needs to be of type function"):
         framework(
-            "from faas_bridge import wrap\nfrom echo_apps import flask_app\n"
+            "from faas_bridge import wrap\nfrom support.echo_apps import flask_app\n"
             "handler = wrap(flask_app)\n"
         )
     client = framework(MAIN.format(app="flask_app"))
@@ -320,7 +320,7 @@ def test_readme_main_py_example(framework: Any, tmp_path: Path) -> None:
     readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
     (block,) = [b for b in blocks if b.startswith("# main.py")]
-    (tmp_path / "myapp.py").write_text("from echo_apps import flask_app as application\n")
+    (tmp_path / "myapp.py").write_text("from support.echo_apps import flask_app as application\n")
     sys.path.insert(0, str(tmp_path))  # the fixture restores sys.path
     try:
         client = framework(block)

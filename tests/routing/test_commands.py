@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,10 @@ def test_code_running_commands_cannot_be_allowed(name: str) -> None:
         wrap(apps.web_app).allow_commands(name)
 
 
-def test_commands_need_django_or_flask() -> None:
+def test_commands_need_django_or_flask(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A process whose Django settings are configured (the Django example's tests configure
+    # them in this process) runs Django's commands for any app: hide them here.
+    monkeypatch.delitem(sys.modules, "django.conf", raising=False)
     handler = wrap(apps.asgi_app)
     handler.allow_commands("migrate")
     with pytest.raises(CommandRefused, match="commands run in a Django or Flask app"):
