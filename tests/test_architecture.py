@@ -160,6 +160,7 @@ def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
     status, loaded = json.loads(done.stdout)
     assert status == 200
     assert "faas_bridge.bridges.wsgi" in loaded  # it did run the app through the bridge
+    assert "faas_bridge.lifecycle.lifespan" not in loaded  # the ASGI lifespan, for ASGI apps only
     unwanted = [
         name
         for name in loaded

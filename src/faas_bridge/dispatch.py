@@ -16,9 +16,9 @@ from collections.abc import Callable
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from faas_bridge import lifecycle
 from faas_bridge.bridges.apps import interface_of
 from faas_bridge.bridges.wsgi import build_environ
+from faas_bridge.bridges.wsgi_deadline import StackWatch, request_id_of, stack_watch
 from faas_bridge.errors import (
     AppFailure,
     FaasBridgeError,
@@ -36,7 +36,9 @@ from faas_bridge.http import (
     check_request,
     plain_response,
 )
-from faas_bridge.lifecycle import request_id_of
+from faas_bridge.lifecycle import signals
+from faas_bridge.lifecycle.hooks import Lifecycle
+from faas_bridge.lifecycle.warmup import WarmupMatcher
 from faas_bridge.options import (
     DEFAULT_WARMUP,
     Interface,
@@ -115,10 +117,10 @@ class Handler:
         self._deadline_unread = False
         #: Whether it has been logged that response_stream is on where nothing can stream.
         self._said_unstreamed = False
-        self._warmup = lifecycle.WarmupMatcher(options.warmup) if options.warmup else None
+        self._warmup = WarmupMatcher(options.warmup) if options.warmup else None
         self.asgi: Any = None
         self.wsgi: Any = None
-        self._watch: lifecycle.StackWatch | None = None
+        self._watch: StackWatch | None = None
         lifespan = None
         runner = None
         #: The bridge's input for a Request: a WSGI environ, or an ASGI scope and body.
@@ -132,17 +134,17 @@ class Handler:
             self._input = scope_input
             runner = self.asgi.runner
             if options.lifespan != "off":
-                lifespan = lifecycle.Lifespan(self.asgi.app, runner)
+                from faas_bridge.lifecycle.lifespan import Lifespan
+
+                lifespan = Lifespan(self.asgi.app, runner)
         else:
             from faas_bridge.bridges.wsgi import WSGIBridge
 
             self.wsgi = WSGIBridge(app)
             #: Logs the stack of a request still running near its deadline.
-            self._watch = lifecycle.stack_watch()
+            self._watch = stack_watch()
         self.bridge = self.asgi or self.wsgi
-        self.lifecycle = lifecycle.Lifecycle(
-            runner, lifespan, options.lifespan, options.shutdown_timeout
-        )
+        self.lifecycle = Lifecycle(runner, lifespan, options.lifespan, options.shutdown_timeout)
         self.lifecycle.startup()
         if lifespan is not None and lifespan.supported:
             self.asgi.state = lifespan.state
@@ -610,7 +612,7 @@ class Handler:
 
 
 # A SIGTERM that arrives while a thread is inside the handler waits until it returns.
-lifecycle.busy_codes.add(Handler.__call__.__code__)
+signals.busy_codes.add(Handler.__call__.__code__)
 
 
 def _single_callable(app: Any) -> Any:

@@ -21,8 +21,9 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from faas_bridge import UnrecognisedEvent, wrap
+from faas_bridge.bridges.wsgi_deadline import StackWatch
 from faas_bridge.dispatch import WARM_REPLY
-from faas_bridge.lifecycle import LifespanFailure, StackWatch
+from faas_bridge.lifecycle.lifespan import LifespanFailure
 from support.echo_apps import asgi_app, wsgi_app
 from support.events import load_event, reply_body, reply_json
 
@@ -312,7 +313,7 @@ def test_the_watchdog_logs_a_hung_request_once_and_each_thread_on_its_own(
 
 
 def test_a_request_the_app_makes_of_its_own_handler_leaves_the_outer_one_watched() -> None:
-    from faas_bridge.lifecycle import stack_watch
+    from faas_bridge.bridges.wsgi_deadline import stack_watch
 
     watch = stack_watch()
     seen: list[Any] = []
@@ -629,3 +630,14 @@ def test_deadlines_of_concurrent_asgi_requests_are_each_their_own() -> None:
             assert status == 200, n
     assert len(results) == 10
     assert reply_body(handler(v2_event("/slow", "s=0"), lambda_context(3000))) == b"done"
+
+
+def test_the_names_a_user_may_catch_or_call_stay_importable_from_the_package() -> None:
+    """``faas_bridge.lifecycle`` was one module: what a user could reach there still is."""
+    import faas_bridge.lifecycle as package
+    from faas_bridge.lifecycle import lifespan, signals
+
+    assert package.LifespanFailure is lifespan.LifespanFailure
+    assert package.shutdown_all is signals.shutdown_all
+    with pytest.raises(AttributeError, match="Lifecycle"):
+        package.Lifecycle  # noqa: B018 - internal now: faas_bridge.lifecycle.hooks

@@ -4,7 +4,7 @@ What it adds to the managed runtime's loop: it registers an internal extension
 (a thread that asks the Extensions API for events it never subscribed to), so
 that Lambda sends the runtime SIGTERM before ending the execution environment
 and faas_bridge's shutdown hooks and ASGI lifespan shutdown run
-(faas_bridge.lifecycle handles the signal); and a handler may return a
+(faas_bridge.lifecycle.signals handles the signal); and a handler may return a
 :class:`~faas_bridge.runtime.client.StreamedReply`, sent with the Runtime API's
 streaming mode as it is produced; or a :class:`~faas_bridge.runtime.client.Finishing`,
 whose reply is posted before its remaining work runs (and before the next event).
@@ -414,11 +414,11 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         _log_error(report)
         client.init_error(report)
         raise SystemExit(1) from None
-    if "faas_bridge.lifecycle" in sys.modules:
+    if "faas_bridge.lifecycle.signals" in sys.modules:
         # A SIGTERM while a reply is being posted waits for it, as during the handler.
-        from faas_bridge import lifecycle
+        from faas_bridge.lifecycle import signals
 
-        lifecycle.busy_codes.add(answer.__code__)
+        signals.busy_codes.add(answer.__code__)
     try:
         if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
             _snapshot_and_restore(client)

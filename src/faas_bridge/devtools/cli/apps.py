@@ -262,7 +262,7 @@ def build_handler(spec: AppSpec, options: Any, **overrides: Any) -> Handler:
     too): a handler the app's module built keeps its own options but these.
     """
     from faas_bridge.dispatch import Handler
-    from faas_bridge.lifecycle import LifespanFailure
+    from faas_bridge.lifecycle.lifespan import LifespanFailure
 
     app, seconds = import_app(spec)
     built = module_handler(spec, app)

@@ -192,7 +192,7 @@ def _serve_functions(
 ) -> int:
     """``serve`` for a faas.yml with functions: each request to the function owning it."""
     from faas_bridge.config import FunctionSet, function_set
-    from faas_bridge.lifecycle import LifespanFailure
+    from faas_bridge.lifecycle.lifespan import LifespanFailure
 
     override = resolve_app(args.app, example=False) if args.app else None
     imported: dict[str, tuple[Any, float]] = {}
