@@ -2,8 +2,8 @@
 
 A WSGI app runs in the invoking thread and cannot be cancelled; when the
 vendor's deadline passes (AWS Lambda's function timeout, a context's
-``get_remaining_time_in_millis``), the platform ends the process and the log
-says only "Task timed out". The watch logs the request's stack shortly before
+``get_remaining_time_in_millis``), the platform stops the invocation and
+its log says only that it timed out. The watch logs the request's stack shortly before
 that deadline, so the user learns where it hung. An ASGI request needs none of
 this: the ASGI bridge cancels it at its own deadline.
 """
