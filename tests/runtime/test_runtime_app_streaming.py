@@ -220,4 +220,4 @@ def test_the_managed_loop_cannot_stream_and_answers_buffered(
     assert document["statusCode"] == 200
     assert document["body"] == "data: event 1\n\ndata: event 2\n\n"
     assert document["cookies"] == ["seen=1; Path=/", "feed=news; Path=/"]
-    assert "response_stream is on, but this runtime cannot stream" in emulator.output()
+    assert emulator.wait_output("response_stream is on, but this runtime cannot stream")

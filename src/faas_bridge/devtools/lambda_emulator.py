@@ -326,12 +326,23 @@ class LambdaEmulator:
     def _collect(self, process: subprocess.Popen[bytes]) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            self._output.append(line.decode("utf-8", "replace"))
+            with self._cond:
+                self._output.append(line.decode("utf-8", "replace"))
+                self._cond.notify_all()
         process.stdout.close()
 
     def output(self) -> str:
         """What the runtime process has written so far (standard output and error)."""
         return "".join(self._output)
+
+    def wait_output(self, text: str, timeout: float = 5.0) -> bool:
+        """Whether the runtime process writes ``text`` within ``timeout``.
+
+        Its output is read by a thread of its own, so a line the function wrote
+        before its reply may still be on its way when the reply arrives.
+        """
+        with self._cond:
+            return self._cond.wait_for(lambda: text in "".join(self._output), timeout)
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         """Whether init ended (the runtime asked for its first event) within ``timeout``."""
