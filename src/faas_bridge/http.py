@@ -260,7 +260,7 @@ COMMON_NAMES = (  # noqa: SIM905 (a word list, read as one)
     "x-real-ip x-request-id x-requested-with"
 ).split()
 #: Each common name, lower-case and capitalised as on the wire, -> its lower-case form.
-_TOKENS: dict[str, str] = {
+LOWER_NAMES: dict[str, str] = {
     **{name: name for name in COMMON_NAMES},
     **{"-".join(map(str.capitalize, name.split("-"))): name for name in COMMON_NAMES},
 }
@@ -270,15 +270,15 @@ def lowered_tokens(names: Sequence[str]) -> Sequence[str] | None:
     """Each name lower-cased, or None when one is not an HTTP token (or not a str)."""
     try:
         if len(names) > 1:
-            found: tuple[str, ...] = itemgetter(*names)(_TOKENS)
+            found: tuple[str, ...] = itemgetter(*names)(LOWER_NAMES)
             return found
-        return [_TOKENS[names[0]]] if names else []
+        return [LOWER_NAMES[names[0]]] if names else []
     except (KeyError, TypeError):
         pass  # a name outside the table (or not a string): checked one by one
     lowered = []
     own: dict[str, str] = {}  # this request's other names, each checked once
     for name in names:
-        lower = _TOKENS.get(name) or own.get(name) if type(name) is str else None
+        lower = LOWER_NAMES.get(name) or own.get(name) if type(name) is str else None
         if lower is None:
             if type(name) is not str or _METHOD.fullmatch(name) is None:
                 return None
@@ -439,7 +439,7 @@ def _shape(names: Sequence[str]) -> ReplyShape:
     count = len(names)
     lowered: Sequence[str] | None
     try:  # names met before, looked up in C (lowered_tokens, inline)
-        lowered = itemgetter(*names)(_TOKENS) if count > 1 else (_TOKENS[names[0]],)
+        lowered = itemgetter(*names)(LOWER_NAMES) if count > 1 else (LOWER_NAMES[names[0]],)
     except KeyError:
         lowered = lowered_tokens(names)
     if lowered is None:

@@ -70,14 +70,14 @@ def build_environ(
     headers = request.headers
     if headers:
         names, values = zip(*headers)  # noqa: B905 (pairs)
-        keys: Sequence[str]
         try:
             keys = itemgetter(*names)(_KEYS) if len(names) > 1 else (_KEYS[names[0]],)
         except KeyError:  # a name outside the table, or one holding "_"
-            keys, values = _environ_keys(headers, keep_underscores)
-        environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
-        if len(environ) != len(_CONSTANT) + len(keys):  # a name came more than once
-            _join_repeats(environ, keys, values)
+            _add_headers(environ, headers, keep_underscores)
+        else:
+            environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
+            if len(environ) != len(_CONSTANT) + len(keys):  # a name came more than once
+                _join_repeats(environ, keys, values)
     raw_path = request.raw_path
     root = request.root_path
     script = root if root.isascii() else root.encode("utf-8").decode("latin-1")
@@ -121,22 +121,28 @@ def _key_of(name: str) -> str:
 _KEYS: dict[str, str] = {name: _key_of(name) for name in COMMON_NAMES}
 
 
-def _environ_keys(
-    headers: Headers, keep_underscores: bool
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(keys, values) for the headers, one by one; a name holding "_" left out unless kept."""
-    keys: list[str] = []
-    kept: list[str] = []
+def _add_headers(environ: dict[str, Any], headers: Headers, keep_underscores: bool) -> None:
+    """Put the headers in the environ one by one, a name holding "_" left out unless kept.
+
+    Repeated keys are joined as :func:`_join_repeats` joins them.
+    """
     own: dict[str, str] = {}  # this request's other names, each mapped once
+    repeated: dict[str, list[str]] = {}
     for name, value in headers:
-        if "_" in name and not keep_underscores:
-            continue
         key = _KEYS.get(name) or own.get(name)
         if key is None:
+            if "_" in name and not keep_underscores:
+                continue
             key = own[name] = _key_of(name)
-        keys.append(key)
-        kept.append(value)
-    return tuple(keys), tuple(kept)
+        if key in environ:
+            found = repeated.get(key)
+            if found is None:
+                repeated[key] = [environ[key], value]
+            else:
+                found.append(value)
+        environ[key] = value
+    if repeated:
+        _join(environ, repeated)
 
 
 def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:
@@ -159,6 +165,11 @@ def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence
                 found.append(value)
         else:
             first[key] = value
+    _join(environ, repeated)
+
+
+def _join(environ: dict[str, Any], repeated: dict[str, list[str]]) -> None:
+    """Each repeated key's values joined (RFC 9110 ","; Cookie "; "), type and length kept last."""
     for key, found in repeated.items():
         if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
             environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(found)

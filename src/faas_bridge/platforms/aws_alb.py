@@ -114,6 +114,10 @@ def _query(event: Mapping[str, Any]) -> bytes:
     parts: list[str] = []
     for key, values in source.items():
         for value in values if isinstance(values, list) else [values]:
-            text = None if value is None else param_text(value, f"{where}.{key}")
-            parts.append(key if text is None else f"{key}={text}")
+            if isinstance(value, str):
+                parts.append(f"{key}={value}")
+            elif value is None:  # a null value: the name alone
+                parts.append(key)
+            else:
+                parts.append(f"{key}={param_text(value, f'{where}.{key}')}")
     return clean_query("&".join(parts), where)

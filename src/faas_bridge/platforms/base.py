@@ -20,10 +20,11 @@ from faas_bridge import b64
 from faas_bridge.errors import MalformedEvent, shown
 from faas_bridge.http import (
     COMMON_NAMES,
+    LOWER_NAMES,
     Headers,
     Request,
     Response,
-    lowered_tokens,
+    is_token,
     reply_shape,
 )
 from faas_bridge.options import Options
@@ -497,31 +498,33 @@ def plain_headers(headers: Any) -> HeaderRead | None:
             if not plain_value(joined):
                 return None
             return HeaderRead(list(headers.items()), headers, headers.get("host"), True)
-    names: tuple[Any, ...] = tuple(headers)
-    values: list[Any] = list(headers.values())
-    multi = bool(values) and type(values[0]) is list
-    if multi:
-        flat = _flattened(headers)
-        if flat is None:
-            return None
-        names, values = flat
+    # REST APIs and ALB: names as the client spelled them, values single or in
+    # lists (multi-value mode). Each name is lowered and checked once, and its
+    # values paired with it, in one pass.
+    pairs: Headers = []
+    append = pairs.append
+    for name, found in headers.items():
+        lower = LOWER_NAMES.get(name)
+        if lower is None:
+            if type(name) is not str or is_token(name) is None:
+                return None
+            lower = name.lower()
+        if type(found) is not list:
+            append((lower, found))
+        elif len(found) == 1:
+            append((lower, found[0]))
+        else:
+            for value in found:
+                append((lower, value))
     try:
-        joined = "".join(values)
+        joined = "".join(map(_VALUE, pairs))
     except TypeError:
         return None  # a null, a number, a list among strings...
     if not plain_value(joined):
         return None
-    lowered = lowered_tokens(names)
-    if lowered is None:
-        return None
-    last: Mapping[str, str]
-    if not multi and (lowered == names or tuple(lowered) == names):
-        pairs, last = list(headers.items()), headers  # lower-case already: as they come
-    else:
-        pairs = list(zip(lowered, values))  # noqa: B905 (one name per value)
-        last = dict(pairs)
+    last = dict(pairs)
     host = last.get("host")
-    if host is not None and lowered.count("host") > 1:
+    if host is not None and len(last) != len(pairs):  # a name came twice: Host's first value
         host = next(value for name, value in pairs if name == "host")
     return tuple.__new__(HeaderRead, (pairs, last, host, True))  # fields in order, no keywords
 
@@ -533,18 +536,6 @@ _LOWER_COMMON = frozenset(COMMON_NAMES)
 def plain_value(text: str) -> bool:
     """Whether a header value (or several joined) is ASCII without CR, LF or NUL."""
     return text.isascii() and "\n" not in text and "\r" not in text and "\x00" not in text
-
-
-def _flattened(headers: dict[Any, Any]) -> tuple[tuple[Any, ...], list[Any]] | None:
-    """(names, values) of ``{name: [values]}``, each name once per value; None if one is no list."""
-    names: list[Any] = []
-    values: list[Any] = []
-    for name, found in headers.items():
-        if type(found) is not list:
-            return None
-        names.extend(repeat(name, len(found)))
-        values += found
-    return tuple(names), values
 
 
 def _scalar_header(value: Any, where: str, name: Any) -> str:
