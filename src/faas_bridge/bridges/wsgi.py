@@ -10,14 +10,13 @@ import contextvars
 import io
 import logging
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from operator import itemgetter
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
-from faas_bridge.http import COMMON_NAMES, Chunks, Headers, Request, Response
+from faas_bridge.http import COMMON_NAMES, Chunks, Request, Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -67,17 +66,23 @@ def build_environ(
     if request.environ is not None:
         return _vendor_environ(request)
     environ = _CONSTANT.copy()
-    headers = request.headers
-    if headers:
-        names, values = zip(*headers)  # noqa: B905 (pairs)
-        try:
-            keys = itemgetter(*names)(_KEYS) if len(names) > 1 else (_KEYS[names[0]],)
-        except KeyError:  # a name outside the table, or one holding "_"
-            _add_headers(environ, headers, keep_underscores)
-        else:
-            environ.update(zip(keys, values))  # noqa: B905 (as many keys as values)
-            if len(environ) != len(_CONSTANT) + len(keys):  # a name came more than once
-                _join_repeats(environ, keys, values)
+    own: dict[str, str] = {}  # this request's names outside the table, each mapped once
+    repeated: dict[str, list[str]] = {}
+    for name, value in request.headers:
+        key = _KEYS.get(name) or own.get(name)
+        if key is None:
+            if "_" in name and not keep_underscores:
+                continue
+            key = own[name] = _key_of(name)
+        if key in environ:  # a repeat: its values are joined once, after the loop
+            found = repeated.get(key)
+            if found is None:
+                repeated[key] = [environ[key], value]
+            else:
+                found.append(value)
+        environ[key] = value
+    if repeated:
+        _join_repeats(environ, repeated)
     raw_path = request.raw_path
     root = request.root_path
     script = root if root.isascii() else root.encode("utf-8").decode("latin-1")
@@ -121,31 +126,7 @@ def _key_of(name: str) -> str:
 _KEYS: dict[str, str] = {name: _key_of(name) for name in COMMON_NAMES}
 
 
-def _add_headers(environ: dict[str, Any], headers: Headers, keep_underscores: bool) -> None:
-    """Put the headers in the environ one by one, a name holding "_" left out unless kept.
-
-    Repeated keys are joined as :func:`_join_repeats` joins them.
-    """
-    own: dict[str, str] = {}  # this request's other names, each mapped once
-    repeated: dict[str, list[str]] = {}
-    for name, value in headers:
-        key = _KEYS.get(name) or own.get(name)
-        if key is None:
-            if "_" in name and not keep_underscores:
-                continue
-            key = own[name] = _key_of(name)
-        if key in environ:
-            found = repeated.get(key)
-            if found is None:
-                repeated[key] = [environ[key], value]
-            else:
-                found.append(value)
-        environ[key] = value
-    if repeated:
-        _join(environ, repeated)
-
-
-def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence[str]) -> None:
+def _join_repeats(environ: dict[str, Any], repeated: dict[str, list[str]]) -> None:
     """Join the values of the keys that repeat, as a server joins repeated headers.
 
     The environ holds each key's last value already. RFC 9110 joins repeated
@@ -154,22 +135,6 @@ def _join_repeats(environ: dict[str, Any], keys: Sequence[str], values: Sequence
     repeated key's values are gathered first and joined once: adding them to
     the text one by one would take quadratic time.
     """
-    first: dict[str, str] = {}
-    repeated: dict[str, list[str]] = {}
-    for key, value in zip(keys, values, strict=True):
-        if key in first:
-            found = repeated.get(key)
-            if found is None:
-                repeated[key] = [first[key], value]
-            else:
-                found.append(value)
-        else:
-            first[key] = value
-    _join(environ, repeated)
-
-
-def _join(environ: dict[str, Any], repeated: dict[str, list[str]]) -> None:
-    """Each repeated key's values joined (RFC 9110 ","; Cookie "; "), type and length kept last."""
     for key, found in repeated.items():
         if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
             environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(found)
