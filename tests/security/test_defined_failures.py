@@ -110,6 +110,20 @@ def test_a_deeply_nested_custom_event_is_a_faas_bridge_error(interface: str, dep
 
 
 @pytest.mark.parametrize("interface", INTERFACES)
+def test_the_nesting_limit_is_512_levels_on_every_python(interface: str) -> None:
+    # The verdict must not hang on the interpreter's recursion limit (Python
+    # 3.11 failed at 990 levels, 3.12 did not): 512 levels are delivered, 513 refused.
+    handler = wrap(APPS[interface], lifespan="off")
+    handler.on("custom", match={"job": "reindex"}, route="POST /jobs/reindex")
+    try:
+        assert handler(nested(511), None)["path"] == "/jobs/reindex"  # 512 levels
+        with pytest.raises(MalformedEvent, match="nested"):
+            handler(nested(512), None)
+    finally:
+        handler.shutdown()
+
+
+@pytest.mark.parametrize("interface", INTERFACES)
 def test_a_custom_event_holding_a_surrogate_is_a_faas_bridge_error(interface: str) -> None:
     handler = wrap(APPS[interface], lifespan="off")
     handler.on("custom", match={"job": "reindex"}, route="POST /jobs/reindex")
