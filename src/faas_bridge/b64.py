@@ -8,7 +8,7 @@ standard library's, byte for byte: encoding is deterministic, and a text
 pybase64 refuses is decoded again by the standard library, which accepts it
 or raises its own error.
 
-Decoding is strict as RFC 4648 and ``binascii.a2b_base64(strict_mode=True)``
+Decoding is strict as RFC 4648 and the strict mode of ``binascii.a2b_base64``
 document it: the alphabet only, padding where it belongs and nothing after it.
 Python 3.11 and 3.12 let excess padding through (``"AAAA="``), 3.13 refuses
 it; excess padding is refused here on every version, so a body's verdict does
