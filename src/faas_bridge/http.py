@@ -113,7 +113,8 @@ class ReplyShape(NamedTuple):
 
     Checking the names, finding Content-Type and grouping repeats for the
     vendor's reply is done in one pass by :func:`check_reply`; the encoders
-    then index instead of scanning.
+    then index instead of scanning. A reply whose names are ``distinct`` (the
+    usual one) has nothing to group: ``groups`` is then empty.
     """
 
     #: The index of Content-Length, or -1.
@@ -123,7 +124,8 @@ class ReplyShape(NamedTuple):
     #: The index of the first Content-Type, and of the first Content-Encoding, or -1.
     type_at: int = -1
     encoding_at: int = -1
-    #: Each name (its first spelling; case is ignored) with the indexes of its values.
+    #: Each name (its first spelling; case is ignored) with the indexes of its
+    #: values, when some name repeats or one is Set-Cookie.
     groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
     #: The names, when none repeats and none is Set-Cookie (the usual reply):
     #: they then map one to one to the values, with nothing to group.
@@ -313,8 +315,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 _NO_HEADERS = ReplyShape()
-#: ``(0,), (1,), ...``: the groups of a reply whose names are all distinct.
-_SINGLES = tuple((index,) for index in range(32))
+#: Lower-case names the reply check reads apart from the others.
+_REPLY_SPECIAL = HOP_BY_HOP | {"content-type", "content-encoding", "content-length", "set-cookie"}
 _SURROGATE = "not valid Unicode text: it holds a lone surrogate"
 
 
@@ -387,6 +389,68 @@ def check_reply(response: Response) -> int:
     if not headers:
         response.shape = _NO_HEADERS
         return 0
+    if type(headers) is not list:
+        return _check_headers(response)
+    # The usual reply, read in one pass: tuples of str, names HTTP tokens, values
+    # printable ASCII, no hop-by-hop header, Content-Length digits at most once.
+    # Anything else is read again by _check_headers, which drops or refuses it
+    # and says why.
+    type_at = encoding_at = length_at = -1
+    cookies = False
+    names: list[str] = []
+    lowered: list[str] = []
+    values: list[str] = []
+    try:
+        for pair in headers:
+            if type(pair) is not tuple:
+                return _check_headers(response)
+            name, value = pair  # a tuple of another size: ValueError
+            lower = LOWER_NAMES.get(name)  # an unhashable name: TypeError
+            if lower is None:
+                if _METHOD.fullmatch(name) is None:  # not a str: TypeError
+                    return _check_headers(response)
+                lower = name.lower()
+            if lower in _REPLY_SPECIAL:
+                if lower == "content-type":
+                    if type_at < 0:
+                        type_at = len(lowered)
+                elif lower == "content-encoding":
+                    if encoding_at < 0:
+                        encoding_at = len(lowered)
+                elif lower == "content-length" and length_at < 0 and str.isdigit(value):
+                    # (a value that is not a str: TypeError; a digit beyond
+                    # ASCII fails the test below)
+                    length_at = len(lowered)
+                elif lower == "set-cookie":
+                    cookies = True
+                else:  # hop-by-hop, or a second or non-digit Content-Length
+                    return _check_headers(response)
+            names.append(name)
+            lowered.append(lower)
+            values.append(value)
+        text = "".join(values)  # a value that is not a str: TypeError
+        size = len("\n".join(names)) + len(text)
+    except Exception:  # whatever the pairs hold: the general reading says what is wrong
+        return _check_headers(response)
+    if not (text.isascii() and text.isprintable()):
+        return _check_headers(response)
+    count = len(lowered)
+    if not cookies and (count == 1 or len(set(lowered)) == count):
+        # The usual reply: each name once, nothing to group.
+        groups: Groups = ()
+        distinct: tuple[str, ...] | None = tuple(names)
+    else:
+        groups, distinct = _groups(names, lowered), None
+    # tuple.__new__: the record without a keyword call to the generated __new__.
+    response.shape = tuple.__new__(
+        ReplyShape, (length_at, False, type_at, encoding_at, groups, distinct)
+    )
+    return size
+
+
+def _check_headers(response: Response) -> int:
+    """:func:`check_reply` for headers of any kind: drops hop-by-hop ones, names what is wrong."""
+    headers = response.headers
     try:
         names, values_in = zip(*headers, strict=True)  # a pair of any other size: ValueError
         size = len("\n".join(names))
@@ -452,11 +516,7 @@ def _shape(names: Sequence[str]) -> ReplyShape:
     distinct: tuple[str, ...] | None = None
     if (count == 1 or len(set(lowered)) == count) and "set-cookie" not in lowered:
         # The usual reply: each name once, so each value is its own group.
-        distinct = tuple(names)
-        if count <= len(_SINGLES):
-            groups = tuple(zip(names, _SINGLES))  # noqa: B905 (the first len(names))
-        else:
-            groups = tuple((name, (index,)) for index, name in enumerate(names))
+        groups, distinct = (), tuple(names)
     else:
         if length_at >= 0 and lowered.count("content-length") > 1:
             twice = lowered.count("content-length")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from faas_bridge.errors import MalformedEvent
-from faas_bridge.http import Request, Response
+from faas_bridge.http import Request, Response, reply_shape
 from faas_bridge.platforms import _aws, _markers
 from faas_bridge.platforms.base import (
     Platform,
@@ -80,7 +80,7 @@ class ALB(Platform):
 
     def encode(self, response: Response, event: Any, context: Any) -> dict[str, Any]:
         multi = is_mapping(event) and event.get("multiValueHeaders") is not None
-        if not multi and not self._warned:
+        if not multi and not self._warned and reply_shape(response).distinct is None:
             cookies = [v for k, v in response.headers if k.lower() == "set-cookie"]
             if len(cookies) > 1:
                 self._warned = True

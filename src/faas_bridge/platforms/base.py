@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
-from itertools import repeat
 from operator import itemgetter
 from typing import Any, AnyStr, ClassVar, NamedTuple, TypeGuard
 from urllib.parse import quote, quote_plus, urlencode
@@ -246,8 +245,11 @@ def group_headers(response: Response) -> dict[str, list[str]]:
     handler, for one, starts every Set-Cookie value with a space).
     """
     headers = response.headers
+    shape = response.shape or reply_shape(response)
+    if shape.distinct is not None:  # one value per name
+        return {name: [value.strip(" \t")] for name, value in headers}
     grouped: dict[str, list[str]] = {}
-    for name, at in (response.shape or reply_shape(response)).groups:
+    for name, at in shape.groups:
         if len(at) == 1:  # nearly always: no comprehension to run
             grouped[name] = [headers[at[0]][1].strip(" \t")]
         else:
@@ -262,23 +264,19 @@ def single_headers(response: Response) -> dict[str, str] | None:
     nothing to group. None otherwise: :func:`group_headers` then says how the
     values go together.
     """
-    names = (response.shape or reply_shape(response)).distinct
-    if names is None:
+    if (response.shape or reply_shape(response)).distinct is None:
         return None
-    return dict(zip(names, map(str.strip, map(_VALUE, response.headers), _BLANKS)))  # noqa: B905
+    return {name: value.strip(" \t") for name, value in response.headers}
 
 
 _VALUE = itemgetter(1)
-#: strip()'s argument for every value: the blanks a server trims around a value.
-_BLANKS = repeat(" \t")
+#: ``{200: "200 OK", ...}``: every status the standard library names.
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
 def status_line(status: int) -> str:
     """``"200 OK"``: the status with its standard reason phrase."""
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
+    return _STATUS_LINES.get(status) or f"{status} Unknown"
 
 
 def split_host(host: str) -> tuple[str, int | None]:
