@@ -435,7 +435,13 @@ def check_reply(response: Response) -> int:
     if not (text.isascii() and text.isprintable()):
         return _check_headers(response)
     count = len(lowered)
-    if not cookies and (count == 1 or len(set(lowered)) == count):
+    if count == 1:
+        repeats = False
+    elif count == 2:
+        repeats = lowered[0] == lowered[1]
+    else:
+        repeats = len(set(lowered)) < count
+    if not (cookies or repeats):
         # The usual reply: each name once, nothing to group.
         groups: Groups = ()
         distinct: tuple[str, ...] | None = tuple(names)

@@ -246,9 +246,11 @@ def group_headers(response: Response) -> dict[str, list[str]]:
     """
     headers = response.headers
     shape = response.shape or reply_shape(response)
-    if shape.distinct is not None:  # one value per name
-        return {name: [value.strip(" \t")] for name, value in headers}
     grouped: dict[str, list[str]] = {}
+    if shape.distinct is not None:  # one value per name
+        for name, value in headers:
+            grouped[name] = [value.strip(" \t")]
+        return grouped
     for name, at in shape.groups:
         if len(at) == 1:  # nearly always: no comprehension to run
             grouped[name] = [headers[at[0]][1].strip(" \t")]
@@ -266,7 +268,10 @@ def single_headers(response: Response) -> dict[str, str] | None:
     """
     if (response.shape or reply_shape(response)).distinct is None:
         return None
-    return {name: value.strip(" \t") for name, value in response.headers}
+    single: dict[str, str] = {}
+    for name, value in response.headers:
+        single[name] = value.strip(" \t")
+    return single
 
 
 _VALUE = itemgetter(1)
