@@ -83,7 +83,6 @@ class Handler:
         "_adapters",
         "_deadline_unread",
         "_entries",
-        "_input",
         "_last",
         "_said_unstreamed",
         "_warmup",
@@ -91,6 +90,7 @@ class Handler:
         "app",
         "asgi",
         "bridge",
+        "bridge_input",
         "cold",
         "interface",
         "lifecycle",
@@ -123,15 +123,16 @@ class Handler:
         self._watch: StackWatch | None = None
         lifespan = None
         runner = None
-        #: The bridge's input for a Request: a WSGI environ, or an ASGI scope and body.
-        self._input: Callable[[Request], Any] = build_environ
+        #: What the bridge runs on, made from a vetted Request: a WSGI environ, or
+        #: an ASGI scope and body.
+        self.bridge_input: Callable[[Request], Any] = build_environ
         if options.underscore_headers == "keep":
-            self._input = functools.partial(build_environ, keep_underscores=True)
+            self.bridge_input = functools.partial(build_environ, keep_underscores=True)
         if self.interface == "asgi":
             from faas_bridge.bridges.asgi import ASGIBridge, scope_input
 
             self.asgi = ASGIBridge(_single_callable(app))
-            self._input = scope_input
+            self.bridge_input = scope_input
             runner = self.asgi.runner
             if options.lifespan != "off":
                 from faas_bridge.lifecycle.lifespan import Lifespan
@@ -277,7 +278,7 @@ class Handler:
             return self._not_http(event, context, unrecognised)
         try:
             request = platform.decode(event, context)
-            self._vet(request, platform)
+            self.vet(request, platform)
         except MalformedEvent as exc:
             return self._reject(platform, event, context, str(exc), exc.status)
         except FaasBridgeError:
@@ -292,7 +293,7 @@ class Handler:
         try:
             routes = self.routes
             if routes is None or routes.allows(request):
-                response = self._run(self._input(request), platform, event, context)
+                response = self._run(self.bridge_input(request), platform, event, context)
             else:
                 response = routes.refusal(request)  # another function's route (faas.yml)
         finally:
@@ -306,8 +307,13 @@ class Handler:
 
         return handle_event(self, event, context, unrecognised)
 
-    def _vet(self, request: Request, platform: Platform) -> None:
-        """What every adapter's request must satisfy, checked once for all of them."""
+    def vet(self, request: Request, platform: Platform) -> None:
+        """Check what every adapter's request must satisfy, once for all of them.
+
+        MalformedEvent (400) for what no HTTP client sends, RequestTooLarge (413)
+        for a body over the vendor's limit; with ``trusted_proxy_hops``, the
+        client address is then read from X-Forwarded-For.
+        """
         check_request(request)
         limit = platform.request_limit
         if limit is not None and len(request.body) > limit:
@@ -504,7 +510,7 @@ class Handler:
         Failures and the deadline are made replies. (An invocation under
         faas_bridge's runtime may send the reply first: see :meth:`_encode_open`.)
         """
-        response = self._run(self._input(request), platform, request.event, context)
+        response = self._run(self.bridge_input(request), platform, request.event, context)
         after, response.after = response.after, None
         try:
             buffer_stream(response)

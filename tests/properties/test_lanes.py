@@ -56,8 +56,8 @@ def test_builders_are_the_handlers_own() -> None:
     from faas_bridge.bridges.asgi import scope_input
     from faas_bridge.bridges.wsgi import build_environ
 
-    assert make_handler("wsgi")._input is build_environ
-    assert make_handler("asgi")._input is scope_input
+    assert make_handler("wsgi").bridge_input is build_environ
+    assert make_handler("asgi").bridge_input is scope_input
 
 
 def test_samples_are_found() -> None:

@@ -78,8 +78,8 @@ def general_input(handler: Handler, event: Any, ctx: Any) -> Any:
     with careful_reading():
         req = platform.decode(event, ctx)
     assert not req.checked
-    handler._vet(req, platform)
-    return handler._input(req)
+    handler.vet(req, platform)
+    return handler.bridge_input(req)
 
 
 def lane_input(handler: Handler, event: Any, ctx: Any) -> Any:
@@ -89,12 +89,12 @@ def lane_input(handler: Handler, event: Any, ctx: Any) -> Any:
     """
     platform = handler.detect(event)
     req = platform.decode(event, ctx)
-    handler._vet(req, platform)
+    handler.vet(req, platform)
     if not req.checked:
         return None
     req.checked = False
     check_request(req)  # what the handler skips for a checked request
-    return handler._input(req)
+    return handler.bridge_input(req)
 
 
 def differences(lane: Any, general: Any) -> list[str]:
@@ -872,13 +872,13 @@ def echo_handler(interface: str) -> tuple[Handler, list[bool]]:
     else:
         handler = faas_bridge.wrap(echo_asgi, lifespan="off")
     built: list[bool] = []
-    real = handler._input
+    real = handler.bridge_input
 
     def counting(request: Any) -> Any:
         built.append(request.checked)
         return real(request)
 
-    handler._input = counting
+    handler.bridge_input = counting
     return handler, built
 
 
