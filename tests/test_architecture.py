@@ -122,6 +122,37 @@ def test_imports_form_no_cycle() -> None:
     assert cycles == []
 
 
+def _part(module: str) -> str:
+    """The part of the package a module belongs to: ``platforms`` for any adapter,
+    ``http`` for ``faas_bridge.http``; the package's own ``__init__`` is ``faas_bridge``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "faas_bridge"
+
+
+def test_the_packages_import_one_way() -> None:
+    """Part by part, too, the graph is acyclic: adapters, bridges, lifecycle and routing
+    never reach up to the handler, the configuration or the package's entry points."""
+    import graphlib
+
+    parts: dict[str, set[str]] = {}
+    for module, targets in GRAPH.items():
+        parts.setdefault(_part(module), set()).update(
+            _part(t) for t in targets if _part(t) != _part(module)
+        )
+    order = list(graphlib.TopologicalSorter(parts).static_order())  # CycleError on a cycle
+    # The layers the architecture names, each below the next.
+    for lower, upper in [
+        ("http", "platforms"),
+        ("platforms", "dispatch"),
+        ("bridges", "dispatch"),
+        ("routing", "dispatch"),
+        ("dispatch", "config"),
+        ("config", "faas_bridge"),
+        ("faas_bridge", "devtools"),
+    ]:
+        assert order.index(lower) < order.index(upper), (lower, upper)
+
+
 # -- What a deployed invocation loads --------------------------------------------------
 
 INVOKE = """
