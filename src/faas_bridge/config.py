@@ -25,7 +25,7 @@ file's directory on ``sys.path``. PyYAML is imported only when a file is read.
           - /notes/*                  # /notes and everything below it
           - GET,POST /api/notes/{id}  # {id}: one path segment; methods before the path
           - {path: /admin/*, methods: [GET, POST]}
-        triggers:                     # non-HTTP events (routing/triggers.py lists the types)
+        triggers:                     # non-HTTP events (routing/kinds.py lists the types)
           - type: aws.events.scheduled
             route: POST /internal/jobs/nightly    # to the app, the event as JSON body
           - type: aws.sqs

@@ -202,7 +202,7 @@ class Handler:
         With ``route="POST /internal/jobs/nightly"``, to the app (the event as the
         JSON body; HTTP requests to that path are then answered 404), and with
         ``call="package.module:function"`` to that callable. ``source`` and
-        ``match`` narrow the events taken; faas_bridge.routing.triggers lists the types.
+        ``match`` narrow the events taken; faas_bridge.routing.kinds lists the types.
         """
         return self.trigger_router().on(self, trigger, **settings)
 
@@ -700,7 +700,7 @@ def wrap(
     then read that many entries into X-Forwarded-For. 0: the vendor's record.
     ``non_http_events``: ``"auto"`` takes trigger deliveries except where an
     anonymous HTTP caller can write the whole event; ``"accept"`` there too;
-    ``"refuse"`` never (see faas_bridge.routing.triggers).
+    ``"refuse"`` never (see faas_bridge.routing.surfaces).
     ``underscore_headers``: ``"drop"`` request headers whose names hold ``_``
     from a WSGI environ (as gunicorn does), or ``"keep"`` them.
     ``response_stream``: the integration streams replies (a Function URL in

@@ -77,7 +77,7 @@ class Options:
     that many places before the vendor's own record, instead of that record.
     ``non_http_events``: whether events that are not HTTP requests (trigger
     deliveries) are taken: ``"auto"`` takes them except where an anonymous HTTP
-    caller can write the whole event (faas_bridge.routing.triggers.caller_shaped);
+    caller can write the whole event (faas_bridge.routing.surfaces.caller_shaped);
     ``"accept"`` takes them there too (no anonymous caller can reach the
     function); ``"refuse"`` never takes them (an HTTP-only function).
     ``underscore_headers``: ``"drop"`` (the default) leaves request headers

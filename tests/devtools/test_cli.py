@@ -30,7 +30,7 @@ from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
 from faas_bridge.devtools.gateway import platform_support
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES, load_platforms
-from faas_bridge.routing.triggers import KINDS
+from faas_bridge.routing.kinds import KINDS
 from support.cli_servers import REPO, SUPPORT_DIR, TESTS_DIR, run_cli
 from support.events import event_names, event_path, load_event
 from support.sample_kinds import EDGE_RESPONSE_TRIGGERS, FOLDER_PLATFORM, REPLY_NAMES, REQUEST_NAMES

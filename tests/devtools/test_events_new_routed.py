@@ -1,6 +1,6 @@
 """``faas-bridge events new TYPE`` output is routed by faas.yml to the callable or app route set.
 
-For every JSON trigger type faas.yml routes (``routing.triggers.KINDS``; Azure's
+For every JSON trigger type faas.yml routes (``routing.kinds.KINDS``; Azure's
 timer and queue hand the function objects, which ``events new`` refuses with
 a note), the command's event, built with the fields users vary (``--message``:
 a queue body, an object key, a timer's payload; ``--source``: the queue,
@@ -23,7 +23,7 @@ import pytest
 from faas_bridge.config import configured_handler
 from faas_bridge.devtools import cli
 from faas_bridge.devtools.trigger_events import MESSAGES
-from faas_bridge.routing.triggers import KINDS
+from faas_bridge.routing.kinds import KINDS
 from support import faasyml_apps as apps
 
 CONTEXT = SimpleNamespace(aws_request_id="req-1", get_remaining_time_in_millis=lambda: 30_000)

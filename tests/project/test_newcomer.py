@@ -21,7 +21,7 @@ import pytest
 from faas_bridge.devtools import cli
 from faas_bridge.devtools.cli.doctor import COLD_START_ROWS
 from faas_bridge.devtools.gateway import platform_support
-from faas_bridge.routing.triggers import KINDS, recognise
+from faas_bridge.routing.kinds import KINDS, recognise
 from support.cli_servers import (
     REPO,
     SUPPORT_DIR,

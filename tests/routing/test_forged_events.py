@@ -32,7 +32,7 @@ from faas_bridge.devtools.emulators.base import HttpCall
 from faas_bridge.options import Options
 from faas_bridge.platforms import NAMES
 from faas_bridge.routing.commands import SECRET_VARIABLE, CommandRefused, sign_command_event
-from faas_bridge.routing.triggers import SURFACES, EventRefused, caller_shaped
+from faas_bridge.routing.surfaces import SURFACES, EventRefused, caller_shaped
 from support.events import load_event
 from support.fuzz_events import BUILDERS, call_context, materialize
 from support.vendor_replies import http_response

@@ -24,13 +24,8 @@ from faas_bridge import ConfigurationError, UnrecognisedEvent, wrap
 from faas_bridge.dispatch import WARM_REPLY
 from faas_bridge.options import Options
 from faas_bridge.platforms import load_platforms
-from faas_bridge.routing.triggers import (
-    KINDS,
-    TriggerFailed,
-    UnroutedEvent,
-    recognise,
-    trigger_type,
-)
+from faas_bridge.routing.kinds import KINDS, recognise
+from faas_bridge.routing.triggers import TriggerFailed, UnroutedEvent, trigger_type
 from support import faasyml_apps as apps
 from support import faasyml_events as fe
 from support.cli_servers import REPO, command_env

@@ -1,7 +1,7 @@
 """The events of non-HTTP triggers, built for ``faas-bridge events new TYPE``.
 
 One builder per trigger type that ``faas.yml`` routes (the types of
-:data:`faas_bridge.routing.triggers.KINDS`), each making the JSON event the vendor
+:data:`faas_bridge.routing.kinds.KINDS`), each making the JSON event the vendor
 delivers, in its documented shape, from what the user gives: messages (a
 queue message's body, an object key, a timer's payload...), a source (the
 queue, topic, bucket, rule or trigger) and, for EventBridge and CloudEvents,
@@ -499,7 +499,7 @@ def _not_json(kind: str, what: str) -> Callable[[Request], Any]:
     return refuse
 
 
-#: Trigger type -> builder, for every type of :data:`faas_bridge.routing.triggers.KINDS`.
+#: Trigger type -> builder, for every type of :data:`faas_bridge.routing.kinds.KINDS`.
 BUILDERS: dict[str, Callable[[Request], Any]] = {
     "aws.sqs": aws_sqs,
     "aws.sns": aws_sns,

@@ -11,45 +11,9 @@ from ``@handler.on("aws.sqs")``.
 The handler consults this module only after every HTTP adapter has declined
 the event (and after the warm-up check), so HTTP invocations never pay for it.
 
-Recognition, from the event's own keys (samples in ``tests/samples/non-http/``):
-
-========================  =====================================================  =============
-type                      recognised by                                          ``source`` is
-========================  =====================================================  =============
-``aws.sqs``               ``Records[0].eventSource == "aws:sqs"``                queue ARN
-``aws.sns``               ``Records[0].EventSource == "aws:sns"``                topic ARN
-``aws.s3``                ``Records[0].eventSource == "aws:s3"``                 bucket name
-``aws.dynamodb``          ``Records[0].eventSource == "aws:dynamodb"``           stream ARN
-``aws.kinesis``           ``Records[0].eventSource == "aws:kinesis"``            stream ARN
-``aws.events.scheduled``  ``detail-type == "Scheduled Event"``, ``detail``,      rule ARN
-                          ``source`` ``aws.events`` or ``aws.scheduler``
-``aws.events``            ``detail-type``, ``source`` (text), ``detail``         ``source``
-``aliyun.timer``          ``triggerTime``, ``triggerName``, ``payload``          trigger name
-``aliyun.oss``            ``events[0].eventSource == "acs:oss"``                 bucket name
-``aliyun.mns``            ``TopicOwner``, ``TopicName``, ``MessageId``,          topic name
-                          ``Message`` (a topic trigger in JSON format)
-``tencent.timer``         ``Type == "Timer"``, ``TriggerName``                   trigger name
-``tencent.cos``           ``Records[0].event.eventSource == "qcs::cos"``         bucket name
-``tencent.cmq``           ``Records[0].CMQ`` (an object)                         topic name
-``huawei.timer``          ``trigger_type == "TIMER"``                            trigger name
-``yandex.timer``          ``messages[0].event_metadata.event_type`` is           trigger id
-                          ``yandex.cloud.events.serverless.triggers.``
-                          ``TimerMessage``
-``google.cloudevent``     a ``cloudevents`` SDK object (functions-framework's    ``source``
-                          ``cloud_event`` signature), or a structured-mode dict
-                          with ``specversion``, ``type``, ``source``, ``id``
-``azure.timer``           an ``azure.functions`` object with ``past_due``        (none)
-``azure.queue``           an ``azure.functions`` object with ``pop_receipt``     (none)
-                          and ``dequeue_count``
-``custom``                anything else, by the ``match`` of its route           (none)
-========================  =====================================================  =============
-
-Quirks: Alibaba delivers every event as JSON bytes (the handler parses them
-first); an MNS trigger in STREAM format delivers the bare message, which
-carries nothing to recognise (use the JSON format). Azure hands timer and
-queue triggers to a function of their own: call ``handler(timer)`` from it.
-Google's HTTP-delivered CloudEvents (Eventarc to Cloud Run) are HTTP requests
-and reach the app on their own path.
+The trigger types and how each is recognised are in
+:mod:`faas_bridge.routing.kinds`; where an HTTP caller can write a whole event, in
+:mod:`faas_bridge.routing.surfaces`.
 
 Delivery: events holding a list of records (the ``Records`` of AWS and Tencent,
 Alibaba OSS ``events``, Yandex ``messages``) are delivered one record at a
@@ -61,37 +25,21 @@ stream stops at the first failure, as ordering requires. When no record
 succeeds, or for any other type, a failure is raised to the platform, which
 retries the invocation. A delivery to the app fails when the app answers
 anything but 2xx.
-
-Who may invoke the function does not tell who wrote the event. Where an
-anonymous HTTP caller can write a whole event (:data:`SURFACES`), any event
-there may be a forgery, so with ``non_http_events: auto`` (the default) a
-function running on such a surface refuses every non-HTTP event
-(:class:`EventRefused`) until ``non_http_events: accept`` says the surface is
-closed (the function is private, say); ``refuse`` refuses them everywhere.
-The surface is read from variables the vendor's runtime sets, never from the
-event. Command events are not concerned: they carry a signature only the
-function's secret makes (:mod:`faas_bridge.routing.commands`). Warm-up pings are
-answered without running anything, on every surface. An event holding an
-OpenWhisk web action's ``__ow_method`` is an HTTP request whatever else it
-holds (the rest is the caller's body), never a command or a trigger event.
 """
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import fnmatch
 import inspect
 import json
 import logging
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from faas_bridge import b64
 from faas_bridge.errors import (
     ConfigurationError,
     FaasBridgeError,
@@ -101,7 +49,9 @@ from faas_bridge.errors import (
 )
 from faas_bridge.http import Request, Response
 from faas_bridge.platforms.base import Platform, encode_path
+from faas_bridge.routing.kinds import KINDS, Kind, as_json, recognise
 from faas_bridge.routing.routes import Invalid
+from faas_bridge.routing.surfaces import EventRefused, check_source
 
 if TYPE_CHECKING:
     from faas_bridge.dispatch import Handler
@@ -119,272 +69,6 @@ DEFAULT_HOST = "localhost"
 _SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 _METHOD = re.compile(r"^[A-Z][A-Z0-9-]*$")
 _BAD_PATH = re.compile(r"[\s*{}?#]")
-
-
-# -- The trigger types -------------------------------------------------------------------
-
-
-def _at(*keys: str | int) -> Callable[[Any], str | None]:
-    """A reader of the text at ``keys`` below a unit (dicts and lists), or None."""
-
-    def read(unit: Any) -> str | None:
-        value = unit
-        for key in keys:
-            if isinstance(key, int):
-                if not isinstance(value, list) or not -len(value) <= key < len(value):
-                    return None
-                value = value[key]
-            elif isinstance(value, Mapping):
-                value = value.get(key)
-            else:
-                return None
-        if isinstance(value, bool):
-            return None
-        return value if isinstance(value, str) else str(value) if isinstance(value, int) else None
-
-    return read
-
-
-def _none(unit: Any) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What faas_bridge knows of one trigger type."""
-
-    #: What such an event is, for messages ("SQS messages").
-    what: str
-    #: The key of the list of records delivered one at a time, or None.
-    records: str | None
-    #: What a route's ``source`` is matched against; empty: such events carry none.
-    source: str
-    source_of: Callable[[Any], str | None] = _none
-    #: ``"queue"`` or ``"stream"``: a partial batch response names failed records.
-    batch: str = ""
-    #: The record's id (the batch item identifier) or the event's.
-    id_of: Callable[[Any], str | None] = _none
-
-
-KINDS: dict[str, Kind] = {
-    "aws.sqs": Kind(
-        "SQS messages",
-        "Records",
-        "the queue ARN (eventSourceARN)",
-        _at("eventSourceARN"),
-        "queue",
-        _at("messageId"),
-    ),
-    "aws.sns": Kind(
-        "SNS notifications",
-        "Records",
-        "the topic ARN (Sns.TopicArn)",
-        _at("Sns", "TopicArn"),
-        id_of=_at("Sns", "MessageId"),
-    ),
-    "aws.s3": Kind(
-        "S3 object notifications",
-        "Records",
-        "the bucket name (s3.bucket.name)",
-        _at("s3", "bucket", "name"),
-        id_of=_at("responseElements", "x-amz-request-id"),
-    ),
-    "aws.dynamodb": Kind(
-        "DynamoDB stream records",
-        "Records",
-        "the stream ARN (eventSourceARN)",
-        _at("eventSourceARN"),
-        "stream",
-        _at("dynamodb", "SequenceNumber"),
-    ),
-    "aws.kinesis": Kind(
-        "Kinesis stream records",
-        "Records",
-        "the stream ARN (eventSourceARN)",
-        _at("eventSourceARN"),
-        "stream",
-        _at("kinesis", "sequenceNumber"),
-    ),
-    "aws.events.scheduled": Kind(
-        "an EventBridge schedule",
-        None,
-        "the rule or schedule ARN (resources[0])",
-        _at("resources", 0),
-        id_of=_at("id"),
-    ),
-    "aws.events": Kind(
-        "an EventBridge event",
-        None,
-        "the event's source (source, such as aws.ec2)",
-        _at("source"),
-        id_of=_at("id"),
-    ),
-    "aliyun.timer": Kind(
-        "an Alibaba Cloud timer", None, "the trigger name (triggerName)", _at("triggerName")
-    ),
-    "aliyun.oss": Kind(
-        "Alibaba Cloud OSS notifications",
-        "events",
-        "the bucket name (oss.bucket.name)",
-        _at("oss", "bucket", "name"),
-        id_of=_at("responseElements", "requestId"),
-    ),
-    "aliyun.mns": Kind(
-        "an Alibaba Cloud MNS topic message",
-        None,
-        "the topic name (TopicName)",
-        _at("TopicName"),
-        id_of=_at("MessageId"),
-    ),
-    "tencent.timer": Kind(
-        "a Tencent Cloud timer", None, "the trigger name (TriggerName)", _at("TriggerName")
-    ),
-    "tencent.cos": Kind(
-        "Tencent COS notifications",
-        "Records",
-        "the bucket name (cos.cosBucket.name)",
-        _at("cos", "cosBucket", "name"),
-    ),
-    "tencent.cmq": Kind(
-        "Tencent CMQ topic messages",
-        "Records",
-        "the topic name (CMQ.topicName)",
-        _at("CMQ", "topicName"),
-        id_of=_at("CMQ", "msgId"),
-    ),
-    "huawei.timer": Kind(
-        "a Huawei Cloud timer", None, "the trigger name (trigger_name)", _at("trigger_name")
-    ),
-    "yandex.timer": Kind(
-        "a Yandex Cloud timer",
-        "messages",
-        "the trigger id (details.trigger_id)",
-        _at("details", "trigger_id"),
-        id_of=_at("event_metadata", "event_id"),
-    ),
-    "google.cloudevent": Kind(
-        "a CloudEvent", None, "the event's source attribute", _at("source"), id_of=_at("id")
-    ),
-    "azure.timer": Kind("an Azure Functions timer", None, ""),
-    "azure.queue": Kind("an Azure Storage queue message", None, "", id_of=_at("id")),
-    "custom": Kind("an event of your own", None, ""),
-}
-
-_AWS_RECORD_SOURCES = {
-    "aws:sqs": "aws.sqs",
-    "aws:s3": "aws.s3",
-    "aws:dynamodb": "aws.dynamodb",
-    "aws:kinesis": "aws.kinesis",
-}
-_SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
-_YANDEX_TIMER = "yandex.cloud.events.serverless.triggers.TimerMessage"
-
-
-def recognise(event: Any) -> str | None:
-    """The trigger type of a non-HTTP event (see the module table), or None.
-
-    Cheap and side-effect free; it never claims an HTTP event of any vendor.
-    """
-    if isinstance(event, Mapping):
-        records = event.get("Records")
-        if records is not None:
-            return _record_kind(records)
-        if "detail-type" in event:
-            source = event.get("source")
-            if not isinstance(source, str) or "detail" not in event:
-                return None
-            if event["detail-type"] == "Scheduled Event" and source in _SCHEDULE_SOURCES:
-                return "aws.events.scheduled"
-            return "aws.events"
-        if "triggerTime" in event:
-            keys = ("triggerTime", "triggerName", "payload")
-            return "aliyun.timer" if all(isinstance(event.get(k), str) for k in keys) else None
-        if "events" in event:
-            first = _first(event["events"])
-            return "aliyun.oss" if first and first.get("eventSource") == "acs:oss" else None
-        if "TopicName" in event:
-            mns = ("TopicOwner", "MessageId", "Message")
-            return "aliyun.mns" if all(k in event for k in mns) else None
-        if event.get("Type") == "Timer":
-            return "tencent.timer" if isinstance(event.get("TriggerName"), str) else None
-        if event.get("trigger_type") == "TIMER":
-            return "huawei.timer"
-        if "messages" in event:
-            first = _first(event["messages"])
-            metadata = first.get("event_metadata") if first else None
-            if isinstance(metadata, Mapping) and metadata.get("event_type") == _YANDEX_TIMER:
-                return "yandex.timer"
-            return None
-        if "specversion" in event:
-            attributes = ("specversion", "type", "source", "id")
-            found = all(isinstance(event.get(k), str) for k in attributes)
-            return "google.cloudevent" if found else None
-        return None
-    module = type(event).__module__
-    if module.startswith("azure.functions"):
-        if hasattr(event, "past_due"):
-            return "azure.timer"
-        if hasattr(event, "pop_receipt") and hasattr(event, "dequeue_count"):
-            return "azure.queue"
-    elif module.startswith("cloudevents") and callable(getattr(event, "get_attributes", None)):
-        return "google.cloudevent"
-    return None
-
-
-def _first(items: Any) -> Mapping[str, Any] | None:
-    if isinstance(items, list) and items and isinstance(items[0], Mapping):
-        return items[0]
-    return None
-
-
-def _record_kind(records: Any) -> str | None:
-    first = _first(records)
-    if first is None:
-        return None
-    source = first.get("eventSource")
-    if isinstance(source, str):
-        return _AWS_RECORD_SOURCES.get(source)
-    if first.get("EventSource") == "aws:sns":
-        return "aws.sns"
-    if isinstance(first.get("CMQ"), Mapping):
-        return "tencent.cmq"
-    inner = first.get("event")
-    if isinstance(inner, Mapping) and inner.get("eventSource") == "qcs::cos":
-        return "tencent.cos"
-    return None
-
-
-def as_json(event: Any) -> Any:
-    """The event as JSON-able data: SDK objects (Azure, CloudEvents) become dicts."""
-    if isinstance(event, (Mapping, list, str, int, float, bool)) or event is None:
-        return event
-    module = type(event).__module__
-    if module.startswith("cloudevents"):
-        data = event.data
-        found = dict(event.get_attributes())
-        if isinstance(data, (bytes, bytearray)):
-            found["data_base64"] = b64.encode(data)
-        else:
-            found["data"] = data
-        return found
-    if module.startswith("azure.functions"):
-        if hasattr(event, "past_due"):
-            return {
-                "past_due": event.past_due,
-                "schedule_status": getattr(event, "schedule_status", None),
-                "schedule": getattr(event, "schedule", None),
-            }
-        body = event.get_body()
-        found = {"id": event.id, "dequeue_count": event.dequeue_count}
-        try:
-            found["body"] = body.decode("utf-8")
-        except UnicodeDecodeError:
-            found["body_base64"] = b64.encode(body)
-        for name in ("insertion_time", "expiration_time", "time_next_visible"):
-            value = getattr(event, name, None)
-            found[name] = value.isoformat() if isinstance(value, datetime.datetime) else value
-        return found
-    return event
 
 
 # -- Routes --------------------------------------------------------------------------------
@@ -584,90 +268,6 @@ def make_route(
     )
 
 
-# -- Surfaces where an HTTP caller writes the whole event --------------------------------------
-
-
-@dataclass(frozen=True)
-class Surface:
-    """A platform where an anonymous HTTP caller may write the whole event a function gets."""
-
-    #: The platform, for messages.
-    vendor: str
-    #: How the caller does it.
-    how: str
-    #: What closes it, after which ``non_http_events: accept`` is safe.
-    closed_by: str
-
-
-SURFACES: dict[str, Surface] = {
-    "yandex": Surface(
-        "Yandex Cloud Functions",
-        "a public function called with ?integration=raw receives the request body as its event",
-        "make the function private: its triggers and API Gateway invoke it with a service account",
-    ),
-    "openwhisk": Surface(
-        "Apache OpenWhisk (IBM Cloud Functions, DigitalOcean Functions)",
-        "a default web action merges the JSON body's keys into its parameters, and a web "
-        "action needs no credentials",
-        "let no web action run this code but raw ones (--web raw), or none",
-    ),
-    "gcp": Surface(
-        "Google Cloud Run functions",
-        "an event-driven function is an HTTP endpoint: whoever may call the service can post "
-        "an event (a CloudEvent) of their own",
-        "allow only authenticated calls (no --allow-unauthenticated): Eventarc and Pub/Sub "
-        "push authenticate theirs",
-    ),
-    "openfaas": Surface(
-        "OpenFaaS",
-        "the gateway exposes every function over HTTP, and the classic templates hand the "
-        "function the request body as its input",
-        "require authentication at the gateway for this function",
-    ),
-}
-
-
-def caller_shaped(environ: Mapping[str, str] | None = None) -> Surface | None:
-    """The surface this process runs on, where an HTTP caller can write whole events, or None.
-
-    Told from variables each vendor's runtime sets, which no caller can set:
-    OpenWhisk's ``__OW_ACTION_NAME``; Yandex's ``AWS_LAMBDA_RUNTIME_API``, which
-    AWS Lambda sets only beside ``AWS_LAMBDA_FUNCTION_NAME``; Google's
-    ``K_SERVICE`` or ``FUNCTION_TARGET``; OpenFaaS's ``fprocess``.
-    """
-    env = os.environ if environ is None else environ
-    if env.get("__OW_ACTION_NAME") or env.get("__OW_ACTIVATION_ID"):
-        return SURFACES["openwhisk"]
-    if env.get("AWS_LAMBDA_RUNTIME_API") and not env.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return SURFACES["yandex"]
-    if env.get("K_SERVICE") or env.get("FUNCTION_TARGET"):
-        return SURFACES["gcp"]
-    if env.get("fprocess"):
-        return SURFACES["openfaas"]
-    return None
-
-
-def check_source(handler: Handler, kind_name: str) -> None:
-    """EventRefused unless the handler's ``non_http_events`` lets this event be delivered."""
-    mode = handler.options.non_http_events
-    if mode == "accept":
-        return
-    what = f"faas_bridge: refused this {kind_name} event"
-    if mode == "refuse":
-        message = f"{what}: non_http_events is 'refuse', so this function takes HTTP requests only"
-    else:
-        surface = caller_shaped()
-        if surface is None:
-            return
-        message = (
-            f"{what}: this function runs on {surface.vendor}, where {surface.how}, so an "
-            f"anonymous caller could have written it. If none can ({surface.closed_by}), set "
-            "non_http_events: accept (FAAS_BRIDGE_NON_HTTP_EVENTS=accept) to deliver such events"
-        )
-    logger.warning("%s", message)
-    raise EventRefused(message)
-
-
 # -- Errors ----------------------------------------------------------------------------------
 
 
@@ -706,13 +306,6 @@ def _http_tail(unrecognised: UnrecognisedEvent | None, event: Any) -> str:
     keys = ", ".join(sorted(map(str, event))[:20]) if isinstance(event, Mapping) else ""
     seen = f"; its keys: {shown(keys)[1:-1]}" if keys else ""
     return f". No HTTP platform claims it (tried: {', '.join(unrecognised.tried)}){seen}"
-
-
-class EventRefused(FaasBridgeError):
-    """A non-HTTP event not delivered: an anonymous HTTP caller could have written it.
-
-    Raised to the platform, as any failed delivery.
-    """
 
 
 class TriggerFailed(FaasBridgeError):
@@ -1093,16 +686,9 @@ def trigger_type(request: Any) -> str | None:
 
 
 __all__ = [
-    "KINDS",
-    "SURFACES",
-    "EventRefused",
-    "Surface",
     "TriggerFailed",
     "TriggerRoute",
     "TriggerRouter",
     "UnroutedEvent",
-    "caller_shaped",
-    "check_source",
-    "recognise",
     "trigger_type",
 ]

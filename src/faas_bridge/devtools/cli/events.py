@@ -102,7 +102,7 @@ def cmd_events_list(args: argparse.Namespace) -> int:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         print("  ".join([*cells, row[4]]).rstrip())
     from faas_bridge.devtools.trigger_events import MESSAGES
-    from faas_bridge.routing.triggers import KINDS
+    from faas_bridge.routing.kinds import KINDS
 
     print("\ntrigger types (faas.yml triggers; events new TYPE --message ... --source ...):")
     width = max(len(name) for name in KINDS)
@@ -114,7 +114,7 @@ def cmd_events_list(args: argparse.Namespace) -> int:
 def cmd_events_new(args: argparse.Namespace) -> int:
     from faas_bridge.devtools.emulators.base import HttpCall
     from faas_bridge.devtools.gateway import support
-    from faas_bridge.routing.triggers import KINDS
+    from faas_bridge.routing.kinds import KINDS
 
     if args.platform in KINDS:
         return _trigger_event(args)
