@@ -62,6 +62,7 @@ from support.lane_checks import (
     make_handler,
     prefixed,
     put_header,
+    set_body,
     special_events,
     wrong_readings,
 )
@@ -302,14 +303,7 @@ def m_query(rng: random.Random, event: dict[str, Any], kind: str) -> str | None:
 
 
 def m_body(rng: random.Random, event: dict[str, Any], kind: str) -> str | None:
-    body = rng.choice(B64_BODIES)
-    flag = rng.choice(B64_FLAGS)
-    event["body"] = body
-    if flag == "missing":
-        event.pop("isBase64Encoded", None)
-    else:
-        event["isBase64Encoded"] = flag
-    return f"body={body!r} isBase64Encoded={flag!r}"
+    return set_body(rng, event, B64_BODIES, B64_FLAGS)
 
 
 def m_method(rng: random.Random, event: dict[str, Any], kind: str) -> str | None:

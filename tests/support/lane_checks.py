@@ -673,15 +673,20 @@ def m_cookies(rng: random.Random, event: dict[str, Any], kind: str) -> str | Non
     return f"cookies={cookies!r}"
 
 
-def m_body(rng: random.Random, event: dict[str, Any], kind: str) -> str | None:
-    body = rng.choice(BODIES)
-    flag = rng.choice(B64_FLAGS)
+def set_body(rng: random.Random, event: dict[str, Any], bodies: list[Any], flags: list[Any]) -> str:
+    """Set a body from ``bodies`` and an isBase64Encoded from ``flags`` ("missing" removes it)."""
+    body = rng.choice(bodies)
+    flag = rng.choice(flags)
     event["body"] = body
     if flag == "missing":
         event.pop("isBase64Encoded", None)
     else:
         event["isBase64Encoded"] = flag
     return f"body={body!r} isBase64Encoded={flag!r}"
+
+
+def m_body(rng: random.Random, event: dict[str, Any], kind: str) -> str | None:
+    return set_body(rng, event, BODIES, B64_FLAGS)
 
 
 def m_method(rng: random.Random, event: dict[str, Any], kind: str) -> str | None:
