@@ -434,14 +434,7 @@ def check_reply(response: Response) -> int:
         return _check_headers(response)
     if not (text.isascii() and text.isprintable()):
         return _check_headers(response)
-    count = len(lowered)
-    if count == 1:
-        repeats = False
-    elif count == 2:
-        repeats = lowered[0] == lowered[1]
-    else:
-        repeats = len(set(lowered)) < count
-    if not (cookies or repeats):
+    if not cookies and len(set(lowered)) == len(lowered):
         # The usual reply: each name once, nothing to group.
         groups: Groups = ()
         distinct: tuple[str, ...] | None = tuple(names)
