@@ -541,27 +541,50 @@ def test_interpreter_exit_runs_shutdown_once(tmp_path: Path) -> None:
     assert log.read_text().splitlines() == ["startup", "request done", "wsgi shutdown", "shutdown"]
 
 
-def test_snapstart_restore_hooks(tmp_path: Path) -> None:
+#: AWS's snapshot_restore_py, as a module that records what registers with it.
+FAKE_SNAPSHOT_MODULE = """
+import types
+hooks = []
+fake = types.ModuleType("snapshot_restore_py")
+fake.register_after_restore = hooks.append
+fake.register_before_snapshot = lambda fn: None
+fake.restore = lambda: [hook() for hook in hooks]
+fake.hooks = hooks
+sys.modules["snapshot_restore_py"] = fake
+"""
+
+
+@pytest.mark.parametrize(
+    ("initialization", "expected"),
+    [
+        ("snap-start", ["startup", "reconnected"]),
+        # Any other start is never restored from a snapshot: nothing registers.
+        ("on-demand", ["startup", "hooks registered: 0"]),
+        (None, ["startup", "hooks registered: 0"]),
+    ],
+)
+def test_snapstart_restore_hooks_register_only_in_a_snapstart_init(
+    tmp_path: Path, initialization: str | None, expected: list[str]
+) -> None:
+    setting = (
+        f"os.environ['AWS_LAMBDA_INITIALIZATION_TYPE'] = {initialization!r}"
+        if initialization
+        else "os.environ.pop('AWS_LAMBDA_INITIALIZATION_TYPE', None)"
+    )
     process, log = run_process(
         tmp_path,
         """
         wsgi.on_restore(lambda: note("reconnected"))
         import snapshot_restore_py
+        if not snapshot_restore_py.hooks:
+            note("hooks registered: 0")
         snapshot_restore_py.restore()
         """,
-        setup="""
-        import types
-        hooks = []
-        fake = types.ModuleType("snapshot_restore_py")
-        fake.register_after_restore = hooks.append
-        fake.register_before_snapshot = lambda fn: None
-        fake.restore = lambda: [hook() for hook in hooks]
-        sys.modules["snapshot_restore_py"] = fake
-        """,
+        setup="import os\n" + setting + FAKE_SNAPSHOT_MODULE,
     )
     process.wait(timeout=20)
     assert process.returncode == 0, process.stderr.read() if process.stderr else ""
-    assert log.read_text().splitlines()[:2] == ["startup", "reconnected"]
+    assert log.read_text().splitlines()[:2] == expected
 
 
 def test_django_asgi_serves_100_requests_without_an_error_logged(tmp_path: Path) -> None:

@@ -792,17 +792,17 @@ def wrong_readings() -> list[Callable[[Any], Any]]:
         if read is None:
             return None
         pairs = [(name, value + "x") for name, value in read.pairs]
-        return read._replace(pairs=pairs)
+        return base.HeaderRead(pairs, read.last, read.host, read.checked)
 
     def header_dropped(headers: Any) -> Any:
         read = real(headers)
-        return None if read is None else read._replace(pairs=read.pairs[1:])
+        return None if read is None else base.HeaderRead(read.pairs[1:], read.last, read.host, True)
 
     def newline_let_through(headers: Any) -> Any:
         read = real(headers)
         if read is None:
             return None
-        return read._replace(pairs=[*read.pairs, ("x-bad", "a\nb")])
+        return base.HeaderRead([*read.pairs, ("x-bad", "a\nb")], read.last, read.host, True)
 
     return [value_changed, header_dropped, newline_let_through]
 

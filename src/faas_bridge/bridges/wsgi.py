@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, TextIO
 from urllib.parse import unquote_to_bytes
 
 from faas_bridge.http import COMMON_NAMES, Chunks, Request, Response
@@ -40,13 +40,8 @@ _CONSTANT: dict[str, Any] = {
 }
 
 
-class _Writable(Protocol):
-    def write(self, s: str, /) -> int: ...
-    def flush(self) -> None: ...
-
-
 def build_environ(
-    request: Request, errors: _Writable | None = None, *, keep_underscores: bool = False
+    request: Request, errors: TextIO | None = None, *, keep_underscores: bool = False
 ) -> dict[str, Any]:
     """The environ gunicorn would build for the same HTTP request.
 

@@ -15,21 +15,22 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # types only: a Protocol class costs a cold start to build
+    from typing import Protocol
+
+    class Deadlined(Protocol):
+        """What the watch asks about a request: its adapter's view of the deadline and id."""
+
+        def remaining_time(self, context: Any, /) -> float | None: ...
+        def request_id(self, event: Any, context: Any, /) -> str | None: ...
+
+    #: A running request as the handler registers it: (its adapter, event, context,
+    #: the margin before the deadline at which its stack is logged).
+    Running = tuple[Deadlined, Any, Any, float]
 
 logger = logging.getLogger("faas_bridge")
-
-
-class Deadlined(Protocol):
-    """What the watch asks about a request: its adapter's view of the deadline and id."""
-
-    def remaining_time(self, context: Any, /) -> float | None: ...
-    def request_id(self, event: Any, context: Any, /) -> str | None: ...
-
-
-#: A running request as the handler registers it: (its adapter, event, context,
-#: the margin before the deadline at which its stack is logged).
-Running = tuple[Deadlined, Any, Any, float]
 
 
 class StackWatch:

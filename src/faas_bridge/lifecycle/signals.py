@@ -163,7 +163,12 @@ def _register_snapstart() -> None:
 
     Startup already ran during init, so it is in the snapshot; after a restore
     the hooks reconnect whatever the snapshot froze (database clients...).
+    Lambda says an execution environment is being initialised for a snapshot
+    by ``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``; any other start has
+    nothing to restore, and does not import AWS's module.
     """
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start":
+        return
     try:
         from snapshot_restore_py import register_after_restore
     except ImportError:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from operator import itemgetter
-from typing import Any, AnyStr, ClassVar, NamedTuple, TypeGuard
+from typing import Any, AnyStr, ClassVar, TypeGuard
 from urllib.parse import quote, quote_plus, urlencode
 
 from faas_bridge import b64
@@ -453,18 +453,27 @@ def header_pairs(headers: Any, where: str) -> Headers:
     return pairs
 
 
-class HeaderRead(NamedTuple):
-    """A request's headers as an adapter reads them from its event."""
+class HeaderRead:
+    """A request's headers as an adapter reads them from its event.
 
-    #: (name, value) pairs in order, repeats kept, names lower-case, native strings.
-    pairs: Headers
-    #: Each name's last value: X-Forwarded-Proto and -Port count by their last.
-    last: Mapping[str, str]
-    #: The first Host value, or None: where the client sent the request.
-    host: str | None
-    #: Whether the names are HTTP tokens and the values ASCII without NUL, CR
-    #: or LF, which :func:`faas_bridge.http.check_request` need not check again.
-    checked: bool
+    A plain class rather than a ``typing.NamedTuple`` for the reason
+    :class:`faas_bridge.http.ReplyShape` gives.
+    """
+
+    __slots__ = ("pairs", "last", "host", "checked")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self, pairs: Headers, last: Mapping[str, str], host: str | None, checked: bool
+    ) -> None:
+        #: (name, value) pairs in order, repeats kept, names lower-case, native strings.
+        self.pairs = pairs
+        #: Each name's last value: X-Forwarded-Proto and -Port count by their last.
+        self.last = last
+        #: The first Host value, or None: where the client sent the request.
+        self.host = host
+        #: Whether the names are HTTP tokens and the values ASCII without NUL, CR
+        #: or LF, which :func:`faas_bridge.http.check_request` need not check again.
+        self.checked = checked
 
 
 def read_headers(headers: Any, where: str) -> HeaderRead:
@@ -529,7 +538,7 @@ def plain_headers(headers: Any) -> HeaderRead | None:
     host = last.get("host")
     if host is not None and len(last) != len(pairs):  # a name came twice: Host's first value
         host = next(value for name, value in pairs if name == "host")
-    return tuple.__new__(HeaderRead, (pairs, last, host, True))  # fields in order, no keywords
+    return HeaderRead(pairs, last, host, True)
 
 
 #: The common header names in lower case, each an HTTP token.
