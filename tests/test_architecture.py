@@ -96,8 +96,11 @@ RUNTIME = sorted(m for m in MODULES if m.startswith("faas_bridge.runtime"))
 
 @pytest.mark.parametrize("module", RUNTIME)
 def test_the_lambda_runtime_needs_no_configuration_or_tooling(module: str) -> None:
-    forbidden = ("faas_bridge.devtools", "faas_bridge.config")
-    assert not {m for m in GRAPH[module] if m.startswith(forbidden)}
+    assert not {
+        m
+        for m in GRAPH[module]
+        if m.startswith("faas_bridge.devtools") or m == "faas_bridge.config"
+    }
 
 
 def test_imports_form_no_cycle() -> None:
@@ -146,7 +149,8 @@ def test_the_packages_import_one_way() -> None:
         ("platforms", "dispatch"),
         ("bridges", "dispatch"),
         ("routing", "dispatch"),
-        ("dispatch", "config"),
+        ("dispatch", "configured"),
+        ("configured", "config"),
         ("config", "faas_bridge"),
         ("faas_bridge", "devtools"),
     ]:
@@ -195,7 +199,56 @@ def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
     unwanted = [
         name
         for name in loaded
-        if name.startswith(("faas_bridge.devtools", "faas_bridge.config", "yaml", "werkzeug"))
+        if name.startswith(("faas_bridge.devtools", "yaml", "werkzeug"))
+        or name == "faas_bridge.config"
         or name in ("argparse", "faas_bridge.__main__")
     ]
     assert unwanted == []
+
+
+#: ``faas_bridge.handler`` for the app FAAS_BRIDGE_APP names: prints the status of
+#: a request for /, and the modules loaded.
+CONFIGURED = INVOKE.replace("from faas_bridge import wrap", "import faas_bridge").replace(
+    "reply = wrap(app)(event, None)", "reply = faas_bridge.handler(event, None)"
+)
+#: Routes the configured function's requests to /only: a request for / is refused.
+FAAS_YML = "app: invoked:app\nfunctions:\n  web:\n    routes: [/only]\n"
+
+
+@pytest.mark.parametrize("with_file", [False, True])
+def test_faas_bridge_handler_reads_faas_yml_only_when_there_is_one(
+    tmp_path: Path, with_file: bool
+) -> None:
+    """Without a faas.yml, faas_bridge.handler loads neither the YAML reader nor
+    the routing it may declare: several milliseconds of every cold start."""
+    (tmp_path / "invoked.py").write_text(CONFIGURED)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")},
+        "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), str(tmp_path)]),
+        "FAAS_BRIDGE_APP": "invoked:app",
+    }
+    if with_file:
+        (tmp_path / "faas.yml").write_text(FAAS_YML)
+        env["FAAS_BRIDGE_FUNCTION"] = "web"
+    done = subprocess.run(
+        [sys.executable, "-c", "import invoked"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    status, loaded = json.loads(done.stdout)
+    configuration = [
+        name
+        for name in loaded
+        if name in ("faas_bridge.config", "yaml") or name.startswith("faas_bridge.routing")
+    ]
+    if with_file:
+        assert status == 404  # the file's route table answered
+        assert "faas_bridge.config" in configuration
+        assert "yaml" in configuration
+    else:
+        assert status == 200
+        assert configuration == []

@@ -95,9 +95,14 @@ class ConfiguredHandler:
             with self._lock:
                 handler = self._handler
                 if handler is None:
-                    from faas_bridge.config import configured_handler
+                    from faas_bridge.configured import environment_handler, find_config
 
-                    handler = configured_handler()
+                    if find_config() is None:  # config.py is loaded only to read a file
+                        handler = environment_handler()
+                    else:
+                        from faas_bridge.config import configured_handler
+
+                        handler = configured_handler()
                     self._handler = handler
         return handler
 

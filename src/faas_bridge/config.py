@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from faas_bridge.configured import CONFIG_VARIABLE, environment_handler, find_config
 from faas_bridge.errors import ConfigurationError, shown
 from faas_bridge.options import SETTINGS
 from faas_bridge.routing.commands import FORBIDDEN
@@ -82,9 +83,6 @@ if TYPE_CHECKING:
     from faas_bridge.dispatch import Handler
     from faas_bridge.options import Options
 
-FILE_NAME = "faas.yml"
-#: Names the faas.yml to read (a file, or the directory holding it).
-CONFIG_VARIABLE = "FAAS_BRIDGE_CONFIG"
 #: Names the function being run, when the platform's name is not its key.
 FUNCTION_VARIABLE = "FAAS_BRIDGE_FUNCTION"
 #: (variable, who sets it): where the running function's name is read, in this order.
@@ -241,26 +239,6 @@ class Config:
 
 
 # -- Finding and reading ---------------------------------------------------------------------
-
-
-def find_config(environ: Mapping[str, str] | None = None) -> Path | None:
-    """The faas.yml to read, or None (see the module docstring for where it is looked for)."""
-    env = os.environ if environ is None else environ
-    named = env.get(CONFIG_VARIABLE, "").strip()
-    if named:
-        path = Path(named)
-        if path.is_dir():
-            path = path / FILE_NAME
-        if not path.is_file():
-            raise ConfigurationError(
-                f"{CONFIG_VARIABLE}={named}: no such file; point it at your faas.yml or unset it"
-            )
-        return path
-    root = env.get("LAMBDA_TASK_ROOT", "").strip()
-    for candidate in ((Path(root) / FILE_NAME) if root else None, Path(FILE_NAME)):
-        if candidate is not None and candidate.is_file():
-            return candidate
-    return None
 
 
 def load(environ: Mapping[str, str] | None = None) -> Config | None:
@@ -789,15 +767,11 @@ def configured_handler(environ: Mapping[str, str] | None = None) -> Handler:
     """``faas_bridge.handler``'s Handler: from faas.yml when there is one, else the environment."""
     from faas_bridge.bridges.apps import configured_app, load_app
     from faas_bridge.dispatch import Handler
-    from faas_bridge.options import Options
 
     env = os.environ if environ is None else environ
     config = load(env)
     if config is None:
-        began = time.perf_counter()
-        app = configured_app(env)
-        seconds = time.perf_counter() - began
-        return Handler(app, Options.from_environ(env), import_seconds=seconds)
+        return environment_handler(env)
     function = config.running_function(env)
     add_to_path(config.path.parent)
     spec = config.app_for(function, env)

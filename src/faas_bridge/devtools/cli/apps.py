@@ -291,7 +291,8 @@ def environ_options(**overrides: Any) -> Any:
 
 def config_in_use(args: argparse.Namespace) -> Config | None:
     """The faas.yml in use (``--config``, ``FAAS_BRIDGE_CONFIG``, ./faas.yml), validated."""
-    from faas_bridge.config import FILE_NAME, add_to_path, find_config, load_config
+    from faas_bridge.config import add_to_path, load_config
+    from faas_bridge.configured import FILE_NAME, find_config
 
     named = getattr(args, "config", None)
     path = Path(named) if named else find_config()
