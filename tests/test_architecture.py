@@ -181,11 +181,11 @@ print(json.dumps([reply["statusCode"], sorted(sys.modules)]))
 """
 
 
-def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+def invoked(code: str, cwd: Path, env: dict[str, str]) -> tuple[int, list[str]]:
+    """(status, modules loaded), as ``code`` prints them in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", INVOKE],
-        cwd=tmp_path,  # no faas.yml here
+        [sys.executable, "-c", code],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -193,6 +193,12 @@ def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
         check=True,
     )
     status, loaded = json.loads(done.stdout)
+    return status, loaded
+
+
+def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    status, loaded = invoked(INVOKE, tmp_path, env)  # no faas.yml in tmp_path
     assert status == 200
     assert "faas_bridge.bridges.wsgi" in loaded  # it did run the app through the bridge
     assert "faas_bridge.lifecycle.lifespan" not in loaded  # the ASGI lifespan, for ASGI apps only
@@ -212,7 +218,7 @@ CONFIGURED = INVOKE.replace("from faas_bridge import wrap", "import faas_bridge"
     "reply = wrap(app)(event, None)", "reply = faas_bridge.handler(event, None)"
 )
 #: Routes the configured function's requests to /only: a request for / is refused.
-FAAS_YML = "app: invoked:app\nfunctions:\n  web:\n    routes: [/only]\n"
+FAAS_YML = "app: configured_app:app\nfunctions:\n  web:\n    routes: [/only]\n"
 
 
 @pytest.mark.parametrize("with_file", [False, True])
@@ -221,25 +227,16 @@ def test_faas_bridge_handler_reads_faas_yml_only_when_there_is_one(
 ) -> None:
     """Without a faas.yml, faas_bridge.handler loads neither the YAML reader nor
     the routing it may declare: several milliseconds of every cold start."""
-    (tmp_path / "invoked.py").write_text(CONFIGURED)
+    (tmp_path / "configured_app.py").write_text(CONFIGURED)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")},
         "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), str(tmp_path)]),
-        "FAAS_BRIDGE_APP": "invoked:app",
+        "FAAS_BRIDGE_APP": "configured_app:app",
     }
     if with_file:
         (tmp_path / "faas.yml").write_text(FAAS_YML)
         env["FAAS_BRIDGE_FUNCTION"] = "web"
-    done = subprocess.run(
-        [sys.executable, "-c", "import invoked"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    status, loaded = json.loads(done.stdout)
+    status, loaded = invoked("import configured_app", tmp_path, env)
     configuration = [
         name
         for name in loaded
