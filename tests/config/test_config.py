@@ -12,16 +12,19 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from faas_bridge import ConfigurationError, ConfiguredHandler
+from faas_bridge import ConfigurationError, ConfiguredHandler, config
 from faas_bridge.config import (
     Config,
     ConfigFileError,
     configured_handler,
     find_config,
     load_config,
+    parsed_path,
+    write_parsed,
 )
 from faas_bridge.platforms import NAMES
 from faas_bridge.routing.routes import RouteTable, app_path, parse_route
@@ -682,3 +685,109 @@ def test_names_in_faas_yml_import_from_its_directory(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["body"] == "from the project"
+
+
+# -- The document `faas-bridge package` writes as JSON, read instead of the YAML ----------
+#
+# It must change nothing but the cost: the same values and lines for every file
+# (so the same verdicts, word for word), and it must be ignored as soon as
+# faas.yml no longer holds the text it was made from.
+
+#: Anchors, merge keys and flow collections: what the YAML reader resolves.
+SHARED = """\
+app: support.faasyml_apps:web_app
+options: &common
+  deadline_margin: 1.5
+  text_types: [application/x-ndjson]
+functions:
+  web:
+    routes: ['/', '/notes/*']
+    commands: &maintenance [migrate, check]
+    options:
+      <<: *common
+      base_path: /v1
+  api:
+    routes: ['/api/*']
+    commands: *maintenance
+    options: {<<: *common, lifespan: off}
+"""
+
+
+def no_yaml(text: str, file: str) -> Any:
+    raise AssertionError("the YAML was read although the packaged document was there")
+
+
+@pytest.mark.parametrize("text", [FULL, SHARED], ids=["full", "anchors and merges"])
+def test_the_packaged_document_holds_what_the_yaml_reader_reads(
+    tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "faas.yml"
+    path.write_text(text)
+    from_yaml = load_config(path)
+    assert write_parsed(path, parsed_path(path)) is True
+    assert config._packaged(path, text) == config._parse(text, str(path))
+    monkeypatch.setattr(config, "_parse", no_yaml)
+    packaged = load_config(path)
+    assert packaged.app == from_yaml.app
+    assert packaged.options == from_yaml.options
+    assert packaged.functions.keys() == from_yaml.functions.keys()
+    for name, function in from_yaml.functions.items():
+        assert repr(packaged.functions[name]) == repr(function)
+
+
+@pytest.mark.parametrize(("text", "message"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN])
+def test_a_broken_file_gets_the_same_message_through_the_packaged_document(
+    tmp_path: Path, text: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "faas.yml"
+    path.write_text(text)
+    expected = message.replace("{f}", str(path))
+    try:
+        written = write_parsed(path, parsed_path(path))
+    except ConfigFileError as exc:  # not YAML at all: the packaging stops with this message
+        assert str(exc) == expected
+        assert not parsed_path(path).exists()
+        return
+    if written:  # the message must come from the packaged document alone
+        monkeypatch.setattr(config, "_parse", no_yaml)
+    else:  # JSON cannot hold it (a key that is no text): nothing is written
+        assert not parsed_path(path).exists()
+    with pytest.raises(ConfigFileError) as info:
+        load_config(path)
+    assert str(info.value) == expected
+
+
+def test_a_document_json_cannot_hold_is_not_written(tmp_path: Path) -> None:
+    path = tmp_path / "faas.yml"
+    path.write_text("app: a:b\nrelease: 2026-12-07\n")  # YAML reads a date
+    assert write_parsed(path, parsed_path(path)) is False
+    assert not parsed_path(path).exists()
+    with pytest.raises(ConfigFileError, match="release: unknown key"):
+        load_config(path)
+
+
+def test_an_edited_faas_yml_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "faas.yml"
+    path.write_text(FULL)
+    assert write_parsed(path, parsed_path(path))
+    path.write_text(FULL.replace("deadline_margin: 2\n", "deadline_margin: 3\n"))
+    assert config._packaged(path, path.read_text()) is None
+    assert load_config(path).options["deadline_margin"] == 3.0
+    read: list[str] = []
+    real = config._parse
+    monkeypatch.setattr(config, "_parse", lambda text, file: read.append(file) or real(text, file))
+    load_config(path)
+    assert read == [str(path)]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "not json", "[1, 2]", '{"sha256": 5}', '{"document": {}, "lines": []}'],
+    ids=["empty", "not JSON", "a list", "a wrong digest", "no digest"],
+)
+def test_a_file_that_is_not_ours_is_ignored(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "faas.yml"
+    path.write_text(FULL)
+    parsed_path(path).write_text(content)
+    assert config._packaged(path, FULL) is None
+    assert load_config(path).app == "support.faasyml_apps:web_app"

@@ -126,6 +126,7 @@ def test_what_goes_in_and_what_stays_out(packaged: dict[str, Any]) -> None:
     (archive,) = packaged["first"].archives
     names = {name for name, _ in archive.entries}
     assert {"hello.py", "faas.yml", "requirements.txt", "tinydep/__init__.py"} <= names
+    assert "faas.yml.parsed.json" in names  # faas.yml as read: no PyYAML at cold start
     assert "faas_bridge/__init__.py" in names and "yaml/__init__.py" in names
     assert "asgiref/__init__.py" in names
     left_out = ("tests/", "test_more.py", "conftest.py", ".git/", ".env", "__pycache__", "bin/")
@@ -187,7 +188,7 @@ def test_the_unpacked_archive_answers_an_event_alone(
     script = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import faas_bridge; "
         "reply = faas_bridge.handler(json.loads(sys.argv[2]), None); "
-        "print(json.dumps([faas_bridge.__file__, reply]))"
+        "print(json.dumps([faas_bridge.__file__, reply, 'yaml' in sys.modules]))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAAS_BRIDGE_", "PYTHON"))}
     env["LAMBDA_TASK_ROOT"] = str(task_root)
@@ -200,10 +201,13 @@ def test_the_unpacked_archive_answers_an_event_alone(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    where, reply = json.loads(done.stdout.strip().splitlines()[-1])
+    where, reply, read_yaml = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(where).is_relative_to(task_root)
     assert reply["statusCode"] == 200
     assert reply["body"] == "packaged from /hello"
+    # faas.yml was read from the document the packaging wrote beside it.
+    assert (task_root / "faas.yml.parsed.json").is_file()
+    assert read_yaml is False
 
 
 def test_layer_split_puts_dependencies_under_python(

@@ -390,6 +390,28 @@ def wheel_tags(into: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+def _parsed_config(root: Path, scratch: Path) -> list[tuple[str, Path]]:
+    """The project's faas.yml as already read, for the function to skip PyYAML at cold start.
+
+    (archive name, file) of :func:`faas_bridge.config.write_parsed`'s output, or
+    nothing without a faas.yml or when JSON cannot hold its document. A faas.yml
+    that is not valid YAML stops the packaging here rather than at the first event.
+    """
+    from faas_bridge.config import parsed_path, write_parsed
+    from faas_bridge.configured import FILE_NAME
+    from faas_bridge.errors import ConfigurationError
+
+    source = root / FILE_NAME
+    if not source.is_file():
+        return []
+    into = scratch / parsed_path(source).name
+    try:
+        written = write_parsed(source, into)
+    except ConfigurationError as exc:
+        raise DeployError(str(exc)) from None
+    return [(into.name, into)] if written else []
+
+
 def write_zip(path: Path, entries: list[tuple[str, Path]]) -> Archive:
     """A reproducible zip of ``entries`` (archive name, file), sorted by name."""
     archive = Archive(path)
@@ -530,6 +552,7 @@ def build(
             else:
                 result.installed = wheel_tags(into)
                 deps = list(installed_files(into))
+        app += _parsed_config(root, Path(temporary))
         prefix = "python/" if layer else ""
         dependencies = [(prefix + name, path) for name, path in bridge + deps]
         plans = (
