@@ -17,7 +17,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # types only: a Protocol class costs a cold start to build
+if TYPE_CHECKING:  # for the type checker: building Protocol classes would slow every cold start
     from typing import Protocol
 
     class Deadlined(Protocol):
