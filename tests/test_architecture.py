@@ -212,6 +212,26 @@ def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
     assert unwanted == []
 
 
+#: The same invocation of an ASGI app.
+INVOKE_ASGI = INVOKE.replace(
+    """def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]""",
+    """async def app(scope, receive, send):
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})""",
+)
+
+
+def test_an_asgi_invocation_loads_no_wsgi_bridge(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    status, loaded = invoked(INVOKE_ASGI, tmp_path, env)
+    assert status == 200
+    assert "faas_bridge.bridges.asgi" in loaded
+    assert "faas_bridge.bridges.wsgi" not in loaded
+
+
 #: ``faas_bridge.handler`` for the app FAAS_BRIDGE_APP names: prints the status of
 #: a request for /, and the modules loaded.
 CONFIGURED = INVOKE.replace("from faas_bridge import wrap", "import faas_bridge").replace(

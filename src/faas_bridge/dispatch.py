@@ -17,7 +17,6 @@ from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from faas_bridge.bridges.apps import interface_of
-from faas_bridge.bridges.wsgi import build_environ
 from faas_bridge.bridges.wsgi_deadline import StackWatch, request_id_of, stack_watch
 from faas_bridge.errors import (
     AppFailure,
@@ -125,9 +124,7 @@ class Handler:
         runner = None
         #: What the bridge runs on, made from a vetted Request: a WSGI environ, or
         #: an ASGI scope and body.
-        self.bridge_input: Callable[[Request], Any] = build_environ
-        if options.underscore_headers == "keep":
-            self.bridge_input = functools.partial(build_environ, keep_underscores=True)
+        self.bridge_input: Callable[[Request], Any]
         if self.interface == "asgi":
             from faas_bridge.bridges.asgi import ASGIBridge, scope_input
 
@@ -139,9 +136,12 @@ class Handler:
 
                 lifespan = Lifespan(self.asgi.app, runner)
         else:
-            from faas_bridge.bridges.wsgi import WSGIBridge
+            from faas_bridge.bridges.wsgi import WSGIBridge, build_environ
 
             self.wsgi = WSGIBridge(app)
+            self.bridge_input = build_environ
+            if options.underscore_headers == "keep":
+                self.bridge_input = functools.partial(build_environ, keep_underscores=True)
             #: Logs the stack of a request still running near its deadline.
             self._watch = stack_watch()
         self.bridge = self.asgi or self.wsgi

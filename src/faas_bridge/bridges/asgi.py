@@ -16,8 +16,8 @@ from functools import partial
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from faas_bridge.bridges import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 from faas_bridge.bridges._loop import loop_runner
-from faas_bridge.bridges.wsgi import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 from faas_bridge.http import Chunks, Headers, Request, Response
 
 Scope = MutableMapping[str, Any]

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import unquote_to_bytes
 
+from faas_bridge.bridges import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 from faas_bridge.http import COMMON_NAMES, Chunks, Request, Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -23,11 +24,6 @@ StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 logger = logging.getLogger("faas_bridge")
-
-#: environ / scope keys under which the original invocation is available.
-EVENT_KEY = "faas_bridge.event"
-CONTEXT_KEY = "faas_bridge.context"
-PLATFORM_KEY = "faas_bridge.platform"
 
 
 #: What every environ holds, the same for every request.
