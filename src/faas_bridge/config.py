@@ -71,8 +71,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from faas_bridge.configured import CONFIG_VARIABLE, environment_handler, find_config
 from faas_bridge.errors import ConfigurationError, shown
 from faas_bridge.options import SETTINGS
-from faas_bridge.routing.commands import FORBIDDEN
-from faas_bridge.routing.commands import NAME as COMMAND_NAME
 from faas_bridge.routing.routes import (
     Invalid,
     Route,
@@ -692,6 +690,10 @@ class _Validator(DocumentChecker):
             self.invalid(path, exc)
 
     def commands(self, value: Any, path: Key) -> tuple[str, ...]:
+        # Only a file that lists commands loads the module that runs them.
+        from faas_bridge.routing.commands import FORBIDDEN
+        from faas_bridge.routing.commands import NAME as COMMAND_NAME
+
         items = self.listed(value, path, "a list of command names, such as [migrate]")
         names = []
         for index, name in enumerate(items):
