@@ -212,6 +212,35 @@ def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
     assert unwanted == []
 
 
+#: INVOKE, then a request whose body is base64 and whose reply is binary.
+INVOKE_BINARY = INVOKE.replace(
+    "reply = wrap(app)(event, None)",
+    """handler = wrap(app)
+text_only = "faas_bridge.b64" not in sys.modules
+binary = handler({**event, "body": "AAEC", "isBase64Encoded": True}, None)
+reply = {"statusCode": [handler(event, None)["statusCode"], text_only,
+                        binary["isBase64Encoded"], binary["body"]]}""",
+).replace(
+    'start_response("200 OK", [("Content-Type", "text/plain")])\n    return [b"ok"]',
+    """body = environ["wsgi.input"].read()
+    kind = "application/octet-stream" if body else "text/plain"
+    start_response("200 OK", [("Content-Type", kind)])
+    return [body[::-1] if body else b"ok"]""",
+)
+
+
+def test_text_requests_and_replies_load_no_base64(tmp_path: Path) -> None:
+    """The base64 module is loaded by the first body that needs it, not on every cold start."""
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    status, loaded = invoked(INVOKE, tmp_path, env)  # a text request, a text reply
+    assert status == 200
+    assert "faas_bridge.b64" not in loaded
+    (status, text_only, is_base64, body), loaded = invoked(INVOKE_BINARY, tmp_path, env)
+    assert (status, text_only) == (200, True)
+    assert (is_base64, body) == (True, "AgEA")  # b"\x00\x01\x02" reversed, in base64
+    assert "faas_bridge.b64" in loaded
+
+
 #: The same invocation of an ASGI app.
 INVOKE_ASGI = INVOKE.replace(
     """def app(environ, start_response):

@@ -15,7 +15,6 @@ from operator import itemgetter
 from typing import Any, AnyStr, ClassVar, TypeGuard
 from urllib.parse import quote, quote_plus, urlencode
 
-from faas_bridge import b64
 from faas_bridge.errors import MalformedEvent, shown
 from faas_bridge.http import (
     COMMON_NAMES,
@@ -39,8 +38,9 @@ _SURROGATE = "not valid Unicode text: it holds a lone surrogate"
 
 # A path that encode_path leaves as it is: ASCII letters and digits, PATH_SAFE.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*").fullmatch
-# Characters JSON must escape in a string.
-_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')
+# Characters JSON must escape in a string: searched only in a reply that may be
+# over the vendor's limit, so compiled (and cached) by ``re`` on first use.
+_JSON_ESCAPED = r'["\\\x00-\x1f\x7f]'
 
 
 class Platform:
@@ -115,7 +115,7 @@ def json_size(reply: Any) -> int:
         isinstance(body, str)
         and body.isascii()  # O(1): CPython knows a string's widest character
         # base64 text never needs escaping; searching 1 MiB of it costs ~3 ms
-        and (reply.get("isBase64Encoded") is True or not _JSON_ESCAPED.search(body))
+        and (reply.get("isBase64Encoded") is True or not re.search(_JSON_ESCAPED, body))
     ):
         rest = dict(reply, body="")
         return len(json.dumps(rest, ensure_ascii=False).encode("utf-8")) + len(body)
@@ -190,6 +190,8 @@ def decode_body(
     if is_base64 is not True and is_base64 is not False and is_base64 is not None:
         is_base64 = flag(is_base64, flag_where)
     if is_base64:
+        from faas_bridge import b64  # with base64, loaded by the first body that needs it
+
         try:
             return b64.decode(body)
         except ValueError as exc:
@@ -235,6 +237,8 @@ def encode_body(response: Response, options: Options) -> tuple[str, bool]:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass  # labelled text, but not UTF-8: only base64 keeps it byte-exact
+    from faas_bridge import b64
+
     return b64.encode(body), True
 
 
