@@ -4,9 +4,16 @@
 
 Prints (1) each pipeline stage timed on its own, interleaved like the main
 benchmark (warm-up check, detection, deadline bookkeeping, decode, environ or
-scope, the app alone, encode), and (2) a cProfile of whole invocations, the
-functions sorted by their own time. Used to rank optimisations; the numbers
-are per call, in µs.
+scope, the app alone, encode); (2) each of faas_bridge's own stages timed in
+place: what one more run of it adds to a whole invocation; and (3) a cProfile
+of whole invocations, the functions sorted by their own time. Used to rank
+optimisations; the numbers are per call, in µs.
+
+A stage timed alone, in a loop, runs with its code and data in the CPU's
+caches. Beside a real framework it does not: the app's code evicts it, and
+each invocation meets it cold again. So the stages timed alone add up to far
+less than the overhead; timed in place, they add up to nearly all of it (the
+rest is the bridge collecting the reply and the handler's own glue).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from . import adapters
 from .cases import Bench
+from .coldstart import paired_added
 from .timing import FULL, QUICK, Settings, measure
 
 
@@ -89,6 +97,91 @@ def stage_table(bench: Bench, app_name: str, event_name: str, settings: Settings
     return "\n".join(lines)
 
 
+def own_stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Callable[[], Any]]]:
+    """faas_bridge's own work, stage by stage, each on what the stage before it made.
+
+    The app's part (the bridge running it) is left out: run once more it would
+    count the app again.
+    """
+    from faas_bridge.bridges.asgi import build_scope
+    from faas_bridge.bridges.wsgi import build_environ
+    from faas_bridge.http import check_reply
+
+    handler: Any = bench.handlers(app_name)[adapters.FAAS_BRIDGE]
+    event = bench.events[event_name]
+    ctx = adapters.CONTEXT
+    platform = handler.detect(event)
+    request = platform.decode(event, ctx)
+    response = handler.respond(request, platform, ctx)
+    check_reply(response)
+    out: list[tuple[str, Callable[[], Any]]] = []
+    if handler._warmup is not None:
+        out.append(("warm-up check", lambda: handler._warmup(event)))
+    out += [
+        ("detect", lambda: handler.detect(event)),
+        ("decode", lambda: platform.decode(event, ctx)),
+        ("request checks (vet)", lambda: handler.vet(request, platform)),
+    ]
+    if handler.wsgi is not None:
+        out.append(("build_environ", lambda: build_environ(request)))
+    else:
+        out.append(("build_scope", lambda: build_scope(request)))
+    out += [
+        ("remaining time", lambda: platform.remaining_time(ctx)),
+        ("reply checks (check_reply)", lambda: check_reply(response)),
+        ("encode", lambda: platform.encode(response, event, ctx)),
+    ]
+    return out
+
+
+def in_place_table(bench: Bench, app_name: str, event_name: str, settings: Settings) -> str:
+    """Each own stage's cost in place: (it, then a whole invocation) - a whole invocation.
+
+    Medians of the per-round differences (:func:`~benchmarks.coldstart.paired_added`):
+    the rounds interleave, so each pairs with the whole invocation timed beside it.
+    """
+    contenders, _ = bench.contenders(app_name, event_name)
+    by_name = {c.name: c.call for c in contenders}
+    whole = by_name[adapters.FAAS_BRIDGE]
+    floor = ("app alone (floor)", by_name[adapters.FLOOR])
+    stages = own_stages(bench, app_name, event_name)
+
+    def beside(stage: Callable[[], Any]) -> Callable[[], Any]:
+        def call() -> Any:
+            stage()
+            return whole()
+
+        return call
+
+    # The peers are timed apart: one that allocates a lot (mangum) would, in
+    # the same rotation, disturb the invocations timed after it.
+    calls = [("whole invocation", whole), floor]
+    samples = measure([*calls, *((name, beside(stage)) for name, stage in stages)], settings)
+    peers = [name for name in by_name if name not in (adapters.FLOOR, adapters.FAAS_BRIDGE)]
+    apart = ("floor, timed with the peers", floor[1])
+    samples.update(measure([apart, *((name, by_name[name]) for name in peers)], settings))
+
+    def added(name: str, to: str) -> float:
+        found = paired_added(samples[name].per_call_us, samples[to].per_call_us)
+        assert found is not None  # both timed in every round of one measure()
+        return found
+
+    overhead = added("whole invocation", "app alone (floor)")
+    lines = [
+        f"faas_bridge's own stages in place, {app_name} / {event_name} (µs added per call)",
+        f"faas_bridge's overhead (whole - floor): {overhead:.1f} µs",
+    ]
+    lines += [f"{name}'s overhead: {added(name, apart[0]):.1f} µs" for name in peers]
+    lines += ["", f"{'stage':<42} {'µs':>9}"]
+    total = 0.0
+    for name, _ in stages:
+        cost = added(name, "whole invocation")
+        total += cost
+        lines.append(f"{name:<42} {cost:>9.2f}")
+    lines.append(f"{'the rest (bridge, glue)':<42} {overhead - total:>9.2f}")
+    return "\n".join(lines)
+
+
 def cprofile_table(bench: Bench, app_name: str, event_name: str, calls: int, top: int) -> str:
     handler: Any = bench.handlers(app_name)[adapters.FAAS_BRIDGE]
     event = bench.events[event_name]
@@ -116,7 +209,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-cprofile", action="store_true")
     args = parser.parse_args(argv)
     bench = Bench([args.event])
-    print(stage_table(bench, args.app, args.event, QUICK if args.quick else FULL))
+    settings = QUICK if args.quick else FULL
+    print(stage_table(bench, args.app, args.event, settings))
+    print()
+    print(in_place_table(bench, args.app, args.event, settings))
     if not args.no_cprofile:
         print()
         print(cprofile_table(bench, args.app, args.event, args.calls, args.top))

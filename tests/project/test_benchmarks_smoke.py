@@ -152,3 +152,28 @@ def test_first_reply_added_time_is_paired_by_round() -> None:
     assert FirstReply("flask", "broken", []).added_to(floor) is None
     table = report.first_reply_table([floor, ours])
     assert "| flask | **faas_bridge** | 110.0 | 4.0 | 7.0 | 6.0 |" in table
+
+
+@pytest.mark.parametrize("app", ["raw-wsgi", "raw-asgi"])
+def test_profile_times_each_own_stage_in_place(app: str) -> None:
+    """The in-place table has a row per own stage, and the rest of the overhead beside them."""
+    from benchmarks.cases import Bench
+    from benchmarks.profile import in_place_table, own_stages
+    from benchmarks.timing import Settings
+
+    bench = Bench(["v2-get"])
+    try:
+        names = [name for name, _ in own_stages(bench, app, "v2-get")]
+        table = in_place_table(bench, app, "v2-get", Settings(3, 0.001, 0.001))
+    finally:
+        bench.close()
+    assert {"decode", "encode", "reply checks (check_reply)"} <= set(names)
+    assert ("build_environ" in names) is (app == "raw-wsgi")
+    rows = [line.split() for line in table.splitlines()]
+    for name in names:
+        assert any(" ".join(row[:-1]) == name for row in rows), (name, table)
+    rest = next(row for row in rows if row[:2] == ["the", "rest"])
+    overhead = next(row for row in rows if row[:2] == ["faas_bridge's", "overhead"])
+    stage_sum = sum(float(row[-1]) for row in rows if row and " ".join(row[:-1]) in names)
+    # The rows add up to the overhead: the rest is what the stages leave of it.
+    assert abs(stage_sum + float(rest[-1]) - float(overhead[-2])) < 0.2
