@@ -259,6 +259,8 @@ def test_an_asgi_invocation_loads_no_wsgi_bridge(tmp_path: Path) -> None:
     assert status == 200
     assert "faas_bridge.bridges.asgi" in loaded
     assert "faas_bridge.bridges.wsgi" not in loaded
+    # The deadline watch is the WSGI bridge's: an ASGI request is cancelled instead.
+    assert "faas_bridge.bridges.wsgi_deadline" not in loaded
 
 
 #: ``faas_bridge.handler`` for the app FAAS_BRIDGE_APP names: prints the status of

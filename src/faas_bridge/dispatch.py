@@ -17,7 +17,6 @@ from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from faas_bridge.bridges.apps import interface_of
-from faas_bridge.bridges.wsgi_deadline import StackWatch, request_id_of, stack_watch
 from faas_bridge.errors import (
     AppFailure,
     FaasBridgeError,
@@ -25,6 +24,7 @@ from faas_bridge.errors import (
     ReplyTooLarge,
     RequestTooLarge,
     UnrecognisedEvent,
+    request_id_of,
     safe_text,
 )
 from faas_bridge.http import (
@@ -50,6 +50,7 @@ from faas_bridge.platforms import Platform, load_platform, platform_entries
 from faas_bridge.platforms.base import forwarded_client, status_line
 
 if TYPE_CHECKING:
+    from faas_bridge.bridges.wsgi_deadline import StackWatch
     from faas_bridge.routing.routes import RouteTable
     from faas_bridge.routing.triggers import TriggerRouter
 
@@ -137,6 +138,7 @@ class Handler:
                 lifespan = Lifespan(self.asgi.app, runner)
         else:
             from faas_bridge.bridges.wsgi import WSGIBridge, build_environ
+            from faas_bridge.bridges.wsgi_deadline import stack_watch
 
             self.wsgi = WSGIBridge(app)
             self.bridge_input = build_environ

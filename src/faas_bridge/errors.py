@@ -22,6 +22,16 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for the type checker: building a Protocol class would slow every cold start
+    from typing import Protocol
+
+    class HasRequestId(Protocol):
+        """An adapter, as far as a log line about its invocation needs it."""
+
+        def request_id(self, event: Any, context: Any, /) -> str | None: ...
+
 
 #: The most characters of event text an error message quotes.
 _SHOWN = reprlib.Repr()
@@ -50,6 +60,18 @@ def safe_text(text: str, limit: int) -> str:
         if len(text) > limit:  # escapes are longer than what they stand for
             text = text[: limit - 3] + "..."
     return text
+
+
+def request_id_of(platform: HasRequestId, event: Any, context: Any) -> str | None:
+    """The invocation's id for a log line; None when even that cannot be read.
+
+    A log line about a failure names it whatever the event holds: the id is
+    read by the adapter from a hostile event, so its own failure is not one more.
+    """
+    try:
+        return platform.request_id(event, context)
+    except Exception:
+        return None
 
 
 class FaasBridgeError(Exception):

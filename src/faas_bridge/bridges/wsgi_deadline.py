@@ -17,6 +17,8 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
+from faas_bridge.errors import request_id_of
+
 if TYPE_CHECKING:  # for the type checker: building Protocol classes would slow every cold start
     from typing import Protocol
 
@@ -118,14 +120,6 @@ def _deadline(request: Running, now: float) -> float:
     if remaining is None or not -_INF < remaining < _INF:  # NaN: no deadline known
         return _INF
     return now + remaining - margin
-
-
-def request_id_of(platform: Deadlined, event: Any, context: Any) -> str | None:
-    """The invocation's id for a log line; None when even that cannot be read."""
-    try:
-        return platform.request_id(event, context)
-    except Exception:
-        return None
 
 
 _watch: StackWatch | None = None
