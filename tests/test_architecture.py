@@ -297,8 +297,10 @@ def test_faas_bridge_handler_reads_faas_yml_only_when_there_is_one(
         assert status == 404  # the file's route table answered
         assert "faas_bridge.config" in configuration
         assert "yaml" in configuration
-        # It lists no commands: the module that runs them is not loaded either.
-        assert "faas_bridge.routing.commands" not in configuration
+        # It lists no commands and routes no trigger: the modules that run
+        # them are not loaded either.
+        for name in ("commands", "triggers", "kinds", "surfaces"):
+            assert f"faas_bridge.routing.{name}" not in configuration, name
     else:
         assert status == 200
         assert configuration == []

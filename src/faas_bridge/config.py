@@ -78,11 +78,11 @@ from faas_bridge.routing.routes import (
     parse_route,
     reserved_key,
 )
-from faas_bridge.routing.triggers import TriggerRoute, make_route
 
 if TYPE_CHECKING:
     from faas_bridge.dispatch import Handler
     from faas_bridge.options import Options
+    from faas_bridge.routing.triggers import TriggerRoute
 
 #: Names the function being run, when the platform's name is not its key.
 FUNCTION_VARIABLE = "FAAS_BRIDGE_FUNCTION"
@@ -678,6 +678,9 @@ class _Validator(DocumentChecker):
         )
 
     def trigger(self, item: Any, path: Key) -> TriggerRoute:
+        # Only a file that routes triggers loads the modules that deliver them.
+        from faas_bridge.routing.triggers import make_route
+
         item = self.mapping(item, path, "a trigger route: {type: ..., call: ... or route: ...}")
         self.keys(item, path, TRIGGER_KEYS)
         if "type" not in item:
@@ -806,11 +809,12 @@ def apply(handler: Handler, function: FunctionConfig | None) -> None:
     """Give the handler the function's routes, trigger routes and allowed commands."""
     if function is None:
         return
-    router = handler.trigger_router()
-    router.function = function.name
-    for route in function.triggers:
-        router.add(route)
-    router.allow(*function.commands)
+    handler.function = function.name
+    if function.triggers or function.commands:
+        router = handler.trigger_router()
+        for route in function.triggers:
+            router.add(route)
+        router.allow(*function.commands)
     reserved = frozenset(reserved_key(t.path) for t in function.triggers if t.path is not None)
     if function.routes is not None or reserved:
         handler.routes = RouteTable(function.name, function.routes, reserved)

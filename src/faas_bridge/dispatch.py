@@ -92,6 +92,7 @@ class Handler:
         "bridge",
         "bridge_input",
         "cold",
+        "function",
         "interface",
         "lifecycle",
         "options",
@@ -153,6 +154,8 @@ class Handler:
             self.asgi.state = lifespan.state
         #: True until the first invocation has been answered.
         self.cold = True
+        #: The faas.yml function this handler runs, named in refusals; None for wrap(app).
+        self.function: str | None = None
         #: The routes this function serves (faas.yml); None: every route.
         self.routes: RouteTable | None = None
         #: Non-HTTP event routes and allowed commands; None until any is set.

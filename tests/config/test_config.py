@@ -603,7 +603,7 @@ def test_configured_handler_applies_triggers_and_commands(
     monkeypatch.chdir(tmp_path)
     handler = configured_handler({"FAAS_BRIDGE_FUNCTION": "web"})
     assert handler.triggers is not None
-    assert handler.triggers.function == "web"
+    assert handler.function == "web"
     assert handler.triggers.commands == frozenset({"migrate", "check"})
     apps.DELIVERED.clear()
     event = load_event("non-http/aws-eventbridge-scheduled.json")

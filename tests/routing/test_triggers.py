@@ -238,6 +238,34 @@ def test_the_unrouted_error_names_the_function_of_faas_yml(
     )
 
 
+@pytest.mark.parametrize("mode", ["auto", "refuse"])
+def test_a_function_without_triggers_weighs_the_event_as_a_routed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """A faas.yml function that routes no trigger has no router to build, yet its
+    non-HTTP events meet the same checks: ``non_http_events`` first, then the
+    error naming the function."""
+    from faas_bridge.config import configured_handler
+    from faas_bridge.routing.surfaces import EventRefused
+
+    (tmp_path / "faas.yml").write_text(
+        "app: support.faasyml_apps:web_app\nfunctions:\n  worker:\n    routes: []\n"
+        f"    options:\n      non_http_events: {mode}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FAAS_BRIDGE_FUNCTION", raising=False)
+    handler = configured_handler({})
+    assert (handler.function, handler.triggers) == ("worker", None)
+    event = load_event("non-http/aws-s3-put.json")
+    if mode == "refuse":
+        with pytest.raises(EventRefused, match="this function takes HTTP requests only"):
+            handler(event, None)
+    else:
+        with pytest.raises(UnroutedEvent, match=r"in function 'worker'; route it in faas\.yml"):
+            handler(event, None)
+    assert apps.CALLS == []
+
+
 def test_the_warm_up_ping_is_still_answered_first() -> None:
     handler = wrap(apps.web_app, warmup=["source=serverless-plugin-warmup", "warmer=true"])
     handler.on("aws.events.scheduled", call="support.faasyml_apps:record")

@@ -312,7 +312,7 @@ def run_command_event(handler: Handler, event: Any) -> dict[str, Any]:
         raise
     router = handler.triggers
     allowed = router.commands if router is not None else frozenset()
-    function = router.function if router is not None else None
+    function = handler.function
     if name not in allowed:
         listed = ", ".join(sorted(allowed)) or "none"
         logger.warning("faas_bridge: refused command %r (allowed: %s)", name, listed)

@@ -328,8 +328,7 @@ class _TriggerPlatform(Platform):
 class TriggerRouter:
     """The trigger routes and allowed commands of one handler (one function)."""
 
-    def __init__(self, function: str | None = None) -> None:
-        self.function = function
+    def __init__(self) -> None:
         self.routes: dict[str, list[TriggerRoute]] = {}
         #: Management commands a command event may run (``faas.yml`` ``commands``).
         self.commands: frozenset[str] = frozenset()
@@ -338,7 +337,7 @@ class TriggerRouter:
 
     def __repr__(self) -> str:
         routes = sum(len(r) for r in self.routes.values())
-        return f"<TriggerRouter function={self.function!r} routes={routes}>"
+        return f"<TriggerRouter routes={routes}>"
 
     def add(self, route: TriggerRoute) -> None:
         """Add a route; the first that takes an event delivers it."""
@@ -421,7 +420,7 @@ class TriggerRouter:
         for unit_event, unit in units:
             route = self.find(kind_name, unit)
             if route is None:
-                raise UnroutedEvent(kind_name, unit, self.function, unrecognised, event)
+                raise UnroutedEvent(kind_name, unit, handler.function, unrecognised, event)
             plan.append((unit_event, unit, route))
         if kind.records is None:
             unit_event, unit, route = plan[0]
@@ -656,13 +655,17 @@ def handle_event(
         if router.find("custom", event) is None:
             raise unrecognised
         kind_name = "custom"
+    if handler.function is not None or router is not None:
+        # A function of faas.yml, or one given routes: the event is weighed
+        # before any route is looked for, so that one an anonymous caller may
+        # have written is refused as such.
+        check_source(handler, kind_name)
     if router is None:
         unit = event
         records = KINDS[kind_name].records
         if records is not None:
             unit = event[records][0]
-        raise UnroutedEvent(kind_name, as_json(unit), None, unrecognised, event)
-    check_source(handler, kind_name)
+        raise UnroutedEvent(kind_name, as_json(unit), handler.function, unrecognised, event)
     reply = router.deliver(handler, kind_name, event, context, unrecognised)
     if handler.cold:
         handler._report_cold_start(router._platform or _TriggerPlatform(handler.options))
