@@ -64,12 +64,12 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from faas_bridge.configured import CONFIG_VARIABLE, environment_handler, find_config
 from faas_bridge.errors import ConfigurationError, shown
+from faas_bridge.http import Record
 from faas_bridge.options import SETTINGS
 from faas_bridge.routing.routes import (
     Invalid,
@@ -134,17 +134,29 @@ class ConfigFileError(ConfigurationError):
 # -- The model -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FunctionConfig:
+class FunctionConfig(Record):
     """One function of the set: what it serves and which events it takes."""
 
-    name: str
-    app: str | None = None
-    #: None: every route; empty: none (a worker).
-    routes: tuple[Route, ...] | None = None
-    triggers: tuple[TriggerRoute, ...] = ()
-    commands: tuple[str, ...] = ()
-    options: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ("name", "app", "routes", "triggers", "commands", "options")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self,
+        name: str,
+        app: str | None = None,
+        routes: tuple[Route, ...] | None = None,
+        triggers: tuple[TriggerRoute, ...] = (),
+        commands: tuple[str, ...] = (),
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.app = app
+        #: None: every route; empty: none (a worker).
+        self.routes = routes
+        self.triggers = triggers
+        self.commands = commands
+        self.options: Mapping[str, Any] = {} if options is None else options
+
+    _compared = __slots__
 
     def describe(self) -> str:
         """Its routes in a few words, for banners."""
@@ -159,14 +171,24 @@ class FunctionConfig:
         return served
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
     """A validated faas.yml."""
 
-    path: Path
-    app: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    functions: Mapping[str, FunctionConfig] = field(default_factory=dict)
+    __slots__ = ("path", "app", "options", "functions")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self,
+        path: Path,
+        app: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        functions: Mapping[str, FunctionConfig] | None = None,
+    ) -> None:
+        self.path = path
+        self.app = app
+        self.options: Mapping[str, Any] = {} if options is None else options
+        self.functions: Mapping[str, FunctionConfig] = {} if functions is None else functions
+
+    _compared = __slots__
 
     def running_function(
         self, environ: Mapping[str, str] | None = None, name: str | None = None

@@ -20,11 +20,12 @@ from faas_bridge.errors import AppFailure, MalformedEvent, ReplyRejected, shown
 Headers = list[tuple[str, str]]
 
 
-class _Record:
+class Record:
     """``repr()`` and ``==`` by the fields named in ``_compared``, as a dataclass has them.
 
     faas_bridge's records are written out, not dataclasses or typed named
-    tuples: a cold start does not pay for generating them.
+    tuples: a cold start does not pay for generating them (a frozen dataclass
+    costs 0.4 to 1 ms to create, the first one in a process more).
     """
 
     __slots__ = ()
@@ -42,7 +43,7 @@ class _Record:
     __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass would be
 
 
-class Request(_Record):
+class Request(Record):
     """One HTTP request as a real server would have received it."""
 
     #: In the constructor's order, which repr() and == follow.
@@ -114,7 +115,7 @@ class Request(_Record):
     _compared = __slots__[:-1]  # all but ``checked``
 
 
-class ReplyShape(_Record):
+class ReplyShape(Record):
     """What a reply's header names alone decide, worked out once per reply.
 
     Checking the names, finding Content-Type and grouping repeats for the

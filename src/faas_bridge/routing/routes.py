@@ -11,12 +11,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 from faas_bridge.errors import shown
-from faas_bridge.http import Request, Response, plain_response
+from faas_bridge.http import Record, Request, Response, plain_response
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _PARAM = re.compile(r"^\{([A-Za-z_]\w*)\}$")
@@ -40,15 +39,25 @@ class Invalid(ValueError):
         return f"{text}; {self.fix}" if self.fix else text
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(Record):
     """One route pattern a function owns (see the module docstring for the syntax)."""
 
-    text: str
-    methods: frozenset[str] | None
-    regex: re.Pattern[str]
-    #: Larger is more specific: (no wildcard, literal segments, segments).
-    score: tuple[int, int, int]
+    __slots__ = ("text", "methods", "regex", "score")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self,
+        text: str,
+        methods: frozenset[str] | None,
+        regex: re.Pattern[str],
+        score: tuple[int, int, int],
+    ) -> None:
+        self.text = text
+        self.methods = methods
+        self.regex = regex
+        #: Larger is more specific: (no wildcard, literal segments, segments).
+        self.score = score
+
+    _compared = __slots__
 
     def matches(self, method: str, path: str) -> bool:
         if self.methods is not None and method not in self.methods:
