@@ -404,3 +404,29 @@ def test_azure_documents_no_package_size(tmp_path: Path) -> None:
     huge = Archive(tmp_path / "function.zip", [("big", 2**31)], zipped=2**31)
     check_sizes(TARGETS["azure"], [huge], [])
     assert TARGETS["azure"].zipped_limit is None and TARGETS["azure"].unzipped_limit is None
+
+
+@pytest.mark.parametrize("json_can_hold_it", [True, False])
+def test_a_stale_parsed_document_in_the_project_never_goes_in(
+    tmp_path: Path, json_can_hold_it: bool
+) -> None:
+    """The archive holds the document read from this faas.yml, or none at all."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "hello.py").write_text(HELLO)
+    (root / "requirements.txt").write_text("")
+    # YAML reads 2026-12-07 as a date, which JSON cannot hold: no document is
+    # written, and the function reads (and refuses) the YAML itself.
+    text = "app: hello:app\n" if json_can_hold_it else "app: hello:app\nrelease: 2026-12-07\n"
+    (root / "faas.yml").write_text(text)
+    stale = '{"document": {"app": "gone:app"}, "lines": [], "sha256": "0"}'
+    (root / "faas.yml.parsed.json").write_text(stale)
+    result = build(root, "gcp", tmp_path / "out", python=PYTHON)
+    (archive,) = result.archives
+    with zipfile.ZipFile(archive.path) as opened:
+        names = opened.namelist()
+        held = opened.read("faas.yml.parsed.json") if "faas.yml.parsed.json" in names else None
+    if json_can_hold_it:
+        assert held is not None and json.loads(held)["document"]["app"] == "hello:app"
+    else:
+        assert held is None, held

@@ -390,26 +390,33 @@ def wheel_tags(into: Path) -> list[tuple[str, str, str]]:
     return found
 
 
-def _parsed_config(root: Path, scratch: Path) -> list[tuple[str, Path]]:
-    """The project's faas.yml as already read, for the function to skip PyYAML at cold start.
+def _with_parsed_config(
+    app: list[tuple[str, Path]], root: Path, scratch: Path
+) -> list[tuple[str, Path]]:
+    """The app's files with the project's faas.yml as already read, for the function
+    to skip PyYAML at cold start.
 
-    (archive name, file) of :func:`faas_bridge.config.write_parsed`'s output, or
-    nothing without a faas.yml or when JSON cannot hold its document. A faas.yml
-    that is not valid YAML stops the packaging here rather than at the first event.
+    The document is :func:`faas_bridge.config.write_parsed`'s output, left out
+    without a faas.yml or when JSON cannot hold the document. A copy already in
+    the project never goes in: it may be stale (ignored at run time, its digest
+    no longer matching, but no part of the function). A faas.yml that is not
+    valid YAML stops the packaging here rather than at the first event.
     """
     from faas_bridge.config import parsed_path, write_parsed
     from faas_bridge.configured import FILE_NAME
     from faas_bridge.errors import ConfigurationError
 
     source = root / FILE_NAME
+    name = parsed_path(source).name
+    kept = [entry for entry in app if entry[0] != name]
     if not source.is_file():
-        return []
-    into = scratch / parsed_path(source).name
+        return kept
+    into = scratch / name
     try:
         written = write_parsed(source, into)
     except ConfigurationError as exc:
         raise DeployError(str(exc)) from None
-    return [(into.name, into)] if written else []
+    return [*kept, (name, into)] if written else kept
 
 
 def write_zip(path: Path, entries: list[tuple[str, Path]]) -> Archive:
@@ -552,7 +559,7 @@ def build(
             else:
                 result.installed = wheel_tags(into)
                 deps = list(installed_files(into))
-        app += _parsed_config(root, Path(temporary))
+        app = _with_parsed_config(app, root, Path(temporary))
         prefix = "python/" if layer else ""
         dependencies = [(prefix + name, path) for name, path in bridge + deps]
         plans = (
