@@ -32,6 +32,17 @@ from .coldstart import paired_added
 from .timing import FULL, QUICK, Settings, measure
 
 
+def _one_request(bench: Bench, app_name: str, event_name: str) -> tuple[Any, ...]:
+    """(handler, event, context, adapter, request, response): one invocation's parts, built."""
+    handler: Any = bench.handlers(app_name)[adapters.FAAS_BRIDGE]
+    event = bench.events[event_name]
+    ctx = adapters.CONTEXT
+    platform = handler.detect(event)
+    request = platform.decode(event, ctx)
+    response = handler.respond(request, platform, ctx)
+    return handler, event, ctx, platform, request, response
+
+
 def stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Callable[[], Any]]]:
     """The pipeline's stages as separate calls, with what each needs pre-built."""
     from faas_bridge.bridges.asgi import build_scope
@@ -39,12 +50,7 @@ def stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Call
 
     contenders, _ = bench.contenders(app_name, event_name)
     floor = contenders[0]
-    handler: Any = bench.handlers(app_name)[adapters.FAAS_BRIDGE]
-    event = bench.events[event_name]
-    ctx = adapters.CONTEXT
-    platform = handler.detect(event)
-    request = platform.decode(event, ctx)
-    response = handler.respond(request, platform, ctx)
+    handler, event, ctx, platform, request, response = _one_request(bench, app_name, event_name)
     watch = handler._watch
     margin = handler.options.deadline_margin
 
@@ -107,12 +113,7 @@ def own_stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, 
     from faas_bridge.bridges.wsgi import build_environ
     from faas_bridge.http import check_reply
 
-    handler: Any = bench.handlers(app_name)[adapters.FAAS_BRIDGE]
-    event = bench.events[event_name]
-    ctx = adapters.CONTEXT
-    platform = handler.detect(event)
-    request = platform.decode(event, ctx)
-    response = handler.respond(request, platform, ctx)
+    handler, event, ctx, platform, request, response = _one_request(bench, app_name, event_name)
     check_reply(response)
     out: list[tuple[str, Callable[[], Any]]] = []
     if handler._warmup is not None:
