@@ -306,3 +306,21 @@ def test_faas_bridge_handler_reads_faas_yml_only_when_there_is_one(
     else:
         assert status == 200
         assert configuration == []
+
+
+def test_a_function_with_trigger_routes_generates_no_records(tmp_path: Path) -> None:
+    """Routing triggers loads their modules, whose records are written out too."""
+    (tmp_path / "configured_app.py").write_text(CONFIGURED)
+    (tmp_path / "faas.yml").write_text(
+        FAAS_YML + "    triggers:\n      - {type: aws.sqs, call: configured_app:app}\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")},
+        "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), str(tmp_path)]),
+        "FAAS_BRIDGE_FUNCTION": "web",
+    }
+    status, loaded = invoked("import configured_app", tmp_path, env)
+    assert status == 404  # the file's route table answered
+    assert {"faas_bridge.routing.triggers", "faas_bridge.routing.kinds"} <= set(loaded)
+    assert "faas_bridge.routing.surfaces" in loaded
+    assert "dataclasses" not in loaded

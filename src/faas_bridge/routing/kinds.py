@@ -45,10 +45,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from faas_bridge import b64
+from faas_bridge.http import Record
 
 
 def _at(*keys: str | int) -> Callable[[Any], str | None]:
@@ -76,21 +76,33 @@ def _none(unit: Any) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(Record):
     """What faas_bridge knows of one trigger type."""
 
-    #: What such an event is, for messages ("SQS messages").
-    what: str
-    #: The key of the list of records delivered one at a time, or None.
-    records: str | None
-    #: What a route's ``source`` is matched against; empty: such events carry none.
-    source: str
-    source_of: Callable[[Any], str | None] = _none
-    #: ``"queue"`` or ``"stream"``: a partial batch response names failed records.
-    batch: str = ""
-    #: The record's id (the batch item identifier) or the event's.
-    id_of: Callable[[Any], str | None] = _none
+    __slots__ = ("what", "records", "source", "source_of", "batch", "id_of")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self,
+        what: str,
+        records: str | None,
+        source: str,
+        source_of: Callable[[Any], str | None] = _none,
+        batch: str = "",
+        id_of: Callable[[Any], str | None] = _none,
+    ) -> None:
+        #: What such an event is, for messages ("SQS messages").
+        self.what = what
+        #: The key of the list of records delivered one at a time, or None.
+        self.records = records
+        #: What a route's ``source`` is matched against; empty: such events carry none.
+        self.source = source
+        self.source_of = source_of
+        #: ``"queue"`` or ``"stream"``: a partial batch response names failed records.
+        self.batch = batch
+        #: The record's id (the batch item identifier) or the event's.
+        self.id_of = id_of
+
+    _compared = __slots__
 
 
 KINDS: dict[str, Kind] = {

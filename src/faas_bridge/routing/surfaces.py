@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from faas_bridge.errors import FaasBridgeError
+from faas_bridge.http import Record
 
 if TYPE_CHECKING:
     from faas_bridge.dispatch import Handler
@@ -37,16 +37,20 @@ class EventRefused(FaasBridgeError):
     """
 
 
-@dataclass(frozen=True)
-class Surface:
+class Surface(Record):
     """A platform where an anonymous HTTP caller may write the whole event a function gets."""
 
-    #: The platform, for messages.
-    vendor: str
-    #: How the caller does it.
-    how: str
-    #: What closes it, after which ``non_http_events: accept`` is safe.
-    closed_by: str
+    __slots__ = ("vendor", "how", "closed_by")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(self, vendor: str, how: str, closed_by: str) -> None:
+        #: The platform, for messages.
+        self.vendor = vendor
+        #: How the caller does it.
+        self.how = how
+        #: What closes it, after which ``non_http_events: accept`` is safe.
+        self.closed_by = closed_by
+
+    _compared = __slots__
 
 
 SURFACES: dict[str, Surface] = {

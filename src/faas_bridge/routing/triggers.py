@@ -36,7 +36,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,7 +46,7 @@ from faas_bridge.errors import (
     UnrecognisedEvent,
     shown,
 )
-from faas_bridge.http import Request, Response
+from faas_bridge.http import Record, Request, Response
 from faas_bridge.platforms.base import Platform, encode_path
 from faas_bridge.routing.kinds import KINDS, Kind, as_json, recognise
 from faas_bridge.routing.routes import Invalid
@@ -131,24 +130,51 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
-class TriggerRoute:
+class TriggerRoute(Record):
     """Where events of one type (narrowed by source and match) are delivered."""
 
-    type: str
-    #: ``package.module:function``, imported on first use.
-    call: str | None = None
-    #: A callable given directly (``@handler.on``).
-    target: Callable[..., Any] | None = None
-    #: The app route: method and exact path (None: a callable).
-    method: str = "POST"
-    path: str | None = None
-    source: str | None = None
-    match: tuple[tuple[tuple[str | int, ...], str], ...] = ()
-    partial_batch: bool = True
-    host: str = DEFAULT_HOST
-    #: Where it was set (``faas.yml:12``), for messages.
-    where: str = ""
+    __slots__ = (  # noqa: RUF023 (the constructor's order)
+        "type",
+        "call",
+        "target",
+        "method",
+        "path",
+        "source",
+        "match",
+        "partial_batch",
+        "host",
+        "where",
+    )
+
+    def __init__(
+        self,
+        type: str,
+        call: str | None = None,
+        target: Callable[..., Any] | None = None,
+        method: str = "POST",
+        path: str | None = None,
+        source: str | None = None,
+        match: tuple[tuple[tuple[str | int, ...], str], ...] = (),
+        partial_batch: bool = True,
+        host: str = DEFAULT_HOST,
+        where: str = "",
+    ) -> None:
+        self.type = type
+        #: ``package.module:function``, imported on first use.
+        self.call = call
+        #: A callable given directly (``@handler.on``).
+        self.target = target
+        #: The app route: method and exact path (None: a callable).
+        self.method = method
+        self.path = path
+        self.source = source
+        self.match = match
+        self.partial_batch = partial_batch
+        self.host = host
+        #: Where it was set (``faas.yml:12``), for messages.
+        self.where = where
+
+    _compared = __slots__
 
     def fits(self, kind: Kind, unit: Any) -> bool:
         """Whether this route takes ``unit`` (a record, or the whole event as JSON-able data)."""
