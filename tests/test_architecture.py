@@ -272,18 +272,24 @@ CONFIGURED = INVOKE.replace("from faas_bridge import wrap", "import faas_bridge"
 FAAS_YML = "app: configured_app:app\nfunctions:\n  web:\n    routes: [/only]\n"
 
 
+def configured_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of a function whose files are in ``tmp_path``: no FAAS_BRIDGE_*
+    variable from this machine, only ``settings``; CONFIGURED written there."""
+    (tmp_path / "configured_app.py").write_text(CONFIGURED)
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")},
+        "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), str(tmp_path)]),
+        **settings,
+    }
+
+
 @pytest.mark.parametrize("with_file", [False, True])
 def test_faas_bridge_handler_reads_faas_yml_only_when_there_is_one(
     tmp_path: Path, with_file: bool
 ) -> None:
     """Without a faas.yml, faas_bridge.handler loads neither the YAML reader nor
     the routing it may declare: several milliseconds of every cold start."""
-    (tmp_path / "configured_app.py").write_text(CONFIGURED)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")},
-        "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), str(tmp_path)]),
-        "FAAS_BRIDGE_APP": "configured_app:app",
-    }
+    env = configured_env(tmp_path, FAAS_BRIDGE_APP="configured_app:app")
     if with_file:
         (tmp_path / "faas.yml").write_text(FAAS_YML)
         env["FAAS_BRIDGE_FUNCTION"] = "web"
@@ -310,15 +316,10 @@ def test_faas_bridge_handler_reads_faas_yml_only_when_there_is_one(
 
 def test_a_function_with_trigger_routes_generates_no_records(tmp_path: Path) -> None:
     """Routing triggers loads their modules, whose records are written out too."""
-    (tmp_path / "configured_app.py").write_text(CONFIGURED)
+    env = configured_env(tmp_path, FAAS_BRIDGE_FUNCTION="web")
     (tmp_path / "faas.yml").write_text(
         FAAS_YML + "    triggers:\n      - {type: aws.sqs, call: configured_app:app}\n"
     )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FAAS_BRIDGE_")},
-        "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), str(tmp_path)]),
-        "FAAS_BRIDGE_FUNCTION": "web",
-    }
     status, loaded = invoked("import configured_app", tmp_path, env)
     assert status == 404  # the file's route table answered
     assert {"faas_bridge.routing.triggers", "faas_bridge.routing.kinds"} <= set(loaded)
