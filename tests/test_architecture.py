@@ -202,6 +202,7 @@ def test_an_invocation_loads_no_dev_tooling(tmp_path: Path) -> None:
     assert status == 200
     assert "faas_bridge.bridges.wsgi" in loaded  # it did run the app through the bridge
     assert "faas_bridge.lifecycle.lifespan" not in loaded  # the ASGI lifespan, for ASGI apps only
+    assert "faas_bridge.lifecycle.warmup" not in loaded  # pings are never HTTP requests
     unwanted = [
         name
         for name in loaded
@@ -239,6 +240,22 @@ def test_text_requests_and_replies_load_no_base64(tmp_path: Path) -> None:
     assert (status, text_only) == (200, True)
     assert (is_base64, body) == (True, "AgEA")  # b"\x00\x01\x02" reversed, in base64
     assert "faas_bridge.b64" in loaded
+
+
+#: INVOKE, then a warm-up ping.
+INVOKE_PING = INVOKE.replace(
+    "reply = wrap(app)(event, None)",
+    """handler = wrap(app)
+first = handler(event, None)["statusCode"]
+reply = {"statusCode": [first, handler({"source": "serverless-plugin-warmup"}, None)]}""",
+)
+
+
+def test_the_warm_up_matcher_is_made_by_the_first_event_no_adapter_claims(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    (status, ping_reply), loaded = invoked(INVOKE_PING, tmp_path, env)
+    assert (status, ping_reply) == (200, {"faas_bridge": "warm"})
+    assert "faas_bridge.lifecycle.warmup" in loaded
 
 
 #: The same invocation of an ASGI app.

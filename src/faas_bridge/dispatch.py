@@ -37,7 +37,6 @@ from faas_bridge.http import (
 )
 from faas_bridge.lifecycle import signals
 from faas_bridge.lifecycle.hooks import Lifecycle
-from faas_bridge.lifecycle.warmup import WarmupMatcher
 from faas_bridge.options import (
     DEFAULT_WARMUP,
     Interface,
@@ -51,6 +50,7 @@ from faas_bridge.platforms.base import forwarded_client, status_line
 
 if TYPE_CHECKING:
     from faas_bridge.bridges.wsgi_deadline import StackWatch
+    from faas_bridge.lifecycle.warmup import WarmupMatcher
     from faas_bridge.routing.routes import RouteTable
     from faas_bridge.routing.triggers import TriggerRouter
 
@@ -118,7 +118,8 @@ class Handler:
         self._deadline_unread = False
         #: Whether it has been logged that response_stream is on where nothing can stream.
         self._said_unstreamed = False
-        self._warmup = WarmupMatcher(options.warmup) if options.warmup else None
+        #: Recognises warm-up pings, made by the first event no adapter claims.
+        self._warmup: WarmupMatcher | None = None
         self.asgi: Any = None
         self.wsgi: Any = None
         self._watch: StackWatch | None = None
@@ -265,14 +266,6 @@ class Handler:
     def __call__(self, event: Any, context: Any = None) -> Any:
         if isinstance(event, (bytes, bytearray, str)):
             event = _parse_json(event)  # Alibaba FC delivers events as bytes of JSON
-        warmup = self._warmup
-        if (
-            warmup is not None
-            # a key a marker reads (walking every key of the event would cost more)
-            and (type(event) is not dict or any(map(event.__contains__, warmup.keys)))
-            and warmup(event)
-        ):
-            return dict(WARM_REPLY)
         try:
             platform = self.detect(event)
         except UnrecognisedEvent as exc:
@@ -307,7 +300,19 @@ class Handler:
         return self._encode(response, request.method == "HEAD", platform, event, context)
 
     def _not_http(self, event: Any, context: Any, unrecognised: UnrecognisedEvent) -> Any:
-        """A command, a routed non-HTTP event, or the error saying what would route it."""
+        """A warm-up ping, a command, a routed non-HTTP event, or the error saying what would.
+
+        Pings are looked for only among the events no adapter claims: a
+        request is the app's, whatever keys lie beside it.
+        """
+        if self.options.warmup:
+            warmup = self._warmup
+            if warmup is None:
+                from faas_bridge.lifecycle.warmup import WarmupMatcher
+
+                warmup = self._warmup = WarmupMatcher(self.options.warmup)
+            if warmup(event):
+                return dict(WARM_REPLY)
         from faas_bridge.routing.triggers import handle_event
 
         return handle_event(self, event, context, unrecognised)

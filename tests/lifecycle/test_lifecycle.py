@@ -350,6 +350,26 @@ def test_warmup_pings_never_reach_the_app() -> None:
         handler(scheduled, None)
 
 
+@pytest.mark.parametrize(
+    "sample", ["aws-apigw-v2/get-root.json", "aws-alb/single-value.json"], ids=["v2", "alb"]
+)
+def test_a_request_is_the_apps_whatever_keys_lie_beside_it(sample: str) -> None:
+    """Pings are looked for among the events no adapter claims, never among requests."""
+    handler = wrap(wsgi_app, warmup=["source=serverless-plugin-warmup", "warmer=true"])
+    request = load_event(sample)
+    plain = handler(request, None)
+    assert plain["statusCode"] == 200
+    for marker in ({"warmer": True}, {"source": "serverless-plugin-warmup"}):
+        reply = handler({**request, **marker}, None)
+        assert reply == plain  # the app's reply, not WARM_REPLY
+    assert reply_json(plain)["method"] == request_method(request)
+    assert handler({"warmer": True}, None) == WARM_REPLY  # the same keys alone are a ping
+
+
+def request_method(event: dict[str, Any]) -> str:
+    return str(event.get("httpMethod") or event["requestContext"]["http"]["method"])
+
+
 @pytest.mark.parametrize("app", [asgi_app, wsgi_app], ids=["asgi", "wsgi"])
 def test_concurrent_threads_each_get_their_own_reply(app: Any) -> None:
     handler = wrap(app)

@@ -3,9 +3,10 @@
 Tools that keep functions warm (serverless-plugin-warmup, or a scheduled
 rule with a constant input) invoke the function with a fixed payload every
 few minutes, so that the vendor keeps an execution environment ready. Such an
-event is no request of the app's: the handler recognises it by the markers of
-the ``warmup`` option and answers at once, so the ping neither reaches the
-app nor is refused as an unknown event.
+event is no request of the app's: among the events no adapter claims as an
+HTTP request, the handler recognises it by the markers of the ``warmup``
+option and answers at once, so the ping neither reaches the app nor is
+refused as an unknown event.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class WarmupMatcher:
     marker ``warmer=true``; a real scheduled event never carries it.
     """
 
-    __slots__ = ("_markers", "keys")
+    __slots__ = ("_markers",)
 
     def __init__(self, markers: tuple[str, ...]) -> None:
         parsed: list[tuple[tuple[str, ...], str]] = []
@@ -31,8 +32,6 @@ class WarmupMatcher:
             if sep and path.strip():
                 parsed.append((tuple(path.strip().split(".")), value.strip()))
         self._markers = tuple(parsed)
-        #: The top-level keys the markers read: an event with none of them is no ping.
-        self.keys = frozenset(path[0] for path, _ in parsed)
 
     def __call__(self, event: Any) -> bool:
         if type(event) is not dict and not isinstance(event, Mapping):
