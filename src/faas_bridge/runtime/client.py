@@ -13,19 +13,17 @@ server is Lambda's, local and known, and ``http.client``'s header parsing (the
 ``email`` package) would cost more per invocation than the rest of the loop.
 """
 
-# No ``from __future__ import annotations`` in this module: typing.NamedTuple
-# compiles string annotations when the class is made, and the first compile
-# in a process costs Python 3.12 and 3.13 over a millisecond of the runtime's
-# cold start. The one forward reference is quoted.
+from __future__ import annotations
 
 import base64
 import json
 import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from faas_bridge.errors import FaasBridgeError
+from faas_bridge.http import Record
 
 RUNTIME = "/2018-06-01/runtime"
 EXTENSION = "/2020-01-01/extension"
@@ -56,30 +54,67 @@ class RuntimeAPIError(FaasBridgeError):
         super().__init__(f"Lambda Runtime API {call}: {shown}: {detail[:300]}")
 
 
-class Invocation(NamedTuple):
+class Invocation(Record):
     """One event as ``invocation/next`` delivers it: the body and the headers that describe it."""
 
-    request_id: str
-    event: bytes
-    #: When the invocation times out, in milliseconds since the epoch.
-    deadline_ms: int
-    function_arn: str
-    trace_id: str | None = None
-    #: The JSON text of the client context (mobile SDK callers), if any.
-    client_context: str | None = None
-    #: The JSON text of the Cognito identity, if any.
-    cognito_identity: str | None = None
-    tenant_id: str | None = None
-    content_type: str | None = None
+    __slots__ = (  # noqa: RUF023 (the constructor's order)
+        "request_id",
+        "event",
+        "deadline_ms",
+        "function_arn",
+        "trace_id",
+        "client_context",
+        "cognito_identity",
+        "tenant_id",
+        "content_type",
+    )
+
+    def __init__(
+        self,
+        request_id: str,
+        event: bytes,
+        deadline_ms: int,
+        function_arn: str,
+        trace_id: str | None = None,
+        client_context: str | None = None,
+        cognito_identity: str | None = None,
+        tenant_id: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.request_id = request_id
+        self.event = event
+        #: When the invocation times out, in milliseconds since the epoch.
+        self.deadline_ms = deadline_ms
+        self.function_arn = function_arn
+        self.trace_id = trace_id
+        #: The JSON text of the client context (mobile SDK callers), if any.
+        self.client_context = client_context
+        #: The JSON text of the Cognito identity, if any.
+        self.cognito_identity = cognito_identity
+        self.tenant_id = tenant_id
+        self.content_type = content_type
+
+    _compared = __slots__
 
 
-class ErrorReport(NamedTuple):
+class ErrorReport(Record):
     """An error as Lambda's API takes it: ``{errorMessage, errorType, stackTrace}``."""
 
-    message: str
-    type: str
-    stack_trace: Sequence[str] = ()
-    request_id: str | None = None
+    __slots__ = ("message", "type", "stack_trace", "request_id")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self,
+        message: str,
+        type: str,
+        stack_trace: Sequence[str] = (),
+        request_id: str | None = None,
+    ) -> None:
+        self.message = message
+        self.type = type
+        self.stack_trace = stack_trace
+        self.request_id = request_id
+
+    _compared = __slots__
 
     def to_json(self) -> bytes:
         document: dict[str, Any] = {
@@ -96,12 +131,22 @@ class ErrorReport(NamedTuple):
 Describe = Callable[[BaseException], ErrorReport]
 
 
-class HttpHead(NamedTuple):
+class HttpHead(Record):
     """The status, headers and cookies of a streamed HTTP reply: the prelude's JSON."""
 
-    status: int
-    headers: Mapping[str, str] = MappingProxyType({})
-    cookies: Sequence[str] = ()
+    __slots__ = ("status", "headers", "cookies")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str] = MappingProxyType({}),
+        cookies: Sequence[str] = (),
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.cookies = cookies
+
+    _compared = __slots__
 
     def prelude(self) -> bytes:
         """The prelude: the JSON document, then the eight NUL bytes that end it.
@@ -117,7 +162,7 @@ class HttpHead(NamedTuple):
         return _json_bytes(document) + PRELUDE_END
 
 
-class StreamedReply(NamedTuple):
+class StreamedReply(Record):
     """A handler's reply to send as it is produced (the Runtime API's streaming mode).
 
     ``chunks`` are sent one by one as the iterator yields them. With ``head``
@@ -126,12 +171,22 @@ class StreamedReply(NamedTuple):
     of type ``content_type``.
     """
 
-    chunks: Iterable[bytes]
-    head: HttpHead | None = None
-    content_type: str = "application/octet-stream"
+    __slots__ = ("chunks", "head", "content_type")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(
+        self,
+        chunks: Iterable[bytes],
+        head: HttpHead | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> None:
+        self.chunks = chunks
+        self.head = head
+        self.content_type = content_type
+
+    _compared = __slots__
 
 
-class Finishing(NamedTuple):
+class Finishing(Record):
     """A handler's reply to post now, and work to run once it is posted.
 
     ``reply`` is what the handler would otherwise return (a JSON value, bytes,
@@ -140,15 +195,25 @@ class Finishing(NamedTuple):
     for the next event. Lambda bills the invocation until ``finish`` returns.
     """
 
-    reply: Any
-    finish: Callable[[], object]
+    __slots__ = ("reply", "finish")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(self, reply: Any, finish: Callable[[], object]) -> None:
+        self.reply = reply
+        self.finish = finish
+
+    _compared = __slots__
 
 
-class Streamed(NamedTuple):
+class Streamed(Record):
     """How a streamed reply ended: bytes sent, and the error reported in trailers, if any."""
 
-    sent: int
-    error: ErrorReport | None = None
+    __slots__ = ("sent", "error")  # noqa: RUF023 (the constructor's order)
+
+    def __init__(self, sent: int, error: ErrorReport | None = None) -> None:
+        self.sent = sent
+        self.error = error
+
+    _compared = __slots__
 
 
 class RuntimeClient:
@@ -312,7 +377,7 @@ class RuntimeClient:
 
     def _stream(
         self,
-        connection: "_Connection",
+        connection: _Connection,
         request_id: str,
         iterator: Iterator[bytes],
         first: bytes | None,
