@@ -3,7 +3,7 @@
     python -m benchmarks.profile --app flask --event v2-get
 
 Prints (1) each pipeline stage timed on its own, interleaved like the main
-benchmark (warm-up check, detection, deadline bookkeeping, decode, environ or
+benchmark (detection, deadline bookkeeping, decode, environ or
 scope, the app alone, encode); (2) each of faas_bridge's own stages timed in
 place: what one more run of it adds to a whole invocation; and (3) a cProfile
 of whole invocations, the functions sorted by their own time. Used to rank
@@ -70,8 +70,6 @@ def stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, Call
         ("whole invocation", lambda: handler(event, ctx)),
         ("app alone (floor)", floor.call),
     ]
-    if handler._warmup is not None:
-        out.append(("warm-up check", lambda: handler._warmup(event)))
     out += [
         ("detect", lambda: handler.detect(event)),
         ("deadline bookkeeping", deadline),
@@ -115,10 +113,7 @@ def own_stages(bench: Bench, app_name: str, event_name: str) -> list[tuple[str, 
 
     handler, event, ctx, platform, request, response = _one_request(bench, app_name, event_name)
     check_reply(response)
-    out: list[tuple[str, Callable[[], Any]]] = []
-    if handler._warmup is not None:
-        out.append(("warm-up check", lambda: handler._warmup(event)))
-    out += [
+    out: list[tuple[str, Callable[[], Any]]] = [
         ("detect", lambda: handler.detect(event)),
         ("decode", lambda: platform.decode(event, ctx)),
         ("request checks (vet)", lambda: handler.vet(request, platform)),

@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import adapters, cachegrind, report  # noqa: E402
+from benchmarks.cases import Bench  # noqa: E402
 from benchmarks.run import Plan, run_timing  # noqa: E402
 from benchmarks.timing import QUICK  # noqa: E402
 
@@ -177,3 +178,32 @@ def test_profile_times_each_own_stage_in_place(app: str) -> None:
     stage_sum = sum(float(row[-1]) for row in rows if row and " ".join(row[:-1]) in names)
     # The rows add up to the overhead: the rest is what the stages leave of it.
     assert abs(stage_sum + float(rest[-1]) - float(overhead[-2])) < 0.2
+
+
+@pytest.mark.parametrize("app", ["flask", "django-wsgi"])
+def test_the_fused_yardstick_does_faas_bridges_work(app: str) -> None:
+    """``python -m benchmarks.ceiling`` compares like with like: same environ, same reply."""
+    from benchmarks.ceiling import Uncommon, fused_v2_wsgi, same_work, table
+    from benchmarks.timing import Settings
+
+    bench = Bench(["v2-get"])
+    try:
+        handler = bench.handlers(app)[adapters.FAAS_BRIDGE]
+        event = bench.events["v2-get"]
+        same_work(handler.app, handler, event)  # type: ignore[attr-defined]
+        fused = fused_v2_wsgi(handler.app, handler)  # type: ignore[attr-defined]
+        staged = {**event, "requestContext": {**event["requestContext"], "stage": "prod"}}
+        with pytest.raises(Uncommon):
+            fused(staged, adapters.CONTEXT)  # a named stage moves into SCRIPT_NAME: not fused
+        bad = {**event, "headers": {**event["headers"], "accept": "a\r\nx-forged: 1"}}
+        with pytest.raises(Uncommon):
+            fused(bad, adapters.CONTEXT)  # a CR or LF in a value is checked for
+        text = table(bench, app, Settings(3, 0.001, 0.001))
+    finally:
+        bench.close()
+    lines = text.splitlines()
+    body = lines[3 : lines.index("", 3)]  # after the title, a blank line and the heading
+    rows = dict(line.rsplit(None, 1) for line in body)
+    assert set(rows) == {"faas_bridge", "fused pass, same checks", "apig-wsgi"}
+    assert all(math.isfinite(float(value)) for value in rows.values())
+    assert "what the layers cost:" in text
