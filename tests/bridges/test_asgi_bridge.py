@@ -239,6 +239,38 @@ def test_a_failure_in_the_first_step_is_the_apps_own() -> None:
     assert not running_loop_left()
 
 
+def test_a_runtime_error_of_the_apps_is_its_own() -> None:
+    """A RuntimeError is also what asyncio raises inside another loop: the app's is not retried."""
+    calls: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        raise RuntimeError("the app's own")
+
+    with pytest.raises(RuntimeError, match="the app's own"):
+        ASGIBridge(app)(make_request())
+    assert calls == ["/"]
+    assert not running_loop_left()
+
+
+def test_inside_a_running_loop_the_app_runs_once_on_the_bridges_loop() -> None:
+    calls: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    bridge = ASGIBridge(app)
+
+    async def caller() -> tuple[Any, Any]:
+        return bridge(make_request(raw_path=b"/inner")), asyncio.get_running_loop()
+
+    response, caller_loop = asyncio.run(caller())
+    assert (response.status, response.body, calls) == (200, b"ok", ["/inner"])
+    assert caller_loop is not bridge.runner.loop
+
+
 def test_an_unfinished_async_generator_is_closed_on_the_loop() -> None:
     """The loop's finaliser closes what the app left open, as run_forever's hooks do."""
     closed: list[str] = []

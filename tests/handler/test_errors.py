@@ -133,3 +133,36 @@ def test_malformed_event_is_a_faas_bridge_error() -> None:
 
     assert issubclass(MalformedEvent, FaasBridgeError)
     assert issubclass(UnrecognisedEvent, FaasBridgeError)
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_an_ordinary_invocation_raises_nothing_inside_faas_bridge(interface: str) -> None:
+    """A raised exception costs an invocation time, and stops debuggers set to break on them.
+
+    Coroutines end by StopIteration, which is how they return, not an error.
+    """
+    import sys
+    from pathlib import Path
+
+    import faas_bridge
+    from support.echo_apps import asgi_app, wsgi_app
+
+    package = str(Path(faas_bridge.__file__).parent)
+    handler = wrap(asgi_app if interface == "asgi" else wsgi_app)
+    event = load_event("aws-apigw-v2/get-with-query-and-cookies.json")
+    handler(event, None)  # the cold start: adapters loaded, the loop made
+    raised: list[str] = []
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        ours = frame.f_code.co_filename.startswith(package)
+        if event == "exception" and ours and arg[0] is not StopIteration:
+            raised.append(f"{arg[0].__name__} at {frame.f_code.co_filename}:{frame.f_lineno}")
+        return trace
+
+    sys.settrace(trace)
+    try:
+        reply = handler(event, None)
+    finally:
+        sys.settrace(None)
+    assert reply["statusCode"] == 200
+    assert raised == []

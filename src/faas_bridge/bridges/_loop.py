@@ -35,9 +35,16 @@ class LoopRunner:
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the loop and return its result, in the calling thread."""
-        if not _in_running_loop() and self._running.acquire(blocking=False):
+        if self._running.acquire(blocking=False):
             try:
                 return self.loop.run_until_complete(coro)
+            except RuntimeError:
+                # asyncio refuses to start a loop inside another one, before it
+                # takes the coroutine: when the caller runs a loop of its own in
+                # this thread, the coroutine goes to the driver thread below.
+                # Any other RuntimeError is the app's.
+                if not _in_running_loop():
+                    raise
             finally:
                 self._running.release()
         return self._run_elsewhere(coro)
