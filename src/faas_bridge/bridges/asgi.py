@@ -41,21 +41,23 @@ def build_scope(request: Request) -> dict[str, Any]:
     root = request.root_path
     raw_path = request.raw_path
     path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
-    return _scope(
-        request.method,
-        root,
-        root + path.decode("utf-8", "replace"),
-        root.encode("utf-8") + raw_path if root else raw_path,
-        request.query_string,
-        wire_headers(request.headers),
-        request.scheme,
-        request.server,
-        request.client,
-        request.http_version,
-        request.event,
-        request.context,
-        request.platform,
-    )
+    return {
+        "type": "http",
+        "asgi": _ASGI,
+        "http_version": request.http_version,
+        "method": request.method,
+        "scheme": request.scheme,
+        "path": root + path.decode("utf-8", "replace"),
+        "raw_path": root.encode("utf-8") + raw_path if root else raw_path,
+        "query_string": request.query_string,
+        "root_path": root,
+        "headers": wire_headers(request.headers),
+        "client": request.client,
+        "server": request.server,
+        EVENT_KEY: request.event,
+        CONTEXT_KEY: request.context,
+        PLATFORM_KEY: request.platform,
+    }
 
 
 def scope_input(request: Request) -> tuple[dict[str, Any], bytes]:
@@ -63,54 +65,8 @@ def scope_input(request: Request) -> tuple[dict[str, Any], bytes]:
     return build_scope(request), request.body
 
 
-def _scope(
-    method: str,
-    root: str,
-    path: str,
-    raw_path: bytes,
-    query: bytes,
-    headers: list[tuple[bytes, bytes]],
-    scheme: str,
-    server: tuple[str, int] | None,
-    client: tuple[str, int] | None,
-    http_version: str,
-    event: Any,
-    context: Any,
-    platform: str,
-) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": _ASGI,
-        "http_version": http_version,
-        "method": method,
-        "scheme": scheme,
-        "path": path,
-        "raw_path": raw_path,
-        "query_string": query,
-        "root_path": root,
-        "headers": headers,
-        "client": client,
-        "server": server,
-        EVENT_KEY: event,
-        CONTEXT_KEY: context,
-        PLATFORM_KEY: platform,
-    }
-
-
 def wire_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
-    """ASGI's header bytes: a native string's characters are its bytes (latin-1).
-
-    Encoded as two joined strings rather than pair by pair: two encodes in C
-    instead of two per header. A newline inside a value (never in a vetted
-    request) shows as a count that does not match, and then each is encoded.
-    """
-    if not headers:
-        return []
-    names, values = zip(*headers, strict=True)
-    name_bytes = "\n".join(names).encode("latin-1").split(b"\n")
-    value_bytes = "\n".join(values).encode("latin-1").split(b"\n")
-    if len(name_bytes) == len(value_bytes) == len(headers):
-        return list(zip(name_bytes, value_bytes, strict=True))
+    """ASGI's header bytes: a native string's characters are its bytes (latin-1)."""
     return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
