@@ -50,6 +50,21 @@ def test_scope_matches_uvicorn_conventions() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw_path", "path"),
+    [
+        (b"/plain", "/plain"),
+        (b"/%7Euser/a%20b", "/~user/a b"),
+        (b"/bad%FF%C3", "/bad\ufffd\ufffd"),  # not UTF-8: replaced, as uvicorn reads it
+        (b"/half%E2%82", "/half\ufffd"),
+        (b"/%", "/%"),  # a lone percent sign stays
+    ],
+)
+def test_the_scope_path_is_the_percent_decoded_utf8_text(raw_path: bytes, path: str) -> None:
+    scope = build_scope(make_request(raw_path=raw_path))
+    assert (scope["path"], scope["raw_path"]) == (path, raw_path)
+
+
+@pytest.mark.parametrize(
     ("headers", "expected"),
     [
         ([], []),

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from functools import partial
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote
 
 from faas_bridge.bridges import CONTEXT_KEY, EVENT_KEY, PLATFORM_KEY
 from faas_bridge.bridges._loop import loop_runner
@@ -40,14 +40,14 @@ def build_scope(request: Request) -> dict[str, Any]:
     """The ``http`` scope uvicorn would build for the same HTTP request."""
     root = request.root_path
     raw_path = request.raw_path
-    path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
     return {
         "type": "http",
         "asgi": _ASGI,
         "http_version": request.http_version,
         "method": request.method,
         "scheme": request.scheme,
-        "path": root + path.decode("utf-8", "replace"),
+        # Percent-decoded, its bytes read as UTF-8 (undecodable ones replaced), as uvicorn does.
+        "path": root + unquote(raw_path.decode("latin-1")),
         "raw_path": root.encode("utf-8") + raw_path if root else raw_path,
         "query_string": request.query_string,
         "root_path": root,
