@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, AnyStr
 
-from faas_bridge.http import Headers, Response
+from faas_bridge.http import Response
 from faas_bridge.options import Options
 from faas_bridge.platforms.base import (
     HeaderRead,
@@ -31,14 +31,6 @@ LAMBDA_REPLY_LIMIT = 6_291_556
 def is_execute_api(host: str | None) -> bool:
     """Whether the request reached API Gateway's own ``execute-api`` host."""
     return host is not None and ".execute-api." in host
-
-
-def host_of(headers: Headers, context: Mapping[str, Any]) -> str | None:
-    """The Host the client used, else the domain name API Gateway recorded."""
-    for name, value in headers:
-        if name == "host":
-            return value
-    return or_domain(None, context)
 
 
 def or_domain(host: str | None, context: Mapping[str, Any]) -> str | None:

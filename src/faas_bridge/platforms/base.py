@@ -490,8 +490,15 @@ def read_headers(headers: Any, where: str) -> HeaderRead:
     if read is not None:
         return read
     pairs = header_pairs(headers, where)
-    host = next((value for name, value in pairs if name == "host"), None)
-    return HeaderRead(pairs, dict(pairs), host, False)
+    return HeaderRead(pairs, dict(pairs), first_host(pairs), False)
+
+
+def first_host(pairs: Headers) -> str | None:
+    """The first Host value, where the client sent the request; None without one."""
+    for name, value in pairs:
+        if name == "host":
+            return value
+    return None
 
 
 def plain_headers(headers: Any) -> HeaderRead | None:
@@ -541,7 +548,7 @@ def plain_headers(headers: Any) -> HeaderRead | None:
     last = dict(pairs)
     host = last.get("host")
     if host is not None and len(last) != len(pairs):  # a name came twice: Host's first value
-        host = next(value for name, value in pairs if name == "host")
+        host = first_host(pairs)
     return HeaderRead(pairs, last, host, True)
 
 
