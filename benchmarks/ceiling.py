@@ -185,8 +185,9 @@ def table(bench: Bench, app_name: str, settings: Settings) -> str:
         ("app alone (floor)", by_name[adapters.FLOOR]),
         ("faas_bridge", by_name[adapters.FAAS_BRIDGE]),
         ("fused pass, same checks", lambda: fused(event, adapters.CONTEXT)),
-        ("apig-wsgi", by_name["apig-wsgi"]),
     ]
+    if "apig-wsgi" in by_name:  # installed with the bench extra
+        calls.append(("apig-wsgi", by_name["apig-wsgi"]))
     samples = measure(calls, settings)
     floor = samples["app alone (floor)"].per_call_us
     over = {name: paired_added(samples[name].per_call_us, floor) for name, _ in calls[1:]}
