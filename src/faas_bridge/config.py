@@ -156,8 +156,6 @@ class FunctionConfig(Record):
         self.commands = commands
         self.options: Mapping[str, Any] = {} if options is None else options
 
-    _compared = __slots__
-
     def describe(self) -> str:
         """Its routes in a few words, for banners."""
         if self.routes is None:
@@ -187,8 +185,6 @@ class Config(Record):
         self.app = app
         self.options: Mapping[str, Any] = {} if options is None else options
         self.functions: Mapping[str, FunctionConfig] = {} if functions is None else functions
-
-    _compared = __slots__
 
     def running_function(
         self, environ: Mapping[str, str] | None = None, name: str | None = None

@@ -21,7 +21,10 @@ Headers = list[tuple[str, str]]
 
 
 class Record:
-    """``repr()`` and ``==`` by the fields named in ``_compared``, as a dataclass has them.
+    """``repr()`` and ``==`` by its fields, as a dataclass has them.
+
+    The fields are the subclass's ``__slots__``, unless it names fewer in
+    ``_compared``.
 
     faas_bridge's records are written out, not dataclasses or typed named
     tuples: a cold start does not pay for generating them (a frozen dataclass
@@ -29,7 +32,12 @@ class Record:
     """
 
     __slots__ = ()
-    _compared: ClassVar[tuple[str, ...]]
+    _compared: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_compared" not in vars(cls):
+            cls._compared = tuple(vars(cls).get("__slots__", ()))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._compared)
@@ -152,8 +160,6 @@ class ReplyShape(Record):
         #: The names, when none repeats and none is Set-Cookie (the usual reply):
         #: they then map one to one to the values, with nothing to group.
         self.distinct = distinct
-
-    _compared = __slots__
 
 
 class Response:

@@ -102,8 +102,6 @@ class Kind(Record):
         #: The record's id (the batch item identifier) or the event's.
         self.id_of = id_of
 
-    _compared = __slots__
-
 
 KINDS: dict[str, Kind] = {
     "aws.sqs": Kind(

@@ -57,8 +57,6 @@ class Route(Record):
         #: Larger is more specific: (no wildcard, literal segments, segments).
         self.score = score
 
-    _compared = __slots__
-
     def matches(self, method: str, path: str) -> bool:
         if self.methods is not None and method not in self.methods:
             return False

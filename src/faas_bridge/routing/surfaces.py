@@ -50,8 +50,6 @@ class Surface(Record):
         #: What closes it, after which ``non_http_events: accept`` is safe.
         self.closed_by = closed_by
 
-    _compared = __slots__
-
 
 SURFACES: dict[str, Surface] = {
     "yandex": Surface(

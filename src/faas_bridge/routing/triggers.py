@@ -174,8 +174,6 @@ class TriggerRoute(Record):
         #: Where it was set (``faas.yml:12``), for messages.
         self.where = where
 
-    _compared = __slots__
-
     def fits(self, kind: Kind, unit: Any) -> bool:
         """Whether this route takes ``unit`` (a record, or the whole event as JSON-able data)."""
         if self.source is not None:

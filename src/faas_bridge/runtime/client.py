@@ -94,8 +94,6 @@ class Invocation(Record):
         self.tenant_id = tenant_id
         self.content_type = content_type
 
-    _compared = __slots__
-
 
 class ErrorReport(Record):
     """An error as Lambda's API takes it: ``{errorMessage, errorType, stackTrace}``."""
@@ -113,8 +111,6 @@ class ErrorReport(Record):
         self.type = type
         self.stack_trace = stack_trace
         self.request_id = request_id
-
-    _compared = __slots__
 
     def to_json(self) -> bytes:
         document: dict[str, Any] = {
@@ -145,8 +141,6 @@ class HttpHead(Record):
         self.status = status
         self.headers = headers
         self.cookies = cookies
-
-    _compared = __slots__
 
     def prelude(self) -> bytes:
         """The prelude: the JSON document, then the eight NUL bytes that end it.
@@ -183,8 +177,6 @@ class StreamedReply(Record):
         self.head = head
         self.content_type = content_type
 
-    _compared = __slots__
-
 
 class Finishing(Record):
     """A handler's reply to post now, and work to run once it is posted.
@@ -201,8 +193,6 @@ class Finishing(Record):
         self.reply = reply
         self.finish = finish
 
-    _compared = __slots__
-
 
 class Streamed(Record):
     """How a streamed reply ended: bytes sent, and the error reported in trailers, if any."""
@@ -212,8 +202,6 @@ class Streamed(Record):
     def __init__(self, sent: int, error: ErrorReport | None = None) -> None:
         self.sent = sent
         self.error = error
-
-    _compared = __slots__
 
 
 class RuntimeClient:
