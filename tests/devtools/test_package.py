@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from faas_bridge.devtools.bytecode import NoInterpreter, compile_modules, interpreter_for
 from faas_bridge.devtools.cli import main
 from faas_bridge.devtools.deploy import DeployError
 from faas_bridge.devtools.package import TARGETS, Archive, build, check_sizes, platform_tags
@@ -46,6 +48,9 @@ def _wheel(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "tinydep/__init__.py": b'WORD = "packaged"\n',
+        # A module only Python 2 compiles, as packages ship for other versions:
+        # never imported, so its bytecode is not missed.
+        "tinydep/legacy.py": b'print "written for Python 2"\n',
         "tinydep-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n",
         "tinydep-1.0.dist-info/WHEEL": (
             b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -78,7 +83,7 @@ def _project(root: Path) -> Path:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("x = 1\n")
     (root / "__pycache__").mkdir()
-    (root / "__pycache__" / "hello.cpython-311.pyc").write_bytes(b"\0")
+    (root / "__pycache__" / f"hello.{sys.implementation.cache_tag}.pyc").write_bytes(b"\0")
     return root
 
 
@@ -129,10 +134,13 @@ def test_what_goes_in_and_what_stays_out(packaged: dict[str, Any]) -> None:
     assert "faas.yml.parsed.json" in names  # faas.yml as read: no PyYAML at cold start
     assert "faas_bridge/__init__.py" in names and "yaml/__init__.py" in names
     assert "asgiref/__init__.py" in names
-    left_out = ("tests/", "test_more.py", "conftest.py", ".git/", ".env", "__pycache__", "bin/")
+    left_out = ("tests/", "test_more.py", "conftest.py", ".git/", ".env", "bin/")
     for name in names:
         assert not name.startswith(left_out), name
-        assert "__pycache__" not in name and not name.endswith(".pyc"), name
+    # The project's own __pycache__ stays out: the bytecode in is compiled by the
+    # packaging, one .pyc beside each module (tests/devtools/test_package_bytecode.py).
+    with zipfile.ZipFile(archive.path) as opened:
+        assert opened.read(f"__pycache__/hello.{sys.implementation.cache_tag}.pyc") != b"\0"
     # faas_bridge's dev tooling is never imported by a deployed function.
     assert (
         "faas_bridge/devtools/cli/__init__.py" not in names
@@ -141,7 +149,8 @@ def test_what_goes_in_and_what_stays_out(packaged: dict[str, Any]) -> None:
     assert not any(name.startswith("faas_bridge/devtools/") for name in names)
     assert "pytest/__init__.py" not in names  # requirements-dev.txt is not read
     assert packaged["first"].requirements.source == "requirements.txt"
-    assert len(packaged["progress"]) == 4 and packaged["progress"][0].startswith("[1/4]")
+    assert len(packaged["progress"]) == 5 and packaged["progress"][0].startswith("[1/5]")
+    assert packaged["progress"][2] == f"[3/5] compiling the modules for Python {PYTHON}"
 
 
 def test_wheels_are_the_targets(packaged: dict[str, Any]) -> None:
@@ -245,6 +254,10 @@ def test_over_the_limit_names_the_largest_parts(packaged: dict[str, Any]) -> Non
     with pytest.raises(DeployError) as caught:
         check_sizes(tiny, [archive], [])
     assert f"the largest parts: {biggest} {totals[biggest] / 1048576:.1f} MB" in str(caught.value)
+    # What the bytecode adds is said: --no-compile is the first thing to leave out.
+    bytecode = sum(size for name, size in archive.entries if name.endswith(".pyc"))
+    assert bytecode > 0
+    assert f"; {bytecode / 1048576:.1f} MB of it is bytecode (--no-compile)" in str(caught.value)
     # Lambda's 250 MB unzipped limit is a hard error, its 50 MB zipped upload a warning.
     huge = Archive(archive.path, [("big/x", 251 * 1024 * 1024)], zipped=1)
     with pytest.raises(DeployError, match=r"over AWS Lambda's 250 MB"):
@@ -311,7 +324,7 @@ def test_cli_dry_run_lists_without_writing(
     assert "dependencies from requirements.txt:" in captured.out
     assert "  tinydep 1.0  tinydep-1.0-py3-none-any.whl" in captured.out
     assert "hello.py" in captured.out and "faas_bridge/__init__.py" in captured.out
-    assert "faas-bridge package: [2/4] resolving" in captured.err
+    assert "faas-bridge package: [2/5] resolving" in captured.err
     assert not out.exists()
 
 
@@ -430,3 +443,222 @@ def test_a_stale_parsed_document_in_the_project_never_goes_in(
         assert held is not None and json.loads(held)["document"]["app"] == "hello:app"
     else:
         assert held is None, held
+
+
+# -- bytecode: each module's .pyc for the function's Python, beside it -------------------
+
+
+def _pyc_header(data: bytes) -> tuple[bytes, int, bytes]:
+    """(magic number, flags, source hash) of a hash-based .pyc (PEP 552)."""
+    return data[:4], int.from_bytes(data[4:8], "little"), data[8:16]
+
+
+def test_each_module_goes_in_with_its_checked_hash_bytecode(packaged: dict[str, Any]) -> None:
+    (archive,) = packaged["first"].archives
+    tag = sys.implementation.cache_tag
+    with zipfile.ZipFile(archive.path) as opened:
+        names = set(opened.namelist())
+        sources = {name for name in names if name.endswith(".py")}
+        compiled = {name for name in names if name.endswith(".pyc")}
+        expected = {importlib.util.cache_from_source(name) for name in sources}
+        # Every module but the one this Python cannot compile, and nothing else.
+        legacy = importlib.util.cache_from_source("tinydep/legacy.py")
+        assert compiled == expected - {legacy}
+        assert {
+            "faas_bridge/__pycache__/http." + tag + ".pyc",
+            f"__pycache__/hello.{tag}.pyc",
+        } <= compiled
+        for name in sources - {"tinydep/legacy.py"}:
+            magic, flags, digest = _pyc_header(opened.read(importlib.util.cache_from_source(name)))
+            assert magic == importlib.util.MAGIC_NUMBER, name
+            # Bit 0: hash-based; bit 1: Python checks the source's hash before using it.
+            assert flags == 0b11, name
+            assert digest == importlib.util.source_hash(opened.read(name)), name
+    # A dependency's module for another Python is no news; the app's own would be.
+    assert not any("legacy" in warning for warning in packaged["first"].warnings)
+
+
+def _unpacked(packaged: dict[str, Any], into: Path) -> Path:
+    (archive,) = packaged["first"].archives
+    with zipfile.ZipFile(archive.path) as opened:
+        opened.extractall(into)
+    return into
+
+
+def _imports(task_root: Path, code: str) -> tuple[str, set[str]]:
+    """Run ``code`` in a fresh interpreter on the unpacked archive, writing no bytecode
+    (``-B``: as on a read-only file system); its output, and where each module's code
+    object came from, as CPython's import system reports it (``-v``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAAS_BRIDGE_", "PYTHON"))}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-B",
+            "-v",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(task_root)!r}); {code}",
+        ],
+        cwd=task_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    origins = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("# code object from "):
+            path = Path(line.removeprefix("# code object from ").strip("'"))
+            if path.is_relative_to(task_root):
+                origins.add(path.relative_to(task_root).as_posix())
+    return done.stdout, origins
+
+
+def test_the_function_runs_its_modules_from_the_bytecode(
+    packaged: dict[str, Any], tmp_path: Path
+) -> None:
+    task_root = _unpacked(packaged, tmp_path)
+    out, origins = _imports(
+        task_root, "import hello, faas_bridge.dispatch; print(hello.tinydep.WORD)"
+    )
+    assert out.strip() == "packaged"
+    tag = sys.implementation.cache_tag
+    for module in (
+        "__pycache__/hello",
+        "tinydep/__pycache__/__init__",
+        "faas_bridge/__pycache__/dispatch",
+    ):
+        assert f"{module}.{tag}.pyc" in origins, origins
+    assert not any(origin.endswith(".py") for origin in origins), origins
+
+
+def test_a_source_edited_after_packaging_is_compiled_afresh(
+    packaged: dict[str, Any], tmp_path: Path
+) -> None:
+    """As in the Lambda console's editor: the .pyc no longer matches, and is not run."""
+    task_root = _unpacked(packaged, tmp_path)
+    (task_root / "tinydep" / "__init__.py").write_text('WORD = "edited"\n')
+    out, origins = _imports(task_root, "import hello; print(hello.tinydep.WORD)")
+    assert out.strip() == "edited"
+    assert "tinydep/__init__.py" in origins
+    assert f"__pycache__/hello.{sys.implementation.cache_tag}.pyc" in origins
+
+
+def _gcp_project(root: Path, broken: bool = False) -> Path:
+    """A project whose archive needs no pip (Google installs requirements.txt itself)."""
+    root.mkdir()
+    (root / "hello.py").write_text(HELLO)
+    (root / "requirements.txt").write_text("")
+    if broken:
+        (root / "broken.py").write_text("answer = (\n")
+    return root
+
+
+def test_an_app_module_the_functions_python_cannot_compile_is_named(tmp_path: Path) -> None:
+    root = _gcp_project(tmp_path / "app", broken=True)
+    result = build(root, "gcp", tmp_path / "out", python=PYTHON)
+    assert result.warnings == [
+        f"broken.py does not compile under Python {PYTHON}: SyntaxError: '(' was never closed"
+    ]
+    (archive,) = result.archives
+    names = {name for name, _ in archive.entries}
+    assert "broken.py" in names and importlib.util.cache_from_source("broken.py") not in names
+    assert importlib.util.cache_from_source("hello.py") in names
+
+
+def test_without_an_interpreter_of_the_functions_python_the_sources_go_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    root = _gcp_project(tmp_path / "app")
+    result = build(root, "gcp", tmp_path / "out", python="3.99")
+    (warning,) = result.warnings
+    assert warning.startswith("no bytecode in the package: no Python 3.99 on this machine")
+    assert "--no-compile" in warning
+    (archive,) = result.archives
+    assert not any(name.endswith(".pyc") for name, _ in archive.entries)
+    assert "hello.py" in {name for name, _ in archive.entries}
+
+
+def test_an_interpreter_of_another_version_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python3.98`` on the PATH that is in fact this Python: its bytecode would not load."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    impostor = bin_dir / "python3.98"
+    impostor.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    impostor.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    assert interpreter_for("3.98") == str(impostor)
+    module = tmp_path / "m.py"
+    module.write_text("x = 1\n")
+    with pytest.raises(NoInterpreter, match=rf"python3\.98 is Python {PYTHON}, not 3\.98"):
+        compile_modules([("m.py", module)], "3.98", tmp_path / "into")
+    assert not (tmp_path / "into").exists()
+
+
+OTHER_PYTHONS = [v for v in ("3.12", "3.13", "3.14") if v != PYTHON]
+
+
+@pytest.mark.parametrize("python", OTHER_PYTHONS)
+def test_bytecode_for_another_python_comes_from_that_python(python: str, tmp_path: Path) -> None:
+    """Packaging for 3.13 on 3.11: the .pyc is 3.13's, and 3.13 runs it."""
+    interpreter = interpreter_for(python)
+    if interpreter is None:
+        pytest.skip(f"no Python {python} on this machine (python{python}, or pyenv's)")
+    source = tmp_path / "src" / "pkg" / "mod.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("import sys\nVERSION = '%d.%d' % sys.version_info[:2]\n")
+    (source.parent / "__init__.py").write_text("")
+    compiled = compile_modules(
+        [("pkg/mod.py", source), ("pkg/__init__.py", source.parent / "__init__.py")],
+        python,
+        tmp_path / "task",
+    )
+    tag = f"cpython-{python.replace('.', '')}"
+    assert compiled.files["pkg/mod.py"][0] == f"pkg/__pycache__/mod.{tag}.pyc"
+    assert compiled.failed == []
+    # The task root: the sources beside the bytecode, as the archive lays them out.
+    for name in ("pkg/mod.py", "pkg/__init__.py"):
+        (tmp_path / "task" / name).write_bytes((tmp_path / "src" / name).read_bytes())
+    task_root = str(tmp_path / "task")
+    code = f"import sys; sys.path.insert(0, {task_root!r}); import pkg.mod; print(pkg.mod.VERSION)"
+    done = subprocess.run(
+        [interpreter, "-I", "-B", "-v", "-c", code],
+        cwd=task_root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == python
+    assert (
+        f"# code object from '{tmp_path / 'task' / 'pkg' / '__pycache__' / f'mod.{tag}.pyc'}'"
+        in done.stderr
+    )
+
+
+def test_the_cli_leaves_the_bytecode_out_when_told(tmp_path: Path, capsys: Any) -> None:
+    root = _gcp_project(tmp_path / "app")
+    (root / "faas.yml").write_text("app: hello:app\n")
+    for flags, out in (([], tmp_path / "with"), (["--no-compile"], tmp_path / "without")):
+        status = main(
+            [
+                "package",
+                "--platform",
+                "gcp",
+                "--python",
+                PYTHON,
+                "--config",
+                str(root),
+                "--out",
+                str(out),
+                *flags,
+            ]
+        )
+        assert status == 0, capsys.readouterr().err
+        with zipfile.ZipFile(out / "function.zip") as opened:
+            held = any(name.endswith(".pyc") for name in opened.namelist())
+        assert held is not flags

@@ -117,7 +117,7 @@ def test_the_flask_example_packaged_answers_from_its_archive_alone(
     status = main(_package(out, wheelhouse, "--app", "app:app"))
     captured = capsys.readouterr()
     assert status == 0, captured.err
-    assert "faas-bridge package: [2/4] resolving" in captured.err
+    assert "faas-bridge package: [2/5] resolving" in captured.err
     task = _unpack(out / "function.zip", tmp_path / "task")
     for name in ("app.py", "handler.py", "templates/index.html", "requirements.txt"):
         assert (task / name).is_file(), name

@@ -208,3 +208,19 @@ def test_the_fused_yardstick_does_faas_bridges_work(app: str) -> None:
     assert set(rows) == {"faas_bridge", "fused pass, same checks", *peers}
     assert all(math.isfinite(float(value)) for value in rows.values())
     assert "what the layers cost:" in text
+
+
+def test_packaged_cold_start_runs_each_archive(capsys: pytest.CaptureFixture[str]) -> None:
+    """Both apps packaged with and without bytecode, each archive answering from a fresh
+    interpreter (the benchmark exits on any other reply), tabulated."""
+    from benchmarks import packaged
+
+    packaged.main(["--rounds", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0] for row in rows[2:]] == [
+        "| faas_bridge alone (raw WSGI app)",
+        "| Flask (examples/flask_app)",
+    ]
+    for row in rows[2:]:
+        without, with_, ratio = (float(cell) for cell in row.strip("| ").split(" | ")[1:])
+        assert without > 0 and with_ > 0 and math.isclose(ratio, with_ / without, abs_tol=0.01)

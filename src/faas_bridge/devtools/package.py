@@ -419,6 +419,40 @@ def _with_parsed_config(
     return [*kept, (name, into)] if written else kept
 
 
+def _with_bytecode(
+    plans: list[tuple[Path, list[tuple[str, Path]]]],
+    python: str,
+    into: Path,
+    app: list[tuple[str, Path]],
+    result: Result,
+) -> list[tuple[Path, list[tuple[str, Path]]]]:
+    """Each archive's entries with the bytecode of its modules beside them.
+
+    Without an interpreter of the function's version the archives stay as
+    they were, with a warning. An app module that does not compile under that
+    version is named (it fails when imported); a dependency's is not (packages
+    ship modules for other versions, never imported there).
+    """
+    from faas_bridge.devtools.bytecode import NoInterpreter, compile_modules
+
+    try:
+        compiled = compile_modules((e for _, entries in plans for e in entries), python, into)
+    except NoInterpreter as exc:
+        result.warnings.append(
+            f"no bytecode in the package: {exc}; the function compiles every module it imports "
+            f"at each cold start (install Python {python} here, or package with --no-compile)"
+        )
+        return plans
+    own = {name for name, _ in app}
+    for name, error in compiled.failed:
+        if name in own:
+            result.warnings.append(f"{name} does not compile under Python {python}: {error}")
+    return [
+        (path, entries + [compiled.files[name] for name, _ in entries if name in compiled.files])
+        for path, entries in plans
+    ]
+
+
 def write_zip(path: Path, entries: list[tuple[str, Path]]) -> Archive:
     """A reproducible zip of ``entries`` (archive name, file), sorted by name."""
     archive = Archive(path)
@@ -474,6 +508,12 @@ def _shown(entries: Iterable[tuple[str, int]]) -> str:
     return ", ".join(f"{name} {size / MB:.1f} MB" for name, size in largest(entries))
 
 
+def _bytecode_share(entries: Iterable[tuple[str, int]]) -> str:
+    """What the bytecode adds, when there is any: the first thing a user may leave out."""
+    size = sum(size for name, size in entries if name.endswith(".pyc"))
+    return f"; {size / MB:.1f} MB of it is bytecode (--no-compile)" if size else ""
+
+
 def check_sizes(target: Target, archives: list[Archive], warnings: list[str]) -> None:
     """The vendor's documented limits: an error (or, for Lambda's upload limit, a warning)."""
     every = [entry for archive in archives for entry in archive.entries]
@@ -482,7 +522,7 @@ def check_sizes(target: Target, archives: list[Archive], warnings: list[str]) ->
         raise DeployError(
             f"the package unpacks to {unzipped / MB:.1f} MB, over {target.name}'s "
             f"{target.unzipped_limit / MB:.0f} MB ({target.limits_source}); the largest parts: "
-            f"{_shown(every)}"
+            f"{_shown(every)}{_bytecode_share(every)}"
         )
     if target.zipped_limit is None:
         return
@@ -491,7 +531,7 @@ def check_sizes(target: Target, archives: list[Archive], warnings: list[str]) ->
             message = (
                 f"{archive.path.name} is {archive.zipped / MB:.1f} MB zipped, over "
                 f"{target.name}'s {target.zipped_limit / MB:.0f} MB ({target.limits_source}); "
-                f"the largest parts: {_shown(archive.entries)}"
+                f"the largest parts: {_shown(archive.entries)}{_bytecode_share(archive.entries)}"
             )
             if target.layers:
                 # Lambda takes a larger archive from S3 (sam deploy and serverless upload there).
@@ -513,9 +553,15 @@ def build(
     layer: bool = False,
     dry_run: bool = False,
     find_links: Iterable[str] = (),
+    bytecode: bool = True,
     progress: Callable[[str], None] = lambda line: None,
 ) -> Result:
-    """Package the app at ``root`` for ``platform`` into ``out`` (see the module docstring)."""
+    """Package the app at ``root`` for ``platform`` into ``out`` (see the module docstring).
+
+    ``bytecode``: every module's ``.pyc`` for the function's Python goes in
+    beside it (:mod:`faas_bridge.devtools.bytecode`); a dry run lists the
+    sources only.
+    """
     target = TARGETS[platform]
     if arch not in target.arches:
         raise DeployError(
@@ -528,7 +574,7 @@ def build(
     wanted = [line for line in found.requirements if requirement_name(line) not in own]
     wanted += _faas_bridge_requirements()
     result = Result([], found)
-    steps = 4 if target.vendored else 3
+    steps = (4 if target.vendored else 3) + bytecode
     progress(
         f"[1/{steps}] the app's files in {root} (dependencies from {found.source}; "
         f"{target.name}, Python {python}, {arch})"
@@ -573,6 +619,9 @@ def build(
                 archive.entries = sorted((name, file.stat().st_size) for name, file in entries)
                 result.archives.append(archive)
             return result
+        if bytecode:
+            progress(f"[{steps - 2}/{steps}] compiling the modules for Python {python}")
+            plans = _with_bytecode(plans, python, Path(temporary) / "bytecode", app, result)
         progress(f"[{steps - 1}/{steps}] writing {', '.join(str(p) for p, _ in plans)}")
         for path, entries in plans:
             result.archives.append(write_zip(path, entries))

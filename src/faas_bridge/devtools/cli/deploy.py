@@ -35,6 +35,12 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         help="aws: the dependencies in a Lambda layer zip of their own (python/...)",
     )
     package.add_argument("--dry-run", action="store_true", help="list what would go in")
+    package.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="leave out the modules' bytecode, which the function then compiles at every "
+        "cold start (by default each module's .pyc for --python goes in beside it)",
+    )
     package.add_argument("--out", metavar="DIR", help="where the zip goes (dist/PLATFORM)")
     package.add_argument(
         "--find-links",
@@ -104,6 +110,7 @@ def cmd_package(args: argparse.Namespace) -> int:
         layer=project.layer if args.layer is None else args.layer,
         dry_run=args.dry_run,
         find_links=args.find_links,
+        bytecode=not args.no_compile,
         progress=_progress,
     )
     for warning in result.warnings:
