@@ -10,14 +10,16 @@ index, as ``faas-bridge package`` resolves them), once as is and once with
 ``--no-compile``; each archive is unpacked, and fresh interpreters started on
 it alternately (``-I -S``: nothing from this machine's site-packages; ``-B``:
 no bytecode written, as on a read-only folder) import the handler and answer
-one API Gateway event. The table gives the medians, from the first import to
-the reply.
+one API Gateway event. Django's example migrates its SQLite database in
+``/tmp`` at every cold start, as on Lambda: each start gets a new one. The
+table gives the medians, from the first import to the reply.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -68,23 +70,24 @@ EVENT = {
 }
 
 
-def _projects(scratch: Path) -> dict[str, Path]:
+def _projects(scratch: Path) -> dict[str, tuple[Path, str]]:
+    """label -> (project, the path its first request asks for)."""
     hello = scratch / "hello"
     hello.mkdir()
     (hello / "handler.py").write_text(HELLO)
     (hello / "requirements.txt").write_text("")
     return {
-        "faas_bridge alone (raw WSGI app)": hello,
-        "Flask (examples/flask_app)": _flask(scratch),
+        "faas_bridge alone (raw WSGI app)": (hello, "/"),
+        "Flask (examples/flask_app)": (_example("flask_app", scratch), "/"),
+        "Django (examples/django_app)": (_example("django_app", scratch), "/api/notes/"),
     }
 
 
-def _flask(scratch: Path) -> Path:
+def _example(name: str, scratch: Path) -> Path:
     import shutil
 
-    source = ROOT / "examples" / "flask_app"
-    ignore = shutil.ignore_patterns("__pycache__", "dist", "*.sqlite3")
-    return Path(shutil.copytree(source, scratch / "flask_app", ignore=ignore))
+    ignore = shutil.ignore_patterns("__pycache__", "dist", "staticfiles", "*.sqlite3")
+    return Path(shutil.copytree(ROOT / "examples" / name, scratch / name, ignore=ignore))
 
 
 def _unpacked(project: Path, out: Path, bytecode: bool) -> Path:
@@ -100,10 +103,14 @@ def _unpacked(project: Path, out: Path, bytecode: bool) -> Path:
     return task
 
 
-def _first_reply_ms(task: Path) -> float:
+def _first_reply_ms(task: Path, path: str, database: Path) -> float:
+    event = dict(EVENT, rawPath=path)
+    env = dict(os.environ, DJANGO_SQLITE_PATH=str(database))
+    database.unlink(missing_ok=True)  # Lambda's /tmp starts empty
     done = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", CHILD, str(task), json.dumps(EVENT)],
+        [sys.executable, "-I", "-S", "-B", "-c", CHILD, str(task), json.dumps(event)],
         cwd=task,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
@@ -122,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     print("| app | without bytecode | with bytecode | ratio |\n| --- | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory(prefix="faas-bridge-bench-") as temporary:
         scratch = Path(temporary)
-        for index, (label, project) in enumerate(_projects(scratch).items()):
+        database = scratch / "notes.sqlite3"
+        for index, (label, (project, path)) in enumerate(_projects(scratch).items()):
             tasks = {
                 compiled: _unpacked(project, scratch / f"{index}-{compiled}", compiled)
                 for compiled in (False, True)
@@ -130,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
             times: dict[bool, list[float]] = {False: [], True: []}
             for _ in range(args.rounds):
                 for compiled, task in tasks.items():
-                    times[compiled].append(_first_reply_ms(task))
+                    times[compiled].append(_first_reply_ms(task, path, database))
             without, with_ = (statistics.median(times[c]) for c in (False, True))
             print(f"| {label} | {without:.1f} | {with_:.1f} | {with_ / without:.2f} |", flush=True)
 

@@ -211,7 +211,7 @@ def test_the_fused_yardstick_does_faas_bridges_work(app: str) -> None:
 
 
 def test_packaged_cold_start_runs_each_archive(capsys: pytest.CaptureFixture[str]) -> None:
-    """Both apps packaged with and without bytecode, each archive answering from a fresh
+    """Each app packaged with and without bytecode, each archive answering from a fresh
     interpreter (the benchmark exits on any other reply), tabulated."""
     from benchmarks import packaged
 
@@ -220,6 +220,7 @@ def test_packaged_cold_start_runs_each_archive(capsys: pytest.CaptureFixture[str
     assert [row.split(" | ")[0] for row in rows[2:]] == [
         "| faas_bridge alone (raw WSGI app)",
         "| Flask (examples/flask_app)",
+        "| Django (examples/django_app)",
     ]
     for row in rows[2:]:
         without, with_, ratio = (float(cell) for cell in row.strip("| ").split(" | ")[1:])
