@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class NoInterpreter(Exception):
@@ -41,8 +42,6 @@ class Compiled:
     files: dict[str, tuple[str, Path]] = field(default_factory=dict)
     #: (archive name, error) of each module the function's Python cannot compile.
     failed: list[tuple[str, str]] = field(default_factory=list)
-    #: The interpreter that compiled them.
-    interpreter: str = ""
 
 
 def interpreter_for(python: str) -> str | None:
@@ -107,23 +106,22 @@ def compile_modules(modules: Iterable[tuple[str, Path]], python: str, into: Path
     return Compiled(
         {name: (compiled, into / compiled) for name, compiled in report["written"]},
         [(name, error) for name, error in report["failed"]],
-        interpreter,
     )
 
 
-def _compile_job(job: dict[str, object]) -> dict[str, object]:
+def _compile_job(job: dict[str, Any]) -> dict[str, Any]:
     """The child's side: compile the job's modules with this interpreter (standard library only)."""
     import importlib.util
     import py_compile
 
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    report: dict[str, object] = {"python": python, "written": [], "failed": []}
+    report: dict[str, Any] = {"python": python, "written": [], "failed": []}
     if job["python"] != python:
         return report  # the parent refuses bytecode of another version
-    into = Path(str(job["into"]))
+    into = Path(job["into"])
     written: list[list[str]] = []
     failed: list[list[str]] = []
-    for name, source in job["modules"]:  # type: ignore[attr-defined]
+    for name, source in job["modules"]:
         # ``pkg/mod.py`` -> ``pkg/__pycache__/mod.cpython-312.pyc``: where this
         # version's import system looks for it, beside the source.
         compiled = importlib.util.cache_from_source(name)

@@ -574,7 +574,7 @@ def build(
     wanted = [line for line in found.requirements if requirement_name(line) not in own]
     wanted += _faas_bridge_requirements()
     result = Result([], found)
-    steps = (4 if target.vendored else 3) + bytecode
+    steps = (4 if target.vendored else 3) + (1 if bytecode else 0)
     progress(
         f"[1/{steps}] the app's files in {root} (dependencies from {found.source}; "
         f"{target.name}, Python {python}, {arch})"
