@@ -440,7 +440,8 @@ def _with_bytecode(
     except NoInterpreter as exc:
         result.warnings.append(
             f"no bytecode in the package: {exc}; the function compiles every module it imports "
-            f"at each cold start (install Python {python} here, or package with --no-compile)"
+            f"at each cold start (install Python {python} here: uv python install {python}, "
+            f"pyenv install {python}; or package with --no-compile)"
         )
         return plans
     own = {name for name, _ in app}

@@ -125,10 +125,11 @@ def cmd_package(args: argparse.Namespace) -> int:
                 print(f"  {size:>10}  {name}")
         return 0
     for archive in result.archives:
+        compiled = sum(1 for name, _ in archive.entries if name.endswith(".pyc"))
         print(
             f"{archive.path}  {archive.zipped / MB:.2f} MB zipped, "
-            f"{archive.unzipped / MB:.2f} MB unzipped, {len(archive.entries)} files, "
-            f"sha256 {archive.sha256}"
+            f"{archive.unzipped / MB:.2f} MB unzipped, {len(archive.entries)} files "
+            f"({compiled} of them bytecode), sha256 {archive.sha256}"
         )
     if result.folder is not None:
         print(f"{result.folder}/  the same files unpacked: the vendor's deploy tool zips it")
