@@ -115,6 +115,29 @@ def test_streamed_chunks_are_joined() -> None:
     assert (response.status, response.headers, response.body) == (206, [("x-a", "1")], b"abc")
 
 
+def test_reply_headers_are_read_from_any_bytes_like_object() -> None:
+    """A header's bytes are its characters (latin-1), whatever holds them: bytes,
+    bytearray or memoryview (a buffer the app reuses); a text header is the app's error."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [
+            (b"x-bytes", b"caf\xe9"),
+            (bytearray(b"x-bytearray"), bytearray(b"2")),
+            (memoryview(b"x-view"), memoryview(b"3")),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    response = ASGIBridge(app)(make_request())
+    assert response.headers == [("x-bytes", "caf\xe9"), ("x-bytearray", "2"), ("x-view", "3")]
+
+    async def text_header(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [("x-a", "1")]})
+
+    with pytest.raises(TypeError):
+        ASGIBridge(text_header)(make_request())
+
+
 def test_app_returning_without_a_response_is_an_error() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         return None

@@ -105,7 +105,8 @@ class _Exchange:
                 raise RuntimeError("http.response.start sent twice")
             self.status = int(message["status"])
             self.headers = [
-                (bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
+                # Any bytes-like object the app sends (bytes, bytearray, a memoryview).
+                (str(name, "latin-1"), str(value, "latin-1"))
                 for name, value in message.get("headers", ())
             ]
         elif kind == "http.response.body":
