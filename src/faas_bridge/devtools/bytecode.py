@@ -123,8 +123,9 @@ def _compile_job(job: dict[str, Any]) -> dict[str, Any]:
     failed: list[list[str]] = []
     for name, source in job["modules"]:
         # ``pkg/mod.py`` -> ``pkg/__pycache__/mod.cpython-312.pyc``: where this
-        # version's import system looks for it, beside the source.
-        compiled = importlib.util.cache_from_source(name)
+        # version's import system looks for it, beside the source. Archive names
+        # use "/" on every machine (on Windows the function joins with a backslash).
+        compiled = Path(importlib.util.cache_from_source(name)).as_posix()
         try:
             py_compile.compile(
                 source,
