@@ -25,7 +25,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+from .events import COMMON
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -52,22 +56,6 @@ from handler import handler
 reply = handler(json.loads(sys.argv[2]), None)
 print(json.dumps([time.perf_counter() - began, reply["statusCode"]]))
 """
-
-EVENT = {
-    "version": "2.0",
-    "routeKey": "$default",
-    "rawPath": "/",
-    "rawQueryString": "",
-    "headers": {"host": "abc123.execute-api.us-east-1.amazonaws.com", "accept": "*/*"},
-    "requestContext": {
-        "apiId": "abc123",
-        "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-        "http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1"},
-        "requestId": "bench",
-        "stage": "$default",
-    },
-    "isBase64Encoded": False,
-}
 
 
 def _projects(scratch: Path) -> dict[str, tuple[Path, str]]:
@@ -103,8 +91,7 @@ def _unpacked(project: Path, out: Path, bytecode: bool) -> Path:
     return task
 
 
-def _first_reply_ms(task: Path, path: str, database: Path) -> float:
-    event = dict(EVENT, rawPath=path)
+def _first_reply_ms(task: Path, event: dict[str, Any], database: Path) -> float:
     env = dict(os.environ, DJANGO_SQLITE_PATH=str(database))
     database.unlink(missing_ok=True)  # Lambda's /tmp starts empty
     done = subprocess.run(
@@ -135,10 +122,12 @@ def main(argv: list[str] | None = None) -> None:
                 compiled: _unpacked(project, scratch / f"{index}-{compiled}", compiled)
                 for compiled in (False, True)
             }
+            # The main benchmark's HTTP API GET (a browser's headers), asking for ``path``.
+            event = replace(COMMON["v2-get"], target=path).build()
             times: dict[bool, list[float]] = {False: [], True: []}
             for _ in range(args.rounds):
                 for compiled, task in tasks.items():
-                    times[compiled].append(_first_reply_ms(task, path, database))
+                    times[compiled].append(_first_reply_ms(task, event, database))
             without, with_ = (statistics.median(times[c]) for c in (False, True))
             print(f"| {label} | {without:.1f} | {with_:.1f} | {with_ / without:.2f} |", flush=True)
 

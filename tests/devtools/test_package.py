@@ -161,13 +161,17 @@ def test_wheels_are_the_targets(packaged: dict[str, Any]) -> None:
     assert all(t.startswith(f"{tag}-{tag}-manylinux") and t.endswith("x86_64") for t in pyyaml)
 
 
+def _unpacked(packaged: dict[str, Any], into: Path) -> Path:
+    (archive,) = packaged["first"].archives
+    with zipfile.ZipFile(archive.path) as opened:
+        opened.extractall(into)
+    return into
+
+
 def test_the_unpacked_archive_answers_an_event_alone(
     packaged: dict[str, Any], tmp_path: Path
 ) -> None:
-    (archive,) = packaged["first"].archives
-    task_root = tmp_path / "task"
-    with zipfile.ZipFile(archive.path) as opened:
-        opened.extractall(task_root)
+    task_root = _unpacked(packaged, tmp_path / "task")
     event = {
         "version": "2.0",
         "routeKey": "$default",
@@ -480,13 +484,6 @@ def test_each_module_goes_in_with_its_checked_hash_bytecode(packaged: dict[str, 
             assert digest == importlib.util.source_hash(opened.read(name)), name
     # A dependency's module for another Python is no news; the app's own would be.
     assert not any("legacy" in warning for warning in packaged["first"].warnings)
-
-
-def _unpacked(packaged: dict[str, Any], into: Path) -> Path:
-    (archive,) = packaged["first"].archives
-    with zipfile.ZipFile(archive.path) as opened:
-        opened.extractall(into)
-    return into
 
 
 def _imports(task_root: Path, code: str) -> tuple[str, set[str]]:

@@ -60,6 +60,7 @@ from faas_bridge.platforms.base import (
     clean_raw_path,
     decode_body,
     encode_body,
+    first_host,
     mapping_at,
     native,
     require_str,
@@ -406,8 +407,8 @@ def _scheme(headers: Headers, trigger: str) -> str:
 
 def _server(headers: Headers, fallback: str | None, scheme: str) -> tuple[str, int] | None:
     """(host, port) from Host, else the distribution's domain name."""
-    host = next((v.strip() for n, v in headers if n == "host"), None)
-    host = host or fallback
+    host = first_host(headers)
+    host = (host and host.strip()) or fallback
     if not host:
         return None
     name, port = split_host(host)
